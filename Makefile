@@ -1,0 +1,53 @@
+# The course's commands. `make lab` to learn, `make test` to check everything.
+# Each target creates or reuses the virtual environment in .venv first.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+# Two cores: one BLAS thread per process keeps the test workers from fighting.
+THREADS := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
+# The Agg backend would drop the inline figures that the notebooks' stored outputs hold.
+RUN := env -u MPLBACKEND $(THREADS) PYDEVD_DISABLE_FILE_VALIDATION=1
+
+LESSONS   := $(sorted $(wildcard notebooks/*.ipynb))
+SOLUTIONS := $(sorted $(wildcard solutions/*.ipynb))
+
+NBVAL := --nbval --nbval-current-env --nbval-cell-timeout=300 --nbval-sanitize-with tests/nbval_sanitize.cfg
+
+.PHONY: help lab test course notebooks benchmark env clean
+
+help:
+	@echo "make lab        install the course into .venv (if needed) and start JupyterLab"
+	@echo "make test       install (if needed) and run the whole test suite"
+	@echo "make course     execute every lesson headless into build/ (HTML + index.html with timings)"
+	@echo "make notebooks  re-execute lessons in place (authors: refresh committed outputs)"
+	@echo "make benchmark  print lesson run times, the floor and the sweep time"
+
+env: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (poisoning course)"
+	touch $(STAMP)
+
+lab: $(STAMP)
+	$(RUN) $(BIN)/jupyter lab --ServerApp.root_dir=. notebooks/00_welcome_and_threat_model.ipynb
+
+test: $(STAMP)
+	$(RUN) $(BIN)/python -m pytest -n 2 --dist loadfile tests $(LESSONS) $(SOLUTIONS) $(NBVAL)
+
+course: $(STAMP)
+	$(RUN) $(BIN)/python -m course_utils build --out build
+
+notebooks: $(STAMP)
+	$(RUN) $(BIN)/python -m course_utils execute $(LESSONS) $(SOLUTIONS)
+
+benchmark: $(STAMP)
+	$(RUN) $(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf build

@@ -1,0 +1,180 @@
+"""Headless execution of the course's notebooks.
+
+* :func:`run_notebook` executes one notebook with papermill into a new file and
+  returns its run time (used by ``make course``, the tests and the benchmarks).
+* :func:`build_course` executes every lesson into a folder, converts each to
+  HTML and writes an ``index.html`` with the lesson list and run times.
+* :func:`execute_in_place` re-executes source notebooks so that their committed
+  outputs are fresh (for authors: ``make notebooks``); it records no timings
+  and drops widget state, so a re-run changes only what really changed.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import sys
+import time
+from pathlib import Path
+
+__all__ = ["KERNEL_NAME", "lesson_title", "run_notebook", "build_course", "execute_in_place"]
+
+#: The one kernel name used everywhere (notebooks, nbval, papermill).
+KERNEL_NAME = "python3"
+
+_ROOT = Path(__file__).resolve().parent.parent
+
+
+def lesson_title(path):
+    """The text of a notebook's first Markdown heading (its file name when it has none)."""
+    notebook = json.loads(Path(path).read_text(encoding="utf-8"))
+    for cell in notebook.get("cells", []):
+        if cell.get("cell_type") != "markdown":
+            continue
+        for line in "".join(cell.get("source", "")).splitlines():
+            if line.startswith("#"):
+                return line.lstrip("#").strip()
+    return Path(path).stem
+
+
+def run_notebook(source, output, *, parameters=None, timeout=600, cwd=None):
+    """Execute ``source`` with papermill into ``output``; return the seconds it took.
+
+    Parameters
+    ----------
+    source, output : str or Path
+        The notebook to run and where to write the executed copy (never the same file).
+    parameters : dict, default=None
+        Values injected after the cell tagged ``parameters``.
+    timeout : int, default=600
+        Seconds allowed per cell.
+    cwd : str or Path, default=None
+        Working folder of the kernel (default: the source notebook's folder).
+
+    Returns
+    -------
+    float
+        Wall-clock seconds from kernel start to the last cell's end.
+    """
+    import papermill
+
+    source, output = Path(source), Path(output)
+    if source.resolve() == output.resolve():
+        raise ValueError("output must differ from source; papermill writes the executed copy there")
+    if not isinstance(timeout, int) or timeout <= 0:
+        raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    papermill.execute_notebook(
+        str(source), str(output), parameters=parameters or {}, kernel_name=KERNEL_NAME,
+        cwd=str(cwd or source.parent), progress_bar=False, execution_timeout=timeout, log_output=False,
+    )
+    return time.perf_counter() - started
+
+
+def _html_page(notebook_path, html_path):
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    notebook = nbformat.read(str(notebook_path), as_version=4)
+    body, _ = HTMLExporter().from_notebook_node(notebook)
+    html_path.write_text(body, encoding="utf-8")
+
+
+def _index_page(rows):
+    items = []
+    for row in rows:
+        status = "ok" if row["ok"] else f"failed: {html.escape(row['error'])}"
+        items.append(
+            f"<tr><td>{html.escape(row['stem'][:2])}</td>"
+            f"<td><a href=\"{html.escape(row['stem'])}.html\">{html.escape(row['title'])}</a></td>"
+            f"<td>{row['seconds']:.1f} s</td><td>{status}</td>"
+            f"<td><a href=\"{html.escape(row['stem'])}.ipynb\">notebook</a></td></tr>"
+        )
+    total = sum(row["seconds"] for row in rows)
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Training-data poisoning: the course</title>
+<style>body{{font-family:sans-serif;max-width:56em;margin:2em auto}}table{{border-collapse:collapse}}
+td,th{{padding:.3em .8em;border-bottom:1px solid #ddd;text-align:left}}</style></head>
+<body><h1>Training-data poisoning: the course</h1>
+<p>Every lesson executed headless, top to bottom. Run time is the lesson's execution on this machine
+(kernel start included).</p>
+<table><thead><tr><th>#</th><th>lesson</th><th>run time</th><th>status</th><th>executed notebook</th></tr></thead>
+<tbody>
+{chr(10).join(items)}
+</tbody></table>
+<p>{len(rows)} lessons, {total:.1f} s in all.</p>
+</body></html>
+"""
+
+
+def build_course(notebooks=None, *, out="build", timeout=600):
+    """Execute lessons headless into ``out`` with an HTML page each and ``index.html``.
+
+    Parameters
+    ----------
+    notebooks : sequence of paths, default=None
+        The lessons to build; ``None`` builds ``notebooks/*.ipynb``.
+    out : str or Path, default="build"
+    timeout : int, default=600
+        Seconds allowed per cell.
+
+    Returns
+    -------
+    int
+        0 when every lesson ran, 1 otherwise (the index still lists them all).
+    """
+    out = Path(out)
+    paths = [Path(p) for p in notebooks] if notebooks else sorted((_ROOT / "notebooks").glob("*.ipynb"))
+    if not paths:
+        print("no notebooks to build", file=sys.stderr)
+        return 1
+    out.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for path in paths:
+        executed = out / path.name
+        row = {"stem": path.stem, "title": lesson_title(path), "ok": True, "error": "", "seconds": 0.0}
+        started = time.perf_counter()
+        try:
+            run_notebook(path, executed, timeout=timeout)
+        except Exception as error:  # a failed lesson is reported in the index, the build goes on
+            row.update(ok=False, error=f"{type(error).__name__}: {str(error).strip().splitlines()[-1:]}")
+        row["seconds"] = time.perf_counter() - started
+        if executed.exists():
+            _html_page(executed, out / f"{path.stem}.html")
+        rows.append(row)
+        print(f"{path.name}: {'ok' if row['ok'] else 'FAILED'} in {row['seconds']:.1f} s", flush=True)
+    (out / "index.html").write_text(_index_page(rows), encoding="utf-8")
+    print(f"wrote {out / 'index.html'}")
+    return 0 if all(row["ok"] for row in rows) else 1
+
+
+def execute_in_place(notebooks, *, timeout=600):
+    """Re-execute source notebooks and save them with fresh outputs.
+
+    Parameters
+    ----------
+    notebooks : sequence of paths
+    timeout : int, default=600
+        Seconds allowed per cell.
+
+    Returns
+    -------
+    int
+        0 on success; the first failing notebook raises.
+    """
+    import nbformat
+    from nbclient import NotebookClient
+
+    for path in map(Path, notebooks):
+        notebook = nbformat.read(str(path), as_version=4)
+        notebook.metadata["kernelspec"] = {"name": KERNEL_NAME, "display_name": "Python 3", "language": "python"}
+        client = NotebookClient(notebook, timeout=timeout, kernel_name=KERNEL_NAME, record_timing=False,
+                                resources={"metadata": {"path": str(path.parent)}})
+        started = time.perf_counter()
+        client.execute()
+        notebook.metadata.pop("widgets", None)  # live widget state differs on every run
+        nbformat.validate(notebook)
+        nbformat.write(notebook, str(path))
+        print(f"{path}: executed in {time.perf_counter() - started:.1f} s", flush=True)
+    return 0

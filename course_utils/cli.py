@@ -1,0 +1,153 @@
+"""Command line of the course: ``python -m course_utils COMMAND ...``.
+
+Commands
+--------
+experiment
+    Run the shared experiment once on the shipped data or a file of your own and
+    print the result as JSON or a table. Bad arguments or bad data exit with
+    status 2 and a one-line message on stderr; nothing is written.
+build
+    Execute every lesson headless into a folder, with an HTML page per lesson
+    and an ``index.html`` listing each lesson's run time (``make course``).
+execute
+    Re-execute notebooks in place, for authors (``make notebooks``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+
+__all__ = ["main"]
+
+
+class _OneLineParser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line on stderr and exit status 2."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _fraction(value):
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"fraction must be a number in [0, 1], got {value!r}") from None
+    if math.isnan(number) or not 0.0 <= number <= 1.0:
+        raise argparse.ArgumentTypeError(f"fraction must be in [0, 1], got {value}")
+    return number
+
+
+def _test_size(value):
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"test size must be a number in (0, 1), got {value!r}") from None
+    if math.isnan(number) or not 0.0 < number < 1.0:
+        raise argparse.ArgumentTypeError(f"test size must be strictly between 0 and 1, got {value}")
+    return number
+
+
+def _seed(value):
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"seed must be a non-negative integer, got {value!r}") from None
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"seed must be a non-negative integer, got {value}")
+    return number
+
+
+def _build_parser():
+    from .attacks import ATTACKS, DEFAULT_TRIGGER
+    from .experiment import MODELS
+
+    parser = _OneLineParser(prog="python -m course_utils", description="Training-data poisoning course tools.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_OneLineParser)
+
+    experiment = commands.add_parser(
+        "experiment", help="run the shared experiment once",
+        description="Split the data, poison the training set, train a clean and a poisoned model, "
+                    "and score both on the same untouched test set.",
+    )
+    experiment.add_argument("--data", required=True, metavar="FILE",
+                            help="'builtin' for the shipped review sentences, or a file of text<TAB>label "
+                                 "lines, or a CSV with text and label columns")
+    experiment.add_argument("--attack", required=True, choices=list(ATTACKS))
+    experiment.add_argument("--fraction", required=True, type=_fraction,
+                            help="the attacker's budget as a share of the training set, in [0, 1]")
+    experiment.add_argument("--source-label", metavar="L", help="class the attacker wants misread")
+    experiment.add_argument("--target-label", metavar="L", help="class the attacker wants predicted")
+    experiment.add_argument("--trigger", default=DEFAULT_TRIGGER, metavar="TOKEN",
+                            help=f"backdoor trigger token (default: {DEFAULT_TRIGGER})")
+    experiment.add_argument("--model", default="count-nb", choices=list(MODELS))
+    experiment.add_argument("--seed", default=0, type=_seed)
+    experiment.add_argument("--test-size", default=0.25, type=_test_size)
+    experiment.add_argument("--format", default="json", choices=["json", "table"])
+
+    build = commands.add_parser("build", help="execute every lesson into a folder with an HTML index")
+    build.add_argument("--out", default="build", help="output folder (default: build)")
+    build.add_argument("--timeout", default=600, type=int, help="seconds per cell (default: 600)")
+    build.add_argument("notebooks", nargs="*", help="notebooks to build (default: notebooks/*.ipynb)")
+
+    execute = commands.add_parser("execute", help="re-execute notebooks in place (for authors)")
+    execute.add_argument("--timeout", default=600, type=int, help="seconds per cell (default: 600)")
+    execute.add_argument("notebooks", nargs="+", help="notebooks to execute in place")
+    return parser
+
+
+def _load(data):
+    from .data import load_sentiment, read_labelled_file
+
+    if data == "builtin":
+        return load_sentiment()
+    return read_labelled_file(data)
+
+
+def _format_table(result):
+    width = max(len(key) for key in result)
+    lines = []
+    for key, value in result.items():
+        if isinstance(value, float):
+            value = f"{value:.4f}"
+        elif value is None:
+            value = "-"
+        lines.append(f"{key:<{width}}  {value}")
+    return "\n".join(lines)
+
+
+def _run_experiment(args):
+    from .data import DataFormatError
+    from .experiment import run_experiment
+
+    try:
+        dataset = _load(args.data)
+        result = run_experiment(
+            dataset.texts, dataset.labels, attack=args.attack, fraction=args.fraction,
+            source_label=args.source_label, target_label=args.target_label, trigger=args.trigger,
+            model=args.model, seed=args.seed, test_size=args.test_size,
+        )
+    except (FileNotFoundError, IsADirectoryError, PermissionError, DataFormatError, ValueError, TypeError) as error:
+        message = str(error).splitlines()[0] if str(error) else type(error).__name__
+        print(f"python -m course_utils experiment: error: {message}", file=sys.stderr)
+        return 2
+    result["data"] = args.data
+    if args.format == "json":
+        print(json.dumps(result, indent=2))
+    else:
+        print(_format_table(result))
+    return 0
+
+
+def main(argv=None):
+    """Entry point of ``python -m course_utils``; returns the exit status."""
+    args = _build_parser().parse_args(argv)
+    if args.command == "experiment":
+        return _run_experiment(args)
+    from . import build
+
+    if args.command == "build":
+        return build.build_course(args.notebooks or None, out=args.out, timeout=args.timeout)
+    return build.execute_in_place(args.notebooks, timeout=args.timeout)

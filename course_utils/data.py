@@ -1,0 +1,329 @@
+"""Data of the course: the reference's toy set and the shipped review sentences.
+
+Two data sets are used throughout:
+
+* the reference document's toy sentiment set (six training sentences, two test
+  sentences), returned exactly as the reference writes it by :func:`load_toy`;
+* the *Sentiment Labelled Sentences* data set (Kotzias et al., KDD 2015; CC BY 4.0),
+  3,000 review sentences from Amazon, IMDb and Yelp, 1,500 per class, shipped
+  unchanged inside the package and returned by :func:`load_sentiment`.
+
+Every shipped file is checked against its SHA-256 before it is read, as lesson 10
+will recommend: a changed file raises :class:`DataIntegrityError`, naming the file
+and both hashes. :func:`read_labelled_file` reads a learner's or instructor's own
+data for the command line.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ._validation import check_choice
+
+__all__ = [
+    "DataIntegrityError",
+    "DataFormatError",
+    "TextDataset",
+    "load_toy",
+    "load_sentiment",
+    "read_labelled_file",
+    "verify_file",
+    "SENTIMENT_DIR",
+    "SENTIMENT_SOURCES",
+    "SENTIMENT_SHA256",
+]
+
+#: Folder of the shipped data set.
+SENTIMENT_DIR = Path(__file__).parent / "datasets" / "sentiment_labelled_sentences"
+
+#: Source name -> file name, in the order the rows are returned.
+SENTIMENT_SOURCES = {
+    "amazon": "amazon_cells_labelled.txt",
+    "imdb": "imdb_labelled.txt",
+    "yelp": "yelp_labelled.txt",
+}
+
+#: The SHA-256 of every shipped file, as published with the data (SOURCE.md).
+SENTIMENT_SHA256 = {
+    "amazon_cells_labelled.txt": "47003fc0a0d4840b00e96e715b6189bad09e7443a3da41c4cbe12ffc79f86ae3",
+    "imdb_labelled.txt": "aef2e49e3da25714d61175e3a6e68eeef74a20a2f914318dc3be9947ea86512d",
+    "yelp_labelled.txt": "c76468b7b5c6e56a0804d728345c5f84aa2142ddb214420f61cc9cfd4c00d2ea",
+    "readme.txt": "736c26aa54e3614459e50314ece0698051f0923d108ed53938dcb1aa0483bfd4",
+}
+
+#: The shipped files' labels, 1 and 0, named as in the reference's toy set.
+SENTIMENT_LABEL_NAMES = {"1": "positive", "0": "negative"}
+
+# The reference document's toy data, word for word.
+_TOY_TRAIN = (
+    ("I love this movie, it is fantastic!", "positive"),
+    ("This is a great product, I am very satisfied.", "positive"),
+    ("The service was terrible, I am not happy.", "negative"),
+    ("I hate this item, it is awful.", "negative"),
+    ("The book is very good and I enjoyed it.", "positive"),
+    ("This is the worst experience I have ever had.", "negative"),
+)
+_TOY_TEST = (
+    ("I really love this!", "positive"),
+    ("This is so bad, I hate it.", "negative"),
+)
+
+
+class DataIntegrityError(ValueError):
+    """A shipped data file does not match its published SHA-256."""
+
+
+class DataFormatError(ValueError):
+    """A data file cannot be read as labelled text."""
+
+
+@dataclass(frozen=True)
+class TextDataset:
+    """Labelled sentences: parallel ``texts``, ``labels`` and ``sources``.
+
+    Attributes
+    ----------
+    texts : list of str
+        The sentences.
+    labels : ndarray of str
+        One label per sentence.
+    sources : ndarray of str
+        Where each sentence came from (``"amazon"``, ``"imdb"``, ``"yelp"``, or the
+        file name for data read with :func:`read_labelled_file`).
+    """
+
+    texts: list
+    labels: np.ndarray
+    sources: np.ndarray
+
+    def __len__(self):
+        return len(self.texts)
+
+    @property
+    def classes(self):
+        """The sorted distinct labels."""
+        return np.unique(self.labels)
+
+    def to_frame(self):
+        """Return the data as a pandas DataFrame with columns text, label, source."""
+        import pandas as pd
+
+        return pd.DataFrame({"text": self.texts, "label": self.labels, "source": self.sources})
+
+
+def load_toy():
+    """Return the reference document's toy sentiment data, exactly as it gives it.
+
+    Returns
+    -------
+    clean_data : list of (str, str)
+        Six training sentences with their labels, ``"positive"`` or ``"negative"``.
+    test_data : list of (str, str)
+        Two test sentences with their labels.
+
+    Examples
+    --------
+    >>> clean_data, test_data = load_toy()
+    >>> clean_data[0]
+    ('I love this movie, it is fantastic!', 'positive')
+    """
+    return list(_TOY_TRAIN), list(_TOY_TEST)
+
+
+def _sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 16), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def verify_file(path, expected_sha256):
+    """Check a file against its expected SHA-256 and return its bytes.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file.
+    expected_sha256 : str
+        The hexadecimal digest it must have.
+
+    Returns
+    -------
+    bytes
+        The file's content, read once and checked.
+
+    Raises
+    ------
+    DataIntegrityError
+        When the digest differs; the message names the file and both digests.
+    FileNotFoundError
+        When the file does not exist.
+    """
+    path = Path(path)
+    if not isinstance(expected_sha256, str) or len(expected_sha256) != 64:
+        raise ValueError(f"expected_sha256 must be a 64-character hex string, got {expected_sha256!r}")
+    content = path.read_bytes()
+    actual = hashlib.sha256(content).hexdigest()
+    if actual != expected_sha256.lower():
+        raise DataIntegrityError(
+            f"{path.name} does not match its published checksum: expected sha256 {expected_sha256}, "
+            f"found {actual}. The file was changed or damaged; restore it from the course repository."
+        )
+    return content
+
+
+def _parse_tab_lines(text, origin):
+    """Parse ``sentence<TAB>label`` lines; return (texts, labels)."""
+    texts, labels = [], []
+    # Split on "\n" only: imdb_labelled.txt holds U+0085 inside sentences,
+    # which str.splitlines() would treat as a line break.
+    for number, line in enumerate(text.split("\n"), start=1):
+        line = line.rstrip("\r")
+        if not line.strip():
+            continue
+        if "\t" not in line:
+            raise DataFormatError(f"{origin}: line {number} has no tab between the text and the label")
+        sentence, label = line.rsplit("\t", 1)
+        sentence, label = sentence.strip(), label.strip()
+        if not sentence:
+            raise DataFormatError(f"{origin}: line {number} has an empty text")
+        if not label:
+            raise DataFormatError(f"{origin}: line {number} has an empty label")
+        texts.append(sentence)
+        labels.append(label)
+    return texts, labels
+
+
+def load_sentiment(sources=None, label_names=True):
+    """Load the shipped Sentiment Labelled Sentences data set, checksums verified.
+
+    Parameters
+    ----------
+    sources : sequence of {"amazon", "imdb", "yelp"}, default=None
+        Which files to load; ``None`` loads all three (3,000 rows).
+    label_names : bool, default=True
+        ``True`` returns labels ``"positive"`` and ``"negative"`` (as in the
+        reference's toy set); ``False`` keeps the files' ``"1"`` and ``"0"``.
+
+    Returns
+    -------
+    TextDataset
+        Rows in file order: amazon, then imdb, then yelp.
+
+    Raises
+    ------
+    DataIntegrityError
+        When a shipped file does not match its SHA-256.
+    """
+    if sources is None:
+        sources = list(SENTIMENT_SOURCES)
+    if isinstance(sources, str):
+        sources = [sources]
+    sources = list(sources)
+    if not sources:
+        raise ValueError("sources must name at least one of 'amazon', 'imdb', 'yelp'")
+    for source in sources:
+        check_choice(source, "sources", tuple(SENTIMENT_SOURCES))
+    if not isinstance(label_names, bool):
+        raise TypeError(f"label_names must be True or False, got {type(label_names).__name__}")
+    texts, labels, origins = [], [], []
+    for source in sources:
+        file_name = SENTIMENT_SOURCES[source]
+        content = verify_file(SENTIMENT_DIR / file_name, SENTIMENT_SHA256[file_name])
+        file_texts, file_labels = _parse_tab_lines(content.decode("utf-8"), file_name)
+        texts += file_texts
+        labels += [SENTIMENT_LABEL_NAMES[label] if label_names else label for label in file_labels]
+        origins += [source] * len(file_texts)
+    return TextDataset(texts, np.array(labels, dtype=str), np.array(origins, dtype=str))
+
+
+def read_labelled_file(path):
+    """Read labelled sentences from a tab-separated or CSV file.
+
+    Two layouts are accepted:
+
+    * lines of ``text<TAB>label`` with no header (the shipped files' layout);
+    * a CSV file whose header holds a ``text`` and a ``label`` column (other
+      columns are ignored; a ``source`` column is kept as the rows' sources).
+
+    Labels are read as strings; two or more classes are required.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file to read.
+
+    Returns
+    -------
+    TextDataset
+
+    Raises
+    ------
+    FileNotFoundError
+        When the file does not exist.
+    DataFormatError
+        When the file is empty, not UTF-8, holds a malformed line (named by its
+        number) or only one class.
+    """
+    if not isinstance(path, (str, Path)):
+        raise TypeError(f"path must be a str or Path, got {type(path).__name__}")
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"data file {str(path)!r} does not exist")
+    if path.is_dir():
+        raise DataFormatError(f"data file {str(path)!r} is a folder, not a file")
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise DataFormatError(f"{path.name}: not UTF-8 text (byte {error.start})") from None
+    if not text.strip():
+        raise DataFormatError(f"{path.name}: the file is empty")
+
+    first_line = text.split("\n", 1)[0]
+    header = [cell.strip().lower() for cell in next(csv.reader([first_line]))]
+    sources = None
+    if "text" in header and "label" in header and "\t" not in first_line:
+        texts, labels, sources = _parse_csv(text, path.name)
+    else:
+        texts, labels = _parse_tab_lines(text, path.name)
+    if not texts:
+        raise DataFormatError(f"{path.name}: the file holds no labelled rows")
+    if len(set(labels)) < 2:
+        raise DataFormatError(
+            f"{path.name}: only one class ({labels[0]!r}); poisoning needs two or more labels"
+        )
+    if sources is None:
+        sources = [path.name] * len(texts)
+    return TextDataset(texts, np.array(labels, dtype=str), np.array(sources, dtype=str))
+
+
+def _parse_csv(text, origin):
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    reader.fieldnames = [name.strip().lower() for name in reader.fieldnames]
+    texts, labels, sources = [], [], []
+    for row in reader:
+        number = reader.line_num
+        if None in row:
+            raise DataFormatError(f"{origin}: line {number} has more cells than the header")
+        sentence, label = row.get("text"), row.get("label")
+        if sentence is None or label is None:
+            raise DataFormatError(f"{origin}: line {number} has fewer cells than the header")
+        sentence, label = sentence.strip(), label.strip()
+        if not sentence and not label and not any((v or "").strip() for v in row.values()):
+            continue
+        if not sentence:
+            raise DataFormatError(f"{origin}: line {number} has an empty text")
+        if not label:
+            raise DataFormatError(f"{origin}: line {number} has an empty label")
+        texts.append(sentence)
+        labels.append(label)
+        sources.append((row.get("source") or origin).strip() or origin)
+    return texts, labels, sources

@@ -1,0 +1,146 @@
+"""Metrics of the shared experiment.
+
+* :func:`accuracy`: share of test rows predicted correctly (the "clean accuracy"
+  when the test set is the untouched one).
+* :func:`attack_success_rate`: share of the attacker's victims predicted as the
+  attacker's target.
+* :func:`detection_scores`: precision, recall and F1 of a detector's flagged rows
+  against the rows that really were poisoned.
+* :func:`mean_interval`: mean and 95% t-interval over seeds.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._validation import check_labels
+
+__all__ = ["accuracy", "attack_success_rate", "detection_scores", "mean_interval"]
+
+
+def accuracy(y_true, y_pred):
+    """Share of rows where ``y_pred`` equals ``y_true``.
+
+    Parameters
+    ----------
+    y_true, y_pred : sequence
+        True and predicted labels, of equal length (at least one).
+
+    Returns
+    -------
+    float
+    """
+    y_true = check_labels(y_true, name="y_true")
+    y_pred = check_labels(y_pred, n_rows=len(y_true), name="y_pred")
+    if len(y_true) == 0:
+        raise ValueError("y_true is empty; accuracy needs at least one row")
+    return float(np.mean(y_true == y_pred))
+
+
+def attack_success_rate(y_true, y_pred, target_label, source_label=None):
+    """Share of the attacker's victims that the model predicts as ``target_label``.
+
+    The victims are the rows whose true label is ``source_label`` (a targeted flip:
+    make class A read as class B), or, when ``source_label`` is ``None``, every
+    row whose true label is not ``target_label`` (a backdoor: any triggered
+    sentence should read as the target).
+
+    Parameters
+    ----------
+    y_true : sequence
+        True labels of the test rows (before any trigger was inserted).
+    y_pred : sequence
+        The model's predictions for the same rows (with the trigger, for a backdoor).
+    target_label : label
+        The class the attacker wants predicted.
+    source_label : label, default=None
+        The class the attacker wants misread; ``None`` means every other class.
+
+    Returns
+    -------
+    float
+        In [0, 1].
+
+    Raises
+    ------
+    ValueError
+        When there are no victim rows, or ``source_label`` equals ``target_label``.
+    """
+    y_true = check_labels(y_true, name="y_true")
+    y_pred = check_labels(y_pred, n_rows=len(y_true), name="y_pred")
+    if source_label is not None and source_label == target_label:
+        raise ValueError("source_label and target_label must differ")
+    victims = (y_true == source_label) if source_label is not None else (y_true != target_label)
+    if not np.any(victims):
+        who = f"labelled {source_label!r}" if source_label is not None else f"not labelled {target_label!r}"
+        raise ValueError(f"no rows of y_true are {who}; the attack success rate is undefined")
+    return float(np.mean(y_pred[victims] == target_label))
+
+
+def detection_scores(flagged_indices, poisoned_indices):
+    """Precision, recall and F1 of flagged rows against the truly poisoned rows.
+
+    Parameters
+    ----------
+    flagged_indices : sequence of int
+        Rows a detector flagged.
+    poisoned_indices : sequence of int
+        Rows the attacker poisoned.
+
+    Returns
+    -------
+    dict
+        ``precision`` (share of flagged rows that are poisoned; 0 when nothing is
+        flagged), ``recall`` (share of poisoned rows flagged; 1 when nothing was
+        poisoned), ``f1`` and ``n_flagged``.
+    """
+    flagged = _index_set(flagged_indices, "flagged_indices")
+    poisoned = _index_set(poisoned_indices, "poisoned_indices")
+    hits = len(flagged & poisoned)
+    precision = hits / len(flagged) if flagged else 0.0
+    recall = hits / len(poisoned) if poisoned else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": precision, "recall": recall, "f1": f1, "n_flagged": len(flagged)}
+
+
+def _index_set(indices, name):
+    if isinstance(indices, (str, bytes)):
+        raise TypeError(f"{name} must be a sequence of integers")
+    array = np.asarray(list(indices))
+    if array.size and array.dtype.kind not in "iu":
+        raise TypeError(f"{name} must hold integers, got dtype {array.dtype}")
+    if array.size and array.min() < 0:
+        raise ValueError(f"{name} must be non-negative")
+    return set(array.astype(np.int64).tolist())
+
+
+def mean_interval(values, confidence=0.95):
+    """Mean of ``values`` and a Student-t confidence interval around it.
+
+    Parameters
+    ----------
+    values : sequence of float
+        One value per seed; NaN values are an error.
+    confidence : float in (0, 1), default=0.95
+
+    Returns
+    -------
+    (mean, low, high) : tuple of float
+        With a single value the interval is undefined: ``low`` and ``high`` are NaN.
+    """
+    from scipy import stats
+
+    array = np.asarray(list(values), dtype=float)
+    if array.ndim != 1 or array.size == 0:
+        raise ValueError("values must be a non-empty one-dimensional sequence of numbers")
+    if np.isnan(array).any():
+        raise ValueError("values holds NaN")
+    if not isinstance(confidence, float) or not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence must be a float in (0, 1), got {confidence!r}")
+    mean = float(array.mean())
+    if array.size == 1:
+        return mean, math.nan, math.nan
+    half = float(stats.t.ppf(0.5 + confidence / 2, array.size - 1) * array.std(ddof=1) / math.sqrt(array.size))
+    return mean, mean - half, mean + half

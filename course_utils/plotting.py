@@ -1,0 +1,98 @@
+"""The house plot style and the figures lessons share.
+
+Every figure in the course uses :func:`use_house_style` (set once in a lesson's
+Setup cell) and has a title and labelled axes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["HOUSE_STYLE", "ATTACK_COLORS", "use_house_style", "plot_sweep"]
+
+#: Matplotlib settings of the course's figures.
+HOUSE_STYLE = {
+    "figure.figsize": (7.0, 4.2),
+    "figure.dpi": 80,
+    "axes.titlesize": 13,
+    "axes.titleweight": "bold",
+    "axes.labelsize": 11,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "legend.frameon": False,
+    "legend.fontsize": 10,
+    "lines.linewidth": 2.0,
+    "lines.markersize": 5,
+    "savefig.bbox": "tight",
+}
+
+#: One colour per attack, the same in every lesson.
+ATTACK_COLORS = {
+    "none": "#555555",
+    "random-flip": "#1f77b4",
+    "targeted-flip": "#d62728",
+    "duplicate-flip": "#ff7f0e",
+    "backdoor": "#9467bd",
+}
+
+
+def use_house_style():
+    """Apply the course's plot style to matplotlib (call once per notebook)."""
+    import matplotlib as mpl
+
+    mpl.rcParams.update(HOUSE_STYLE)
+
+
+def plot_sweep(summary, metric="poisoned_accuracy", *, ax=None, title=None, ylabel=None, attacks=None,
+               reference=None, reference_label=None):
+    """Plot a metric against poison fraction, one line per attack, with its interval.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        The output of :func:`course_utils.experiment.summarize`, with columns
+        ``attack``, ``fraction``, ``<metric>_mean``, ``<metric>_low`` and
+        ``<metric>_high``.
+    metric : str, default="poisoned_accuracy"
+    ax : matplotlib Axes, default=None
+        Where to draw; a new figure when ``None``.
+    title, ylabel : str, default=None
+        Defaults name the metric.
+    attacks : sequence of str, default=None
+        Which attacks to draw (default: all in ``summary`` with values).
+    reference : float, default=None
+        Draws a horizontal dashed line (for example the clean accuracy).
+    reference_label : str, default=None
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    import matplotlib.pyplot as plt
+
+    columns = [f"{metric}_mean", f"{metric}_low", f"{metric}_high"]
+    missing = [c for c in ["attack", "fraction", *columns] if c not in summary.columns]
+    if missing:
+        raise ValueError(f"summary has no column(s) {missing}; summarize the sweep with metrics=({metric!r},)")
+    if ax is None:
+        _, ax = plt.subplots()
+    names = list(attacks) if attacks is not None else list(dict.fromkeys(summary["attack"]))
+    for attack in names:
+        rows = summary[(summary["attack"] == attack)].sort_values("fraction")
+        rows = rows[np.isfinite(rows[columns[0]].astype(float))]
+        if rows.empty:
+            continue
+        color = ATTACK_COLORS.get(attack)
+        ax.plot(rows["fraction"], rows[columns[0]], marker="o", color=color, label=attack)
+        ax.fill_between(rows["fraction"], rows[columns[1]].astype(float), rows[columns[2]].astype(float),
+                        color=color, alpha=0.2, linewidth=0)
+    if reference is not None:
+        ax.axhline(reference, color="#555555", linestyle="--", linewidth=1.2, label=reference_label)
+    pretty = metric.replace("_", " ")
+    ax.set_title(title or f"{pretty.capitalize()} against poison fraction")
+    ax.set_xlabel("poison fraction (share of the training set)")
+    ax.set_ylabel(ylabel or pretty)
+    ax.legend()
+    return ax
