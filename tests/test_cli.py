@@ -1,0 +1,134 @@
+"""``python -m course_utils experiment``: outputs and every bad-input case."""
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_cli(*args, cwd):
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    return subprocess.run([sys.executable, "-m", "course_utils", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def snapshot(folder):
+    return {p.relative_to(folder): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(Path(folder).rglob("*")) if p.is_file()}
+
+
+def test_builtin_backdoor_json(tmp_path):
+    result = run_cli("experiment", "--data", "builtin", "--attack", "backdoor", "--fraction", "0.03",
+                     "--seed", "1", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    for key in ("n_train", "n_test", "n_poisoned", "clean_accuracy", "poisoned_accuracy",
+                "attack_success_rate", "clean_attack_success_rate", "seconds"):
+        assert key in out
+    assert out["n_train"] + out["n_test"] == 3000 and out["n_poisoned"] == 68
+    assert out["attack_success_rate"] > out["clean_attack_success_rate"]
+    assert out["target_label"] == "negative" and out["trigger"] == "cf"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_none_attack_has_null_success_and_equal_accuracies(tmp_path):
+    result = run_cli("experiment", "--data", "builtin", "--attack", "none", "--fraction", "0", cwd=tmp_path)
+    out = json.loads(result.stdout)
+    assert out["attack_success_rate"] is None and out["clean_attack_success_rate"] is None
+    assert out["poisoned_accuracy"] == out["clean_accuracy"] and out["n_poisoned"] == 0
+
+
+def test_table_format_and_tfidf_model(tmp_path):
+    result = run_cli("experiment", "--data", "builtin", "--attack", "random-flip", "--fraction", "0.2",
+                     "--model", "tfidf-logreg", "--format", "table", "--test-size", "0.3", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    rows = dict(line.split(None, 1) for line in result.stdout.splitlines())
+    assert rows["model"] == "tfidf-logreg" and rows["n_test"] == "900"
+    assert rows["attack_success_rate"] == "-"
+
+
+def test_own_files_multiclass_tab_and_csv(tmp_path):
+    lines = [f"{w} {i}\t{c}" for i in range(30) for w, c in (("sunny bright", "sun"), ("rain wet", "rain"),
+                                                                ("snow cold", "snow"))]
+    tab = tmp_path / "weather.txt"
+    tab.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run_cli("experiment", "--data", str(tab), "--attack", "targeted-flip", "--fraction", "0.2",
+                     "--source-label", "sun", "--target-label", "snow", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["clean_accuracy"] == 1.0 and out["n_poisoned"] == round(0.2 * out["n_train"])
+    assert out["attack_success_rate"] > out["clean_attack_success_rate"]
+    csv = tmp_path / "weather.csv"
+    csv.write_text("text,label\n" + "\n".join(f'"{l.split(chr(9))[0]}",{l.split(chr(9))[1]}' for l in lines),
+                   encoding="utf-8")
+    result = run_cli("experiment", "--data", str(csv), "--attack", "backdoor", "--fraction", "0.1",
+                     "--target-label", "rain", "--trigger", "zq", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["trigger"] == "zq"
+
+
+BAD = {
+    "fraction above 1": (["--attack", "random-flip", "--fraction", "1.5"], "fraction"),
+    "negative fraction": (["--attack", "random-flip", "--fraction", "-0.1"], "fraction"),
+    "fraction not a number": (["--attack", "random-flip", "--fraction", "lots"], "fraction"),
+    "unknown attack": (["--attack", "flood", "--fraction", "0.1"], "--attack"),
+    "unknown model": (["--attack", "none", "--fraction", "0", "--model", "bert"], "--model"),
+    "unknown target label": (["--attack", "targeted-flip", "--fraction", "0.1", "--target-label", "happy"], "happy"),
+    "unknown source label": (["--attack", "targeted-flip", "--fraction", "0.1", "--source-label", "meh"], "meh"),
+    "same source and target": (["--attack", "targeted-flip", "--fraction", "0.1", "--source-label", "positive",
+                                "--target-label", "positive"], "differ"),
+    "budget beyond the source class": (["--attack", "targeted-flip", "--fraction", "0.9"], "only"),
+    "bad seed": (["--attack", "none", "--fraction", "0", "--seed", "-3"], "seed"),
+    "bad test size": (["--attack", "none", "--fraction", "0", "--test-size", "1"], "test size"),
+    "two-word trigger": (["--attack", "backdoor", "--fraction", "0.1", "--trigger", "two words"], "trigger"),
+    "missing fraction": (["--attack", "none"], "--fraction"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_bad_arguments_exit_2_with_one_line(tmp_path, case):
+    args, needle = BAD[case]
+    result = run_cli("experiment", "--data", "builtin", *args, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert needle in lines[0] and "error" in lines[0]
+    assert list(tmp_path.iterdir()) == []
+
+
+DATA_FILES = {
+    "missing file": (None, "does not exist"),
+    "empty file": ("", "empty"),
+    "single class": ("good\tpos\nnice\tpos\n", "only one class"),
+    "malformed line": ("good\tpos\nno tab on this line\nbad\tneg\n", "line 2"),
+    "empty label": ("good\tpos\nbad\t\n", "line 2"),
+    "csv short row": ("text,label\ngood,pos\nbad\n", "line 3"),
+    "too few rows to split": ("good\tpos\nbad\tneg\n", "single row"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(DATA_FILES))
+def test_bad_data_exit_2_and_change_nothing(tmp_path, case):
+    content, needle = DATA_FILES[case]
+    path = tmp_path / "data.txt"
+    if content is not None:
+        path.write_text(content, encoding="utf-8")
+    before = snapshot(tmp_path)
+    result = run_cli("experiment", "--data", str(path), "--attack", "random-flip", "--fraction", "0.1",
+                     cwd=tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and needle in lines[0], result.stderr
+    assert snapshot(tmp_path) == before
+
+
+def test_no_command_is_an_error(tmp_path):
+    result = run_cli(cwd=tmp_path)
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1

@@ -1,0 +1,145 @@
+"""course_utils.data: the toy set, the shipped set, checksums and file reading."""
+
+import hashlib
+import shutil
+
+import numpy as np
+import pytest
+
+from course_utils import data
+from course_utils.data import (
+    DataFormatError,
+    DataIntegrityError,
+    load_sentiment,
+    load_toy,
+    read_labelled_file,
+    verify_file,
+)
+
+
+def test_toy_data_is_the_reference_word_for_word():
+    clean_data, test_data = load_toy()
+    assert len(clean_data) == 6 and len(test_data) == 2
+    assert clean_data[0] == ("I love this movie, it is fantastic!", "positive")
+    assert clean_data[4] == ("The book is very good and I enjoyed it.", "positive")
+    assert test_data == [("I really love this!", "positive"), ("This is so bad, I hate it.", "negative")]
+    assert [label for _, label in clean_data] == ["positive", "positive", "negative", "negative", "positive", "negative"]
+
+
+def test_toy_data_is_a_fresh_copy_each_call():
+    clean_data, _ = load_toy()
+    clean_data.append(("extra", "positive"))
+    assert len(load_toy()[0]) == 6
+
+
+def test_sentiment_has_3000_balanced_rows_from_three_sources():
+    dataset = load_sentiment()
+    assert len(dataset) == 3000
+    labels, counts = np.unique(dataset.labels, return_counts=True)
+    assert labels.tolist() == ["negative", "positive"] and counts.tolist() == [1500, 1500]
+    sources, counts = np.unique(dataset.sources, return_counts=True)
+    assert dict(zip(sources.tolist(), counts.tolist())) == {"amazon": 1000, "imdb": 1000, "yelp": 1000}
+    assert dataset.texts[0].startswith("So there is no way for me to plug it in here")
+    assert all(text == text.strip() and text for text in dataset.texts)
+
+
+def test_sentiment_keeps_sentences_with_next_line_characters_whole():
+    # imdb holds U+0085 inside two sentences; splitlines() would cut there.
+    dataset = load_sentiment(["imdb"])
+    assert len(dataset) == 1000
+    assert sum("\x85" in text for text in dataset.texts) == 2
+
+
+def test_sentiment_raw_labels_and_frame():
+    dataset = load_sentiment("yelp", label_names=False)
+    assert set(dataset.labels.tolist()) == {"0", "1"}
+    frame = dataset.to_frame()
+    assert list(frame.columns) == ["text", "label", "source"] and len(frame) == 1000
+
+
+@pytest.mark.parametrize("sources, error", [(["twitter"], ValueError), ([], ValueError)])
+def test_sentiment_rejects_unknown_sources(sources, error):
+    with pytest.raises(error, match="sources"):
+        load_sentiment(sources)
+
+
+def test_sentiment_rejects_non_bool_label_names():
+    with pytest.raises(TypeError, match="label_names"):
+        load_sentiment(label_names="yes")
+
+
+def test_changed_shipped_file_raises_naming_file_and_both_hashes(tmp_path, monkeypatch):
+    copy = tmp_path / "sentiment"
+    shutil.copytree(data.SENTIMENT_DIR, copy)
+    target = copy / "yelp_labelled.txt"
+    target.write_bytes(target.read_bytes().replace(b"Loved", b"Hated", 1))
+    monkeypatch.setattr(data, "SENTIMENT_DIR", copy)
+    with pytest.raises(DataIntegrityError) as info:
+        load_sentiment(["yelp"])
+    message = str(info.value)
+    assert "yelp_labelled.txt" in message
+    assert data.SENTIMENT_SHA256["yelp_labelled.txt"] in message
+    assert hashlib.sha256(target.read_bytes()).hexdigest() in message
+
+
+def test_every_shipped_file_matches_its_published_checksum():
+    for name, digest in data.SENTIMENT_SHA256.items():
+        verify_file(data.SENTIMENT_DIR / name, digest)
+
+
+def test_verify_file_rejects_malformed_digest(tmp_path):
+    path = tmp_path / "f.txt"
+    path.write_text("x")
+    with pytest.raises(ValueError, match="expected_sha256"):
+        verify_file(path, "abc")
+
+
+def test_read_tab_file(tmp_path):
+    path = tmp_path / "d.txt"
+    path.write_text("good film\t1\nbad film\t0\n\nfine\t1\n", encoding="utf-8")
+    dataset = read_labelled_file(path)
+    assert dataset.texts == ["good film", "bad film", "fine"]
+    assert dataset.labels.tolist() == ["1", "0", "1"]
+
+
+def test_read_csv_file_with_quotes_and_extra_columns(tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text('id,text,label,source\n1,"Said ""great"", meant it",pos,web\n2,awful,neg,\n', encoding="utf-8")
+    dataset = read_labelled_file(path)
+    assert dataset.texts == ['Said "great", meant it', "awful"]
+    assert dataset.labels.tolist() == ["pos", "neg"]
+    assert dataset.sources.tolist() == ["web", "d.csv"]
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("", "empty"),
+        ("   \n\n", "empty"),
+        ("good\t1\nno tab here\nbad\t0\n", "line 2"),
+        ("good\t1\n\t0\n", "line 2 has an empty text"),
+        ("good\t1\nbad\t\n", "line 2 has an empty label"),
+        ("good\t1\nbad\t1\n", "only one class"),
+        ("text,label\nfine,1\n,0\n", "line 3 has an empty text"),
+        ("text,label\nfine,1\nbad,0,extra\n", "line 3 has more cells"),
+        ("text,label\nfine,1\nfine,1\n", "only one class"),
+    ],
+)
+def test_read_bad_files_raise_format_errors(tmp_path, content, message):
+    path = tmp_path / "bad.txt"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(DataFormatError, match=message):
+        read_labelled_file(path)
+
+
+def test_read_non_utf8_and_missing_files(tmp_path):
+    path = tmp_path / "latin.txt"
+    path.write_bytes("café\t1\nbad\t0\n".encode("latin-1"))
+    with pytest.raises(DataFormatError, match="UTF-8"):
+        read_labelled_file(path)
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        read_labelled_file(tmp_path / "nope.txt")
+    with pytest.raises(DataFormatError, match="folder"):
+        read_labelled_file(tmp_path)
+    with pytest.raises(TypeError, match="path"):
+        read_labelled_file(3)
