@@ -16,13 +16,14 @@ SOLUTIONS := $(sorted $(wildcard solutions/*.ipynb))
 
 NBVAL := --nbval --nbval-current-env --nbval-cell-timeout=300 --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: help lab test course notebooks benchmark env clean
+.PHONY: help lab test course notebooks exercises benchmark env clean
 
 help:
 	@echo "make lab        install the course into .venv (if needed) and start JupyterLab"
 	@echo "make test       install (if needed) and run the whole test suite"
 	@echo "make course     execute every lesson headless into build/ (HTML + index.html with timings)"
-	@echo "make notebooks  re-execute lessons in place (authors: refresh committed outputs)"
+	@echo "make notebooks  re-execute lessons and solutions in place (authors: refresh committed outputs)"
+	@echo "make exercises  generate exercises/ from solutions/ (authors)"
 	@echo "make benchmark  print lesson run times, the floor and the sweep time"
 
 env: $(STAMP)
@@ -45,6 +46,9 @@ course: $(STAMP)
 
 notebooks: $(STAMP)
 	$(RUN) $(BIN)/python -m course_utils execute $(LESSONS) $(SOLUTIONS)
+
+exercises: $(STAMP)
+	$(RUN) $(BIN)/python -m course_utils exercises
 
 benchmark: $(STAMP)
 	$(RUN) $(BIN)/python benchmarks/run.py

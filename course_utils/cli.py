@@ -11,6 +11,11 @@ build
     and an ``index.html`` listing each lesson's run time (``make course``).
 execute
     Re-execute notebooks in place, for authors (``make notebooks``).
+exercises
+    Generate ``exercises/`` from ``solutions/`` (``make exercises``); with
+    ``--check``, exit 1 when a regeneration would change a committed exercise.
+grade
+    Grade a folder of submitted exercise notebooks (see :mod:`course_utils.grading`).
 """
 
 from __future__ import annotations
@@ -92,6 +97,12 @@ def _build_parser():
     build.add_argument("--timeout", default=600, type=int, help="seconds per cell (default: 600)")
     build.add_argument("notebooks", nargs="*", help="notebooks to build (default: notebooks/*.ipynb)")
 
+    exercises = commands.add_parser("exercises", help="generate exercises/ from solutions/")
+    exercises.add_argument("--check", action="store_true",
+                           help="write nothing; exit 1 when an exercise would change")
+    commands.add_parser("grade", help="grade submitted notebooks (see: python -m course_utils grade --help)",
+                        add_help=False)
+
     execute = commands.add_parser("execute", help="re-execute notebooks in place (for authors)")
     execute.add_argument("--timeout", default=600, type=int, help="seconds per cell (default: 600)")
     execute.add_argument("notebooks", nargs="+", help="notebooks to execute in place")
@@ -141,11 +152,32 @@ def _run_experiment(args):
     return 0
 
 
+def _exercises(check_only):
+    from .exercises import generate_all
+
+    changed = generate_all(check_only=check_only)
+    for path in changed:
+        print(f"{'would change' if check_only else 'wrote'} {path.parent.name}/{path.name}")
+    if check_only and changed:
+        print("exercises are out of date: run `make exercises` and commit the result", file=sys.stderr)
+        return 1
+    if not changed:
+        print("exercises are up to date")
+    return 0
+
+
 def main(argv=None):
     """Entry point of ``python -m course_utils``; returns the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["grade"]:
+        from .grading import main as grade_main
+
+        return grade_main(argv[1:])
     args = _build_parser().parse_args(argv)
     if args.command == "experiment":
         return _run_experiment(args)
+    if args.command == "exercises":
+        return _exercises(args.check)
     from . import build
 
     if args.command == "build":

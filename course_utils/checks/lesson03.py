@@ -1,0 +1,110 @@
+"""Checks of exercise 03, testing the impact."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import NotAnswered, Wrong, call_answer, expect_number, question
+from ._reference import as_list, mentions, run_learner, toy
+
+EXERCISE = "03_testing_the_impact"
+COPIED = "This is a great product, I am very satisfied."
+PROBE = "I really love this!"
+
+
+@question("q03_success_rate", exercise=EXERCISE, answer_name="success_rate",
+          prompt="success_rate(y_true, y_pred, source_label, target_label): share of source rows predicted target")
+def _success_rate(answer):
+    from ..metrics import attack_success_rate
+
+    rng = np.random.default_rng(3)
+    for size in (10, 57):
+        y_true = rng.choice(["pos", "neg", "mid"], size=size)
+        y_true[:3] = ["pos", "neg", "mid"]
+        y_pred = rng.choice(["pos", "neg", "mid"], size=size)
+        value = expect_number(run_learner(answer, y_true, y_pred, "pos", "neg"), "success_rate(...)")
+        expected = attack_success_rate(y_true, y_pred, "neg", "pos")
+        if abs(value - expected) > 1e-9:
+            overall = float(np.mean(y_pred == "neg"))
+            if abs(value - overall) < 1e-9:
+                raise Wrong("You counted every row predicted as the target; count only rows whose true "
+                            "label is source_label.")
+            raise Wrong(f"On a fresh test of {size} rows your rate is {value:.3f}; recount: among rows whose "
+                        "true label is source_label, the share predicted target_label.")
+    as_lists = expect_number(run_learner(answer, ["pos", "pos", "neg"], ["neg", "pos", "neg"], "pos", "neg"),
+                             "success_rate on lists")
+    if abs(as_lists - 0.5) > 1e-9:
+        raise Wrong("Your function should accept plain lists as well as arrays.")
+    try:
+        result, _ = call_answer(answer, ["neg", "neg"], ["neg", "neg"], "pos", "neg")
+    except (ValueError, ZeroDivisionError):
+        result = math.nan
+    if result is not None and not (isinstance(result, float) and math.isnan(result)):
+        raise Wrong("With no rows of the source class the rate is undefined: return nan or raise ValueError, "
+                    f"not {result!r}.")
+    return "Counts only the attacker's victims, on arrays and lists, and refuses an empty victim set."
+
+
+@question("q03_flipped", exercise=EXERCISE, answer_name="flipped_indices",
+          prompt="flipped_indices(clean_pred, poisoned_pred) lists the rows whose prediction changed")
+def _flipped(answer):
+    rng = np.random.default_rng(5)
+    clean = rng.choice(["positive", "negative"], size=40)
+    poisoned = clean.copy()
+    poisoned[[2, 17, 39]] = np.where(clean[[2, 17, 39]] == "positive", "negative", "positive")
+    got = [int(i) for i in as_list(run_learner(answer, clean, poisoned), "flipped_indices(...)")]
+    if got != [2, 17, 39]:
+        if sorted(got) == [2, 17, 39]:
+            raise Wrong("The right rows, but list them in increasing order.")
+        raise Wrong(f"{len(got)} rows reported, expected 3: compare the two prediction arrays row by row.")
+    same = as_list(run_learner(answer, list(clean), list(clean)), "flipped_indices(same, same)")
+    if len(same):
+        raise Wrong("Two identical prediction lists should give an empty result.")
+    return "Finds exactly the changed rows, in order."
+
+
+@question("q03_cheapest_copies", exercise=EXERCISE, answer_name="cheapest_copies",
+          prompt="fewest negative copies of the second toy sentence that turn 'I really love this!' negative")
+def _cheapest_copies(answer):
+    from ..experiment import make_model
+
+    value = expect_number(answer, "cheapest_copies")
+    clean_data, _ = toy()
+    expected = None
+    for copies in range(0, 50):
+        data = list(clean_data) + [(COPIED, "negative")] * copies
+        texts, labels = zip(*data)
+        if make_model().fit(texts, labels).predict([PROBE])[0] == "negative":
+            expected = copies
+            break
+    if expected is None:  # pragma: no cover - the toy data make this impossible
+        raise NotAnswered("the reference computation found no budget; report this to the course authors")
+    if value == expected:
+        return f"{expected} poisoned copies of one sentence are enough to flip an unseen positive sentence."
+    if value > expected:
+        raise Wrong("Fewer copies already flip the prediction; try every count from 1 upwards.")
+    raise Wrong("With that many copies the model still predicts positive.")
+
+
+@question("q03_explanation", exercise=EXERCISE, answer_name="explanation",
+          prompt="a sentence on the reference's impact test, with its accuracies and poisoned rows")
+def _explanation(answer):
+    if not isinstance(answer, str):
+        raise Wrong(f"explanation should be a string (a sentence), got {type(answer).__name__}.")
+    text = answer.strip()
+    if len(text.split()) < 8:
+        raise Wrong("Write a whole sentence or two, not a few words.")
+    missing = []
+    if not mentions(text, 1.0, 1e-9) and "100%" not in text:
+        missing.append("the clean model's test accuracy")
+    if not mentions(text, 0.5, 1e-9):
+        missing.append("the poisoned model's test accuracy")
+    if not mentions(text, 2, 0) and "two" not in text.lower():
+        missing.append("how many poisoned rows were added")
+    if "positive" not in text.lower():
+        missing.append("what the poisoned model still predicts for the poisoned sentences")
+    if missing:
+        raise Wrong("Your sentence should state " + ", ".join(missing) + ".")
+    return "States the key numbers and what really flipped."
