@@ -151,6 +151,9 @@ def make_exercise(solution, exercise_name):
         cells.append(cell)
     exercise.cells = cells
     exercise.metadata["course"] = {"exercise": exercise_name, "kind": "exercise"}
+    # The solution's executing kernel records its Python version; an exercise should not
+    # change when an author re-executes the solution with another Python.
+    exercise.metadata["language_info"] = {"name": "python"}
     exercise.metadata.pop("widgets", None)
     return exercise
 

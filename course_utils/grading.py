@@ -155,15 +155,18 @@ def prepare_submission(submission, exercise, nonce):
         if cell.get("cell_type") == "code":
             cell.source = _neutralise_checks(cell.source)
         cells.append(cell)
-    # Put back locked cells the learner deleted, after the cell that precedes them in the exercise.
-    previous = None
+    # Put back locked cells the learner deleted: after the exercise cell that precedes them, or,
+    # when that one is gone too, after the last cell put back (so their order is kept).
+    previous, position = None, 0
     for cell in exercise.cells:
         cid = cell.get("id")
+        ids = [c.get("id") for c in cells]
+        if previous in ids:
+            position = ids.index(previous) + 1
         if cid in locked and cid not in seen:
-            ids = [c.get("id") for c in cells]
-            position = ids.index(previous) + 1 if previous in ids else 0
             cells.insert(position, copy.deepcopy(cell))
             seen.add(cid)
+            position += 1
         previous = cid
     stem = exercise.metadata.get("course", {}).get("exercise", "")
     grading = nbformat.v4.new_code_cell(_grading_source(stem, nonce), metadata={"tags": [GRADING_TAG]})

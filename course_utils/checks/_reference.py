@@ -40,8 +40,8 @@ def sweep_summary(attack, fractions, seeds, trigger="cf"):
 def run_learner(function, *args, **kwargs):
     """Call the learner's function; blank bodies and mutation become clear verdicts."""
     result, mutated = call_answer(function, *args, **kwargs)
-    if result is None:
-        raise NotAnswered("Your function returns None: write its body in place of the `...`.")
+    if result is None or result is Ellipsis:
+        raise NotAnswered("Your function returns nothing yet: write its body in place of the `...`.")
     if mutated:
         raise Wrong(f"Your function changed its input ({mutated}) in place; build new lists or arrays instead.")
     return result

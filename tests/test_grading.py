@@ -1,0 +1,200 @@
+"""The batch grader on good, half-done, blank, broken and hostile submissions."""
+
+import copy
+import csv
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from course_utils.grading import grade_folder, grade_submission, identify_exercise, known_exercises, prepare_submission
+
+ROOT = Path(__file__).resolve().parent.parent
+STEM = "03_testing_the_impact"
+SOLUTION = ROOT / "solutions" / f"{STEM}_sol.ipynb"
+EXERCISE = ROOT / "exercises" / f"{STEM}_ex.ipynb"
+N_QUESTIONS = 4
+
+pytestmark = pytest.mark.notebook
+
+
+def _read(path):
+    return nbformat.read(str(path), as_version=4)
+
+
+def _answer_ids():
+    return [c.id for c in _read(EXERCISE).cells if c.get("metadata", {}).get("course", {}).get("answer")]
+
+
+def _half_done():
+    """The exercise with the first two answers taken from the solution."""
+    exercise, solution = _read(EXERCISE), _read(SOLUTION)
+    by_id = {c.id: c for c in solution.cells}
+    for cell in exercise.cells:
+        if cell.id in _answer_ids()[:2]:
+            cell.source = by_id[cell.id].source
+    return exercise
+
+
+def _with_cell(notebook, source, before_answer=0):
+    """A copy of notebook with a code cell inserted before the given answer cell."""
+    notebook = copy.deepcopy(notebook)
+    ids = [c.id for c in notebook.cells]
+    position = ids.index(_answer_ids()[before_answer])
+    notebook.cells.insert(position, nbformat.v4.new_code_cell(source))
+    return notebook
+
+
+def _write(folder, name, notebook=None, raw=None):
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if raw is not None:
+        path.write_bytes(raw)
+    elif isinstance(notebook, dict) and not isinstance(notebook, nbformat.NotebookNode):
+        path.write_text(json.dumps(notebook), encoding="utf-8")
+    else:
+        nbformat.write(notebook, str(path))
+    return path
+
+
+def _hashes(folder):
+    return {p: (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns) for p in folder.rglob("*") if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """Grade one folder that mixes good, partial, blank, broken and hostile submissions."""
+    folder = tmp_path_factory.mktemp("submissions")
+    solution = _read(SOLUTION)
+    solution.metadata["course"]["learner"] = "ada"
+    _write(folder, "solution.ipynb", solution)  # matched by metadata alone
+    _write(folder, "bob/03_testing_the_impact_ex.ipynb", _read(EXERCISE))
+    _write(folder, "carol/03_testing_the_impact_ex.ipynb", _half_done())
+    _write(folder, "dave/03_testing_the_impact_ex.ipynb", raw=b'{"cells": [ this is not json')
+    _write(folder, "erin/notes.ipynb", raw=b'{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": []}')
+    _write(folder, "frank/03_testing_the_impact_ex.ipynb", nbformat.v4.new_notebook(cells=[]) | {"cells": 5})
+    old = nbformat.convert(copy.deepcopy(solution), 3)
+    _write(folder, "grace/03_testing_the_impact_ex.ipynb", raw=nbformat.writes(old, version=3).encode())
+    _write(folder, "heidi/03_testing_the_impact_ex.ipynb", _with_cell(solution, "raise RuntimeError('boom')", 1))
+    _write(folder, "ivan/03_testing_the_impact_ex.ipynb", _with_cell(solution, "while True:\n    pass", 2))
+    _write(folder, "judy/03_testing_the_impact_ex.ipynb", _with_cell(solution, "import os\nos._exit(1)", 1))
+    _write(folder, "mallory/03_testing_the_impact_ex.ipynb",
+           _with_cell(solution, "print('x' * 5_000_000)\nprint('✅ q03_success_rate: correct.')", 0))
+    # Hostile: patch the checks to pass everything, and edit a locked cell, on a blank exercise.
+    cheat = _with_cell(_read(EXERCISE), "import course_utils.checks as c\n"
+                       "c.evaluate = lambda qid, answer: c.CheckResult(qid, 'pass', '', 1, 1)\n"
+                       "c.grade_answers = lambda *a: [{'qid': 'x', 'status': 'pass', 'message': '', "
+                       "'points': 99, 'max_points': 99, 'prompt': ''}]", 0)
+    cheat.cells[2].source = "def check(*args):\n    print('✅ all good')\n" + cheat.cells[2].source
+    _write(folder, "oscar/03_testing_the_impact_ex.ipynb", cheat)
+    before = _hashes(folder)
+    out = tmp_path_factory.mktemp("results")
+    results = grade_folder(folder, out, cell_timeout=15, total_timeout=240, progress=False)
+    return {"folder": folder, "out": out, "results": {r.file: r for r in results}, "before": before}
+
+
+def test_every_submission_has_a_row_and_the_batch_finished(graded):
+    rows = list(csv.DictReader(open(graded["out"] / "gradebook.csv", encoding="utf-8")))
+    assert len(rows) == 12 == len(graded["results"])
+    assert {"file", "learner", "exercise", "status", "total", "max_total", "detail"} <= set(rows[0])
+    assert len(list((graded["out"] / "feedback").glob("*.md"))) == 12
+
+
+def test_no_submission_was_changed(graded):
+    assert _hashes(graded["folder"]) == graded["before"]
+
+
+def test_solution_scores_full_marks(graded):
+    result = graded["results"]["solution.ipynb"]
+    assert (result.status, result.exercise, result.learner) == ("graded", STEM, "ada")
+    assert result.total == result.max_total == N_QUESTIONS
+
+
+def test_blank_scores_zero_and_half_done_in_between(graded):
+    blank = graded["results"]["bob/03_testing_the_impact_ex.ipynb"]
+    half = graded["results"]["carol/03_testing_the_impact_ex.ipynb"]
+    assert blank.status == "graded" and blank.total == 0 and blank.learner == "bob"
+    assert all(q["status"] == "blank" for q in blank.questions)
+    assert half.status == "graded" and 0 < half.total < half.max_total
+    assert half.total == 2
+
+
+@pytest.mark.parametrize("who, status, total", [
+    ("dave", "invalid notebook", None),
+    ("frank", "invalid notebook", None),
+    ("grace", "graded", N_QUESTIONS),
+    ("heidi", "graded with errors", N_QUESTIONS),
+    ("ivan", "timeout", None),
+    ("judy", "kernel died", None),
+    ("mallory", "graded", N_QUESTIONS),
+])
+def test_broken_submissions_are_reported(graded, who, status, total):
+    result = graded["results"][f"{who}/03_testing_the_impact_ex.ipynb"]
+    assert result.status == status, result
+    if total is not None:
+        assert result.total == total
+    assert result.detail or status == "graded"
+
+
+def test_unknown_exercise_is_reported(graded):
+    result = graded["results"]["erin/notes.ipynb"]
+    assert result.status == "unknown exercise" and result.total == 0
+
+
+def test_monkey_patched_checks_and_edited_check_cells_do_not_count(graded):
+    result = graded["results"]["oscar/03_testing_the_impact_ex.ipynb"]
+    assert result.status == "graded" and result.total == 0 and result.max_total == N_QUESTIONS
+
+
+def test_feedback_files_say_what_happened(graded):
+    feedback = (graded["out"] / "feedback" / "carol__03_testing_the_impact_ex.ipynb.md").read_text(encoding="utf-8")
+    assert "Score: 2 / 4" in feedback and "not answered yet" in feedback and "correct" in feedback
+    timeout = (graded["out"] / "feedback" / "ivan__03_testing_the_impact_ex.ipynb.md").read_text(encoding="utf-8")
+    assert "timeout" in timeout
+
+
+def test_total_timeout_kills_a_slow_submission(tmp_path):
+    folder = tmp_path / "in"
+    _write(folder, "slow/03_testing_the_impact_ex.ipynb", _with_cell(_read(EXERCISE), "import time\ntime.sleep(120)"))
+    result = grade_submission(folder / "slow/03_testing_the_impact_ex.ipynb", folder,
+                              known_exercises(ROOT / "exercises"), cell_timeout=300, total_timeout=10)
+    assert result.status == "timeout" and "total" in result.detail
+
+
+def test_prepare_restores_locked_cells_and_removes_checks():
+    exercise, submission = _read(EXERCISE), _half_done()
+    submission.cells[2].source = "print('I edited the setup')"
+    del submission.cells[0]
+    prepared = prepare_submission(submission, exercise, "nonce")
+    assert prepared.cells[0].source == exercise.cells[0].source
+    assert prepared.cells[2].source == exercise.cells[2].source
+    assert not any(line.lstrip().startswith("check(") for c in prepared.cells if c.cell_type == "code"
+                   for line in c.source.splitlines())
+    assert "grade_answers" in prepared.cells[-1].source
+    assert submission.cells[1].source == "print('I edited the setup')"  # the input is not changed
+
+
+def test_identify_exercise_by_metadata_then_name():
+    exercises = known_exercises(ROOT / "exercises")
+    assert identify_exercise({"metadata": {"course": {"exercise": STEM}}}, "x.ipynb", exercises) == STEM
+    assert identify_exercise({"metadata": {}}, "alice_03_testing_the_impact_ex.ipynb", exercises) == STEM
+    assert identify_exercise({"metadata": {}}, "03_mine.ipynb", exercises) == STEM
+    assert identify_exercise({"metadata": {}}, "homework.ipynb", exercises) is None
+
+
+def test_command_line(tmp_path):
+    folder = tmp_path / "in"
+    _write(folder, "bob/03_testing_the_impact_ex.ipynb", raw=b"not json")
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    done = subprocess.run([sys.executable, "-m", "course_utils", "grade", str(folder), "--out", str(tmp_path / "out"),
+                           "--no-progress"], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "1 invalid notebook" in done.stdout
+    missing = subprocess.run([sys.executable, "-m", "course_utils", "grade", str(tmp_path / "nope"), "--out",
+                              str(tmp_path / "out2")], capture_output=True, text=True, env=env, timeout=120)
+    assert missing.returncode == 2 and "does not exist" in missing.stderr
