@@ -55,6 +55,16 @@ def _test_size(value):
     return number
 
 
+def _budget(value):
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"budget must be a number in (0, 1], got {value!r}") from None
+    if math.isnan(number) or not 0.0 < number <= 1.0:
+        raise argparse.ArgumentTypeError(f"budget must be in (0, 1], got {value}")
+    return number
+
+
 def _seed(value):
     try:
         number = int(value)
@@ -67,7 +77,7 @@ def _seed(value):
 
 def _build_parser():
     from .attacks import ATTACKS, DEFAULT_TRIGGER
-    from .experiment import MODELS
+    from .experiment import DEFENSES, MODELS
 
     parser = _OneLineParser(prog="python -m course_utils", description="Training-data poisoning course tools.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_OneLineParser)
@@ -90,6 +100,11 @@ def _build_parser():
     experiment.add_argument("--model", default="count-nb", choices=list(MODELS))
     experiment.add_argument("--seed", default=0, type=_seed)
     experiment.add_argument("--test-size", default=0.25, type=_test_size)
+    experiment.add_argument("--defense", default="none", choices=list(DEFENSES),
+                            help="flag rows with a detector, remove them and retrain (default: none)")
+    experiment.add_argument("--budget", type=_budget, metavar="B",
+                            help="with a defense: remove this share of the training rows, the most suspicious "
+                                 "first, instead of the detector's own rule")
     experiment.add_argument("--format", default="json", choices=["json", "table"])
 
     build = commands.add_parser("build", help="execute every lesson into a folder with an HTML index")
@@ -118,9 +133,15 @@ def _load(data):
 
 
 def _format_table(result):
-    width = max(len(key) for key in result)
-    lines = []
+    flat = {}
     for key, value in result.items():
+        if isinstance(value, dict):
+            flat.update({f"{key}.{inner}": v for inner, v in value.items()})
+        else:
+            flat[key] = value
+    width = max(len(key) for key in flat)
+    lines = []
+    for key, value in flat.items():
         if isinstance(value, float):
             value = f"{value:.4f}"
         elif value is None:
@@ -138,7 +159,7 @@ def _run_experiment(args):
         result = run_experiment(
             dataset.texts, dataset.labels, attack=args.attack, fraction=args.fraction,
             source_label=args.source_label, target_label=args.target_label, trigger=args.trigger,
-            model=args.model, seed=args.seed, test_size=args.test_size,
+            model=args.model, seed=args.seed, test_size=args.test_size, defense=args.defense, budget=args.budget,
         )
     except (FileNotFoundError, IsADirectoryError, PermissionError, DataFormatError, ValueError, TypeError) as error:
         message = str(error).splitlines()[0] if str(error) else type(error).__name__

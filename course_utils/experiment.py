@@ -35,6 +35,7 @@ from .metrics import accuracy, attack_success_rate, mean_interval
 
 __all__ = [
     "MODELS",
+    "DEFENSES",
     "make_model",
     "split_data",
     "default_labels",
@@ -165,8 +166,13 @@ def _validate_run(texts, labels, attack, fraction, model, seed, test_size, trigg
     return texts, labels, fraction, seed
 
 
+#: Defense names accepted by :func:`run_experiment` (see :mod:`course_utils.detect`).
+DEFENSES = ("none", "audit", "isolation-forest", "knn", "confident", "cleanlab", "trigger")
+
+
 def run_experiment(texts, labels, *, attack="none", fraction=0.0, source_label=None, target_label=None,
-                   trigger=DEFAULT_TRIGGER, model="count-nb", seed=0, test_size=0.25):
+                   trigger=DEFAULT_TRIGGER, model="count-nb", seed=0, test_size=0.25, defense="none",
+                   budget=None):
     """Run the shared experiment once: split, poison, train both models, score.
 
     Parameters
@@ -184,6 +190,12 @@ def run_experiment(texts, labels, *, attack="none", fraction=0.0, source_label=N
     seed : int, default=0
         Seeds the split, the attack, the trigger positions and the model.
     test_size : float in (0, 1), default=0.25
+    defense : {"none", "audit", "isolation-forest", "knn", "confident", "cleanlab", "trigger"}, default="none"
+        A detector of :mod:`course_utils.detect` run on the poisoned training
+        set; the rows it flags are removed and the model is trained again.
+    budget : float in (0, 1], default=None
+        With a defense: remove the ``round(budget * n)`` most suspicious rows
+        instead of the detector's own rule.
 
     Returns
     -------
@@ -191,10 +203,19 @@ def run_experiment(texts, labels, *, attack="none", fraction=0.0, source_label=N
         ``n_train``, ``n_test``, ``n_poisoned``, ``clean_accuracy``,
         ``poisoned_accuracy``, ``clean_attack_success_rate`` and
         ``attack_success_rate`` (``None`` where the attack has no target),
-        ``seconds``, and the settings used.
+        ``seconds``, and the settings used. With a defense also
+        ``defended_accuracy``, ``defended_attack_success_rate`` and ``detection``
+        (``precision``, ``recall``, ``f1``, ``n_flagged``, ``clean_rows_removed``,
+        ``seconds``).
     """
     started = time.perf_counter()
     texts, labels, fraction, seed = _validate_run(texts, labels, attack, fraction, model, seed, test_size, trigger)
+    check_choice(defense, "defense", DEFENSES)
+    if budget is not None:
+        if defense == "none":
+            raise ValueError("budget needs a defense: give one of " + ", ".join(DEFENSES[1:]))
+        if isinstance(budget, bool) or not isinstance(budget, (int, float)) or not 0 < budget <= 1:
+            raise ValueError(f"budget must be a share of the training rows in (0, 1], got {budget!r}")
     source_label, target_label = default_labels(labels, attack, source_label, target_label)
     train_texts, test_texts, train_labels, test_labels = split_data(texts, labels, test_size, seed)
     poisoned = apply_attack(attack, train_texts, train_labels, fraction, source_label=source_label,
@@ -202,7 +223,7 @@ def run_experiment(texts, labels, *, attack="none", fraction=0.0, source_label=N
     clean_model = make_model(model, random_state=seed).fit(train_texts, train_labels)
     poisoned_model = make_model(model, random_state=seed).fit(poisoned.texts, poisoned.labels)
     success_args = (test_texts, test_labels, source_label, target_label, trigger, seed)
-    return {
+    result = {
         "attack": attack,
         "fraction": fraction,
         "model": model,
@@ -218,7 +239,36 @@ def run_experiment(texts, labels, *, attack="none", fraction=0.0, source_label=N
         "poisoned_accuracy": accuracy(test_labels, poisoned_model.predict(test_texts)),
         "clean_attack_success_rate": _success(attack, clean_model.predict, *success_args),
         "attack_success_rate": _success(attack, poisoned_model.predict, *success_args),
-        "seconds": time.perf_counter() - started,
+    }
+    if defense != "none":
+        result.update(_defend(attack, defense, budget, poisoned, model, seed, test_texts, test_labels,
+                              success_args))
+    result["seconds"] = time.perf_counter() - started
+    return result
+
+
+def _defend(attack, defense, budget, poisoned, model, seed, test_texts, test_labels, success_args):
+    """Flag rows with a detector, remove them, retrain and score the same test set."""
+    from .detect import make_detector
+    from .metrics import detection_scores
+
+    started = time.perf_counter()
+    flagged = make_detector(defense, random_state=seed).fit_flag(poisoned.texts, poisoned.labels, budget=budget)
+    seconds = time.perf_counter() - started
+    keep = np.setdiff1d(np.arange(len(poisoned.texts)), flagged)
+    kept_labels = poisoned.labels[keep]
+    if len(np.unique(kept_labels)) < 2:
+        raise ValueError(f"the {defense} defense flagged every row of a class; lower the budget")
+    defended = make_model(model, random_state=seed).fit([poisoned.texts[i] for i in keep], kept_labels)
+    detection = detection_scores(flagged, poisoned.poisoned_indices)
+    detection["clean_rows_removed"] = int(len(np.setdiff1d(flagged, poisoned.poisoned_indices)))
+    detection["seconds"] = seconds
+    return {
+        "defense": defense,
+        "budget": budget,
+        "defended_accuracy": accuracy(test_labels, defended.predict(test_texts)),
+        "defended_attack_success_rate": _success(attack, defended.predict, *success_args),
+        "detection": detection,
     }
 
 

@@ -88,6 +88,13 @@ BAD = {
     "bad test size": (["--attack", "none", "--fraction", "0", "--test-size", "1"], "test size"),
     "two-word trigger": (["--attack", "backdoor", "--fraction", "0.1", "--trigger", "two words"], "trigger"),
     "missing fraction": (["--attack", "none"], "--fraction"),
+    "unknown defense": (["--attack", "random-flip", "--fraction", "0.1", "--defense", "magic"], "--defense"),
+    "budget of zero": (["--attack", "random-flip", "--fraction", "0.1", "--defense", "knn", "--budget", "0"],
+                       "budget"),
+    "budget above 1": (["--attack", "random-flip", "--fraction", "0.1", "--defense", "knn", "--budget", "2"],
+                       "budget"),
+    "budget without defense": (["--attack", "random-flip", "--fraction", "0.1", "--budget", "0.1"],
+                               "budget needs a defense"),
 }
 
 
@@ -127,6 +134,24 @@ def test_bad_data_exit_2_and_change_nothing(tmp_path, case):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and needle in lines[0], result.stderr
     assert snapshot(tmp_path) == before
+
+
+def test_defense_adds_defended_fields(tmp_path):
+    result = run_cli("experiment", "--data", "builtin", "--attack", "backdoor", "--fraction", "0.01",
+                     "--defense", "trigger", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["detection"]["recall"] == 1.0 and out["detection"]["n_flagged"] == out["n_poisoned"]
+    assert out["defended_attack_success_rate"] < out["attack_success_rate"]
+    assert "defended_accuracy" in out
+
+
+def test_defense_on_one_class_file_is_an_error(tmp_path):
+    path = tmp_path / "d.txt"
+    path.write_text("good\tpos\nfine\tpos\n", encoding="utf-8")
+    result = run_cli("experiment", "--data", str(path), "--attack", "none", "--fraction", "0", "--defense", "knn",
+                     cwd=tmp_path)
+    assert result.returncode == 2 and "only one class" in result.stderr
 
 
 def test_no_command_is_an_error(tmp_path):

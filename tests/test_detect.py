@@ -1,0 +1,157 @@
+"""course_utils.detect: every detector's contract, what it sees, and what it cannot see."""
+
+import numpy as np
+import pytest
+
+from course_utils.attacks import backdoor, duplicate_flip, poison_budget, random_flip
+from course_utils.data import load_sentiment, load_toy
+from course_utils.detect import (
+    DETECTORS,
+    CleanlabDetector,
+    ConfidentLearningDetector,
+    DataAudit,
+    IsolationForestDetector,
+    KNNDisagreement,
+    TriggerDetector,
+    make_detector,
+    out_of_fold_probabilities,
+)
+from course_utils.experiment import run_experiment, split_data
+from course_utils.metrics import detection_scores
+
+
+@pytest.fixture(scope="module")
+def train():
+    data = load_sentiment()
+    texts, _, labels, _ = split_data(data.texts, data.labels, 0.25, 0)
+    return texts, labels
+
+
+def _f1(detector, poisoned):
+    return detection_scores(detector.fit_flag(poisoned.texts, poisoned.labels), poisoned.poisoned_indices)["f1"]
+
+
+@pytest.mark.parametrize("name", sorted(DETECTORS))
+def test_contract_scores_flags_and_no_mutation(train, name):
+    texts, labels = train[0][:400], train[1][:400]
+    texts_before, labels_before = list(texts), labels.copy()
+    detector = make_detector(name).fit(texts, labels)
+    scores = detector.score_samples()
+    assert scores.shape == (400,) and np.isfinite(scores).all()
+    scores[:] = -1  # score_samples returns a copy
+    assert not np.all(detector.score_samples() == -1)
+    flagged = detector.flag()
+    assert np.all(np.diff(flagged) > 0) and (len(flagged) == 0 or flagged.max() < 400)
+    top = detector.flag(budget=0.1)
+    assert len(top) == 40
+    order = np.argsort(-detector.score_samples(), kind="stable")
+    assert set(top) == set(order[:40])
+    assert set(detector.flag(threshold=detector.score_samples().max())) <= set(top) | set(flagged) | set(
+        np.flatnonzero(detector.score_samples() == detector.score_samples().max()))
+    assert texts == texts_before and np.array_equal(labels, labels_before)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(budget=0), "budget"), (dict(budget=1.5), "budget"), (dict(budget=0.1, threshold=0.5), "not both"),
+    (dict(threshold=float("nan")), "threshold"),
+])
+def test_flag_rejects_bad_budgets(train, kwargs, message):
+    detector = KNNDisagreement().fit(train[0][:100], train[1][:100])
+    with pytest.raises(ValueError, match=message):
+        detector.flag(**kwargs)
+
+
+def test_unfitted_and_one_class_errors():
+    with pytest.raises(ValueError, match="not fitted"):
+        KNNDisagreement().flag()
+    for name in ("knn", "confident", "cleanlab", "trigger"):
+        with pytest.raises(ValueError, match="at least 2 classes"):
+            make_detector(name).fit(["good film", "great film", "nice one"], ["pos", "pos", "pos"])
+    with pytest.raises(ValueError, match="labels are required"):
+        KNNDisagreement().fit(["a b", "c d"], None)
+    with pytest.raises(ValueError, match="defense must be one of"):
+        make_detector("magic")
+    with pytest.raises(ValueError, match="contamination"):
+        IsolationForestDetector(contamination=0.9).fit(["a b", "c d", "e f"])
+    with pytest.raises(ValueError, match="estimators"):
+        ConfidentLearningDetector(estimators=("svm",)).fit(["a b", "c d"] * 5, ["x", "y"] * 5)
+
+
+def test_conflict_audit_flags_every_row_of_the_reference_attack():
+    clean_data, _ = load_toy()
+    texts, labels = map(list, zip(*clean_data))
+    poisoned = duplicate_flip(texts, labels, indices=[0, 4], target_label="negative")
+    flagged = DataAudit().fit(poisoned.texts, poisoned.labels).flag()
+    assert set(poisoned.poisoned_indices) <= set(flagged)
+
+
+def test_conflict_audit_catches_duplicate_flip_at_scale(train):
+    poisoned = duplicate_flip(*train, 0.05, random_state=3)
+    audit = DataAudit().fit(poisoned.texts, poisoned.labels)
+    assert detection_scores(audit.flag(), poisoned.poisoned_indices)["recall"] == 1.0
+
+
+def test_audit_report_on_the_clean_data():
+    data = load_sentiment()
+    audit = DataAudit().fit(data.texts, data.labels, sources=data.sources)
+    report = audit.report_
+    assert report["label_counts"] == {"negative": 1500, "positive": 1500}
+    assert report["conflict_groups"] == []  # the shipped data has no conflicting duplicates
+    assert len(report["exact_duplicate_groups"]) > 0
+    assert set(report["per_source"]) == {"amazon", "imdb", "yelp"}
+    assert any("conflicting" in line for line in audit.summary())
+
+
+def test_isolation_forest_ignores_labels_and_stays_near_chance_on_flips(train):
+    poisoned = random_flip(*train, 0.2, random_state=1)
+    forest = IsolationForestDetector(contamination=0.2)
+    with_labels = forest.fit(poisoned.texts, poisoned.labels).score_samples()
+    without = IsolationForestDetector(contamination=0.2).fit(poisoned.texts).score_samples()
+    assert np.array_equal(with_labels, without)
+    assert abs(_f1(forest, poisoned) - 0.2) < 0.1  # chance: precision = recall = 0.2
+
+
+def test_label_aware_detectors_beat_isolation_forest_on_flips(train):
+    poisoned = random_flip(*train, 0.2, random_state=1)
+    forest = _f1(IsolationForestDetector(contamination=0.2), poisoned)
+    for detector in (KNNDisagreement(), ConfidentLearningDetector(), make_detector("confident"), CleanlabDetector()):
+        assert _f1(detector, poisoned) > forest + 0.2, type(detector).__name__
+
+
+def test_confident_learning_shares_probabilities_with_cleanlab(train):
+    poisoned = random_flip(*train, 0.1, random_state=2)
+    probabilities = out_of_fold_probabilities(poisoned.texts, poisoned.labels)
+    ours = ConfidentLearningDetector().fit(poisoned.texts, poisoned.labels)
+    assert np.allclose(ours.probabilities_, probabilities)
+    given = ConfidentLearningDetector().fit(poisoned.texts, poisoned.labels, probabilities=probabilities)
+    assert np.array_equal(given.flag(), ours.flag())
+    assert np.allclose(probabilities.sum(axis=1), 1)
+    # thresholds are the mean self-confidence per class
+    index = np.searchsorted(ours.classes_, poisoned.labels)
+    assert np.allclose(ours.thresholds_, [probabilities[index == c, c].mean() for c in (0, 1)])
+
+
+def test_trigger_detector_finds_a_one_percent_backdoor(train):
+    poisoned = backdoor(*train, 0.01, target_label="negative", trigger="cf", random_state=4)
+    detector = TriggerDetector().fit(poisoned.texts, poisoned.labels)
+    assert detector.triggers_ == ["cf"]
+    assert detector.token_scores_.iloc[0]["token"] == "cf"
+    assert detection_scores(detector.flag(), poisoned.poisoned_indices)["f1"] == 1.0
+
+
+def test_trigger_detector_reports_nothing_on_clean_data(train):
+    assert TriggerDetector().fit(*train).triggers_ == []
+
+
+def test_defense_in_the_experiment_removes_flagged_rows(train):
+    data = load_sentiment()
+    result = run_experiment(data.texts, data.labels, attack="backdoor", fraction=0.01, defense="trigger", seed=0)
+    assert result["detection"]["recall"] == 1.0 and result["detection"]["clean_rows_removed"] == 0
+    assert result["defended_attack_success_rate"] < result["attack_success_rate"] - 0.3
+    budgeted = run_experiment(data.texts, data.labels, attack="random-flip", fraction=0.1, defense="knn",
+                              budget=0.05, seed=0)
+    assert budgeted["detection"]["n_flagged"] == poison_budget(0.05, budgeted["n_train"])  # halves round up
+    with pytest.raises(ValueError, match="budget needs a defense"):
+        run_experiment(data.texts, data.labels, budget=0.1)
+    with pytest.raises(ValueError, match="defense must be one of"):
+        run_experiment(data.texts, data.labels, defense="magic")
