@@ -25,6 +25,7 @@ attack             what the attacker does                          target
 from __future__ import annotations
 
 import math
+import re
 from typing import NamedTuple
 
 import numpy as np
@@ -56,6 +57,9 @@ __all__ = [
 #: The trigger token used when none is given: a word that occurs nowhere in the
 #: shipped data set, so its presence carries no sentiment of its own.
 DEFAULT_TRIGGER = "cf"
+
+# scikit-learn's default token pattern, (?u)\b\w\w+\b, applied to a whole trigger.
+_TOKEN = re.compile(r"\w\w+")
 
 
 class PoisonedData(NamedTuple):
@@ -283,7 +287,9 @@ def insert_trigger(texts, trigger=DEFAULT_TRIGGER, *, random_state=None):
     ----------
     texts : sequence of str
     trigger : str, default="cf"
-        A single token; it is inserted between two words (or at either end).
+        A single token of two or more letters or digits (shorter tokens are
+        dropped by the vectorisers); it is inserted between two words (or at
+        either end).
     random_state : None, int or Generator, default=None
 
     Returns
@@ -294,9 +300,12 @@ def insert_trigger(texts, trigger=DEFAULT_TRIGGER, *, random_state=None):
     texts = check_texts(texts)
     if not isinstance(trigger, str):
         raise TypeError(f"trigger must be a str, got {type(trigger).__name__}")
-    if not trigger.strip() or any(ch.isspace() for ch in trigger.strip()):
-        raise ValueError(f"trigger must be one non-empty word without spaces, got {trigger!r}")
     trigger = trigger.strip()
+    # The course's vectorisers keep tokens of two or more word characters: a trigger they
+    # would drop (one letter, punctuation) would silently turn the backdoor into a label flip.
+    if not _TOKEN.fullmatch(trigger):
+        raise ValueError(f"trigger must be one word of two or more letters or digits (a token the "
+                         f"vectorisers keep), got {trigger!r}")
     rng = check_random_state(random_state)
     triggered = []
     for text in texts:

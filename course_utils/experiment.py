@@ -277,7 +277,8 @@ class _SplitFeatures:
 
     Refitting a vectoriser on the same texts gives the same vocabulary and the
     same rows, so for label-only attacks (and, with word counts, for appended
-    copies of training rows) the features can be indexed instead of rebuilt.
+    copies of training rows and for backdoored rows) the features can be reused
+    instead of rebuilt.
     TF-IDF weights depend on how often each word occurs across rows, so with
     ``tfidf-logreg`` only label-only attacks reuse the features.
     """
@@ -303,6 +304,49 @@ class _SplitFeatures:
         if self.model != "count-nb" or any(t not in self.row_of for t in texts[n:]):
             return None
         return np.concatenate([np.arange(n), [self.row_of[t] for t in texts[n:]]])
+
+    def fit_backdoor(self, poisoned, trigger):
+        """Fit on the features of a backdoored set without vectorising it again (word counts only).
+
+        A backdoored row is its clean row plus one occurrence of the trigger token,
+        so its counts are the clean counts plus one in the trigger's column. When
+        the trigger is a new word, its column is inserted where a refitted
+        vectoriser would put it (vocabularies are sorted), so the classifier sees
+        exactly the matrix a fresh pipeline would build.
+
+        Returns
+        -------
+        (classifier, predict, X_test)
+        """
+        from scipy import sparse
+        from sklearn.feature_extraction.text import CountVectorizer
+
+        token = trigger.strip().lower()
+        vocabulary = self.vectorizer.vocabulary_
+        n = len(self.train_texts)
+        added = sparse.csr_matrix((np.ones(len(poisoned.poisoned_indices), dtype=self.X_train.dtype),
+                                   (poisoned.poisoned_indices, np.zeros(len(poisoned.poisoned_indices), dtype=int))),
+                                  shape=(n, 1))
+        if token in vocabulary:
+            column = vocabulary[token]
+            shift = sparse.csr_matrix((added.data, (added.nonzero()[0], np.full(added.nnz, column))),
+                                      shape=self.X_train.shape)
+            X_train, X_test, vectorizer = self.X_train + shift, self.X_test, self.vectorizer
+        else:
+            position = int(np.searchsorted(self.vectorizer.get_feature_names_out(), token))
+            X_train = sparse.hstack([self.X_train[:, :position], added, self.X_train[:, position:]], format="csr")
+            empty = sparse.csr_matrix((self.X_test.shape[0], 1), dtype=self.X_test.dtype)
+            X_test = sparse.hstack([self.X_test[:, :position], empty, self.X_test[:, position:]], format="csr")
+            extended = {term: index + (index >= position) for term, index in vocabulary.items()}
+            extended[token] = position
+            vectorizer = CountVectorizer(vocabulary=extended)
+        classifier = make_model(self.model, random_state=self.seed).steps[1][1]
+        classifier.fit(X_train, poisoned.labels)
+
+        def predict(texts):
+            return classifier.predict(vectorizer.transform(texts))
+
+        return classifier, predict, X_test
 
     def fit_predictor(self, rows, labels):
         """Fit the classifier on reused features; return a predict function for texts."""
@@ -372,6 +416,9 @@ def sweep(texts, labels, *, attacks=("random-flip", "targeted-flip", "duplicate-
                 if reuse is not None:
                     classifier, predict = features.fit_predictor(reuse, poisoned.labels)
                     poisoned_accuracy = accuracy(test_labels, classifier.predict(features.X_test))
+                elif attack == "backdoor" and model == "count-nb":
+                    classifier, predict, X_test = features.fit_backdoor(poisoned, trigger)
+                    poisoned_accuracy = accuracy(test_labels, classifier.predict(X_test))
                 else:
                     pipeline = make_model(model, random_state=seed).fit(poisoned.texts, poisoned.labels)
                     predict = pipeline.predict

@@ -86,6 +86,18 @@ def test_sweep_equals_plain_pipeline_runs(dataset):
                 assert row[key] == pytest.approx(expected, abs=0, rel=0, nan_ok=True), (model, row["attack"], key)
 
 
+@pytest.mark.parametrize("trigger", ["cf", "movie", "The", "zz"])
+def test_sweep_backdoor_fast_path_equals_plain_runs(dataset, trigger):
+    """New trigger words get a column where a refitted vectoriser puts them; known ones add a count."""
+    results = sweep(dataset.texts, dataset.labels, attacks=["backdoor"], fractions=[0.0, 0.02, 0.05], seeds=[1],
+                    trigger=trigger)
+    for row in results.to_dict("records"):
+        single = run_experiment(dataset.texts, dataset.labels, attack="backdoor", fraction=row["fraction"], seed=1,
+                                trigger=trigger)
+        for key in ("poisoned_accuracy", "attack_success_rate", "clean_attack_success_rate"):
+            assert row[key] == single[key], (trigger, row["fraction"], key)
+
+
 def test_sweep_shape_and_summary(dataset):
     results = sweep(dataset.texts, dataset.labels, attacks=["random-flip", "backdoor"], fractions=[0.0, 0.1],
                     seeds=[0, 1, 2])
