@@ -37,8 +37,17 @@ def lesson_title(path):
     return Path(path).stem
 
 
-def run_notebook(source, output, *, parameters=None, timeout=600, cwd=None):
+#: Cells with this tag hold live widgets; headless runs leave them out (see run_notebook).
+WIDGETS_TAG = "widgets"
+
+
+def run_notebook(source, output, *, parameters=None, timeout=600, cwd=None, drop_widgets=True):
     """Execute ``source`` with papermill into ``output``; return the seconds it took.
+
+    Cells tagged ``widgets`` (live playgrounds) are left out by default: headless
+    runs of widget cells occasionally hang waiting for kernel messages
+    (jupyter/nbclient#312), and each playground has a static twin cell that
+    draws the same figure.
 
     Parameters
     ----------
@@ -50,12 +59,15 @@ def run_notebook(source, output, *, parameters=None, timeout=600, cwd=None):
         Seconds allowed per cell.
     cwd : str or Path, default=None
         Working folder of the kernel (default: the source notebook's folder).
+    drop_widgets : bool, default=True
+        Leave out cells tagged ``widgets``.
 
     Returns
     -------
     float
         Wall-clock seconds from kernel start to the last cell's end.
     """
+    import nbformat
     import papermill
 
     source, output = Path(source), Path(output)
@@ -64,9 +76,12 @@ def run_notebook(source, output, *, parameters=None, timeout=600, cwd=None):
     if not isinstance(timeout, int) or timeout <= 0:
         raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
     output.parent.mkdir(parents=True, exist_ok=True)
+    notebook = nbformat.read(str(source), as_version=4)
+    if drop_widgets:
+        notebook.cells = [c for c in notebook.cells if WIDGETS_TAG not in c.get("metadata", {}).get("tags", [])]
     started = time.perf_counter()
     papermill.execute_notebook(
-        str(source), str(output), parameters=parameters or {}, kernel_name=KERNEL_NAME,
+        notebook, str(output), parameters=parameters or {}, kernel_name=KERNEL_NAME,
         cwd=str(cwd or source.parent), progress_bar=False, execution_timeout=timeout, log_output=False,
     )
     return time.perf_counter() - started
