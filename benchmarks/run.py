@@ -7,7 +7,12 @@ Run with ``make benchmark`` (or ``.venv/bin/python benchmarks/run.py``). Prints:
   lessons are (papermill, a fresh ``python3`` kernel), median of ``--repeat`` runs;
 * each lesson's run time (median of ``--repeat`` runs) and its ratio to the floor
   (budget: under 3x);
-* the full sweep, 4 attacks x 6 fractions x 5 seeds on the shipped data (budget: under 30 s).
+* the full sweep, 4 attacks x 6 fractions x 5 seeds on the shipped data (budget: under 30 s);
+* each detector's F1 against random flips at 0.1, 0.2 and 0.3 of the real data (five
+  seeds), next to cleanlab's ``find_label_issues`` on the default pipeline's
+  out-of-fold probabilities, with each detector's seconds.
+
+``--only lessons|sweep|detectors`` runs one part.
 
 Budgets are reported, not asserted: tests check behaviour, benchmarks check speed.
 """
@@ -68,10 +73,59 @@ def time_sweep():
     return time.perf_counter() - started, len(results)
 
 
+DETECTOR_FRACTIONS = (0.1, 0.2, 0.3)
+
+
+def time_detectors(seeds=range(5)):
+    """Mean F1 and seconds of every detector against random flips; cleanlab alongside."""
+    from course_utils.attacks import random_flip
+    from course_utils.data import load_sentiment
+    from course_utils.detect import DETECTORS, make_detector
+    from course_utils.experiment import split_data
+    from course_utils.metrics import detection_scores
+
+    data = load_sentiment()
+    table = {}
+    for fraction in DETECTOR_FRACTIONS:
+        for seed in seeds:
+            train_texts, _, train_labels, _ = split_data(data.texts, data.labels, 0.25, seed)
+            poisoned = random_flip(train_texts, train_labels, fraction, random_state=seed)
+            for name in DETECTORS:
+                started = time.perf_counter()
+                flagged = make_detector(name, random_state=seed).fit_flag(poisoned.texts, poisoned.labels)
+                seconds = time.perf_counter() - started
+                f1 = detection_scores(flagged, poisoned.poisoned_indices)["f1"]
+                table.setdefault((name, fraction), []).append((f1, seconds))
+    return {key: (statistics.mean(f for f, _ in runs), statistics.mean(t for _, t in runs))
+            for key, runs in table.items()}
+
+
+def print_detectors(figures):
+    from course_utils.detect import DETECTORS
+
+    results = time_detectors()
+    header = "".join(f"{'F1 @' + format(f, '.1f'):>10}" for f in DETECTOR_FRACTIONS)
+    print(f"detectors against random flips (real data, 5 seeds; mean F1, mean seconds per fit):")
+    print(f"{'detector':<18}{header}{'seconds':>10}")
+    for name in DETECTORS:
+        f1s = "".join(f"{results[(name, f)][0]:10.3f}" for f in DETECTOR_FRACTIONS)
+        seconds = statistics.mean(results[(name, f)][1] for f in DETECTOR_FRACTIONS)
+        print(f"{name:<18}{f1s}{seconds:10.2f}")
+    for fraction in DETECTOR_FRACTIONS:
+        ours, theirs = results[("confident", fraction)][0], results[("cleanlab", fraction)][0]
+        forest = results[("isolation-forest", fraction)][0]
+        verdict = "ok" if ours >= theirs and ours > forest + 0.2 else "NOT MET"
+        print(f"flip rate {fraction:.1f}: confident {ours:.3f} vs cleanlab {theirs:.3f} "
+              f"vs isolation forest {forest:.3f}: {verdict}")
+    figures["detectors"] = {f"{name}@{fraction}": {"f1": f1, "seconds": seconds}
+                            for (name, fraction), (f1, seconds) in results.items()}
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="runs per notebook (median reported)")
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    parser.add_argument("--only", choices=["lessons", "sweep", "detectors"], help="run one part only")
     parser.add_argument("lessons", nargs="*", help="lessons to time (default: notebooks/*.ipynb)")
     args = parser.parse_args(argv)
     if args.repeat < 1:
@@ -82,22 +136,26 @@ def main(argv=None):
     lessons = [Path(p) for p in args.lessons] or sorted((ROOT / "notebooks").glob("*.ipynb"))
     print(f"machine: {os.cpu_count()} cores, Python {platform.python_version()}, scikit-learn {sklearn.__version__}")
     figures = {"cores": os.cpu_count(), "lessons": {}}
-    with tempfile.TemporaryDirectory() as folder:
-        floor = time_notebook(floor_notebook(folder), folder, args.repeat)
-        figures["floor_seconds"] = floor
-        print(f"floor (a notebook that only imports the course's packages): {floor:.2f} s")
-        print(f"{'lesson':<40} {'seconds':>8} {'x floor':>8}  budget {LESSON_BUDGET:.0f}x")
-        for lesson in lessons:
-            seconds = time_notebook(lesson, folder, args.repeat)
-            ratio = seconds / floor
-            figures["lessons"][lesson.stem] = {"seconds": seconds, "ratio": ratio}
-            verdict = "ok" if ratio < LESSON_BUDGET else "OVER BUDGET"
-            print(f"{lesson.stem:<40} {seconds:8.2f} {ratio:8.2f}  {verdict}")
-    sweep_seconds, runs = time_sweep()
-    figures["sweep_seconds"] = sweep_seconds
-    verdict = "ok" if sweep_seconds < SWEEP_BUDGET else "OVER BUDGET"
-    print(f"full sweep (4 attacks x 6 fractions x 5 seeds = {runs} runs, real data): {sweep_seconds:.2f} s"
-          f"  budget {SWEEP_BUDGET:.0f} s: {verdict}")
+    if args.only in (None, "lessons"):
+        with tempfile.TemporaryDirectory() as folder:
+            floor = time_notebook(floor_notebook(folder), folder, args.repeat)
+            figures["floor_seconds"] = floor
+            print(f"floor (a notebook that only imports the course's packages): {floor:.2f} s")
+            print(f"{'lesson':<40} {'seconds':>8} {'x floor':>8}  budget {LESSON_BUDGET:.0f}x")
+            for lesson in lessons:
+                seconds = time_notebook(lesson, folder, args.repeat)
+                ratio = seconds / floor
+                figures["lessons"][lesson.stem] = {"seconds": seconds, "ratio": ratio}
+                verdict = "ok" if ratio < LESSON_BUDGET else "OVER BUDGET"
+                print(f"{lesson.stem:<40} {seconds:8.2f} {ratio:8.2f}  {verdict}")
+    if args.only in (None, "sweep"):
+        sweep_seconds, runs = time_sweep()
+        figures["sweep_seconds"] = sweep_seconds
+        verdict = "ok" if sweep_seconds < SWEEP_BUDGET else "OVER BUDGET"
+        print(f"full sweep (4 attacks x 6 fractions x 5 seeds = {runs} runs, real data): {sweep_seconds:.2f} s"
+              f"  budget {SWEEP_BUDGET:.0f} s: {verdict}")
+    if args.only in (None, "detectors"):
+        print_detectors(figures)
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=2), encoding="utf-8")
     return 0
