@@ -465,7 +465,9 @@ class CleanlabDetector(_Detector):
             probabilities = out_of_fold_probabilities(texts, labels, self.model, self.cv, self.random_state)
         probabilities = np.asarray(probabilities, dtype=float)
         self.probabilities_ = probabilities
-        self._flags = np.flatnonzero(find_label_issues(index, probabilities, filter_by=self.filter_by))
+        # n_jobs=1: cleanlab would otherwise start a process pool per call (slow, and it fails inside
+        # worker processes such as joblib's).
+        self._flags = np.flatnonzero(find_label_issues(index, probabilities, filter_by=self.filter_by, n_jobs=1))
         self.scores_ = 1.0 - probabilities[np.arange(len(texts)), index]
         return self
 

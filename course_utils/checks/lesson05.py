@@ -1,0 +1,160 @@
+"""Checks of exercise 05, data validation and sanitization."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import Wrong, question
+from ._reference import as_list, run_learner, sentiment
+
+EXERCISE = "05_data_validation_and_sanitization"
+
+
+def _indices(result, what):
+    values = as_list(result, what)
+    try:
+        return [int(v) for v in values]
+    except (TypeError, ValueError):
+        raise Wrong(f"{what} should hold row numbers (integers).") from None
+
+
+@question("q05_conflict_audit", exercise=EXERCISE, answer_name="conflicting_rows",
+          prompt="conflicting_rows(texts, labels) lists the rows of near duplicates that disagree on their label")
+def _conflict_audit(answer):
+    from ..data import load_toy
+    from ..detect import DataAudit
+
+    clean_data, _ = load_toy()
+    toy_texts = [t for t, _ in clean_data] + [clean_data[0][0], clean_data[4][0]]
+    toy_labels = [label for _, label in clean_data] + ["negative", "negative"]
+    cases = [
+        ("the reference's poisoned toy set", toy_texts, toy_labels),
+        ("a set with case and punctuation variants",
+         ["Great food!", "great food", "GREAT   food...", "Slow service.", "slow service", "Fine.", "fine",
+          "I loved it", "a"],
+         ["pos", "neg", "pos", "neg", "neg", "pos", "pos", "pos", "neg"]),
+        ("a set without conflicts", ["one two", "three four", "one two", "five six"], ["a", "b", "a", "b"]),
+        ("a set whose one-letter words differ", ["a good day", "I good day", "good day x"], ["p", "n", "p"]),
+    ]
+    for name, texts, labels in cases:
+        got = sorted(_indices(run_learner(answer, texts, labels), "conflicting_rows(...)"))
+        expected = DataAudit().fit(texts, labels).flag().tolist()
+        if got != expected:
+            if set(expected) and set(got) and set(got) < set(expected):
+                hint = ("some rows of a conflicting group are missing: flag every row of the group, the "
+                        "originals as well as the copies")
+            elif set(got) > set(expected):
+                hint = "it flags rows whose copies all carry the same label; only groups with two or more labels count"
+            else:
+                hint = ("normalise each text before comparing: lower-case it and keep only its words of two "
+                        "or more letters or digits, joined by single spaces")
+            raise Wrong(f"On {name}: {len(got)} rows flagged, expected {len(expected)}; {hint}.")
+    return "Finds every row of every group of near duplicates with conflicting labels, as DataAudit does."
+
+
+def _triple(result):
+    if not isinstance(result, (tuple, list)) or len(result) != 3:
+        raise Wrong("precision_recall_f1 should return three numbers: (precision, recall, f1).")
+    values = []
+    for value in result:
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+            raise Wrong("precision_recall_f1 should return three numbers: (precision, recall, f1).")
+        values.append(float(value))
+    return values
+
+
+@question("q05_detection_scores", exercise=EXERCISE, answer_name="precision_recall_f1",
+          prompt="precision_recall_f1(flagged, poisoned) grades flagged rows against the poisoned ones")
+def _detection_scores(answer):
+    from ..metrics import detection_scores
+
+    rng = np.random.default_rng(5)
+    cases = [([1, 2, 3, 4], [3, 4, 5]), ([], [0, 1]), ([7, 8], []), ([9], [1, 2]), (np.array([4, 2, 2, 9]), [2, 9])]
+    for _ in range(3):
+        flagged = rng.choice(200, size=int(rng.integers(1, 60)), replace=False)
+        poisoned = rng.choice(200, size=int(rng.integers(1, 60)), replace=False)
+        cases.append((flagged.tolist(), poisoned.tolist()))
+    for flagged, poisoned in cases:
+        got = _triple(run_learner(answer, flagged, poisoned))
+        reference = detection_scores(flagged, poisoned)
+        expected = [reference["precision"], reference["recall"], reference["f1"]]
+        if any(math.isnan(v) for v in got):
+            raise Wrong(f"With flagged={list(flagged)!r} and poisoned={list(poisoned)!r} you return NaN: when nothing "
+                        "is flagged precision is 0, when nothing was poisoned recall is 1, and F1 is 0 when both "
+                        "precision and recall are 0.")
+        if not np.allclose(got, expected, atol=1e-9):
+            if np.allclose(got, [expected[1], expected[0], expected[2]], atol=1e-9):
+                raise Wrong("Precision and recall are swapped: precision divides by the flagged rows, recall by "
+                            "the poisoned rows.")
+            if np.allclose(got[:2], expected[:2], atol=1e-9):
+                raise Wrong("Precision and recall are right but F1 is not: F1 is their harmonic mean.")
+            raise Wrong(f"For flagged={list(flagged)!r} and poisoned={list(poisoned)!r} the scores are not right "
+                        "yet (count each row once, even when it is listed twice).")
+    return "Right on random sets and on the edge cases (nothing flagged, nothing poisoned, repeats)."
+
+
+@question("q05_thresholds", exercise=EXERCISE, answer_name="per_class_thresholds",
+          prompt="per_class_thresholds(probabilities, given) computes confident learning's per-class thresholds")
+def _thresholds(answer):
+    from ..detect import ConfidentLearningDetector
+
+    rng = np.random.default_rng(11)
+    for n_rows, n_classes in ((40, 2), (60, 3), (25, 4), (12, 2)):
+        probabilities = rng.dirichlet(np.ones(n_classes) * 0.7, size=n_rows)
+        given = np.concatenate([np.arange(n_classes), rng.integers(0, n_classes, n_rows - n_classes)])
+        rng.shuffle(given)
+        got = run_learner(answer, probabilities, given)
+        try:
+            got = np.asarray(got, dtype=float).ravel()
+        except (TypeError, ValueError):
+            raise Wrong("per_class_thresholds should return one number per class (a list or an array).") from None
+        detector = ConfidentLearningDetector().fit([f"row {i}" for i in range(n_rows)], given,
+                                                   probabilities=probabilities)
+        expected = detector.thresholds_
+        if got.shape != expected.shape:
+            raise Wrong(f"With {n_classes} classes you returned {got.size} numbers; give one threshold per class.")
+        if not np.allclose(got, expected, atol=1e-9):
+            column_means = probabilities.mean(axis=0)
+            if np.allclose(got, column_means, atol=1e-9):
+                raise Wrong("You averaged each class's column over every row; average it only over the rows whose "
+                            "given label is that class.")
+            raise Wrong(f"For a {n_rows} x {n_classes} matrix your thresholds differ from confident learning's: "
+                        "t_j is the mean probability of class j over the rows labelled j.")
+    return "Matches ConfidentLearningDetector's thresholds_ on random probability matrices."
+
+
+_MYSTERY_TRIGGER = "".join(["k", "q"])  # not written out, so that reading the exercise does not give it away
+
+
+def mystery_backdoor():
+    """The backdoored training set of the exercise: ``(texts, labels)``, its trigger undisclosed.
+
+    The shared experiment's split with seed 4, with a 1% backdoor towards ``"negative"``.
+    """
+    from ..attacks import backdoor
+    from ..experiment import split_data
+
+    data = sentiment()
+    train_texts, _, train_labels, _ = split_data(data.texts, data.labels, 0.25, 4)
+    poisoned = backdoor(train_texts, train_labels, 0.01, target_label="negative", trigger=_MYSTERY_TRIGGER,
+                        random_state=4)
+    return poisoned.texts, poisoned.labels
+
+
+@question("q05_find_trigger", exercise=EXERCISE, answer_name="trigger_token",
+          prompt="the trigger token planted in mystery_backdoor()'s training set")
+def _find_trigger(answer):
+    if not isinstance(answer, str):
+        raise Wrong(f"trigger_token should be one word, as a string; got {type(answer).__name__}.")
+    token = answer.strip().lower()
+    if token == _MYSTERY_TRIGGER:
+        return "That is the planted trigger: every row holding it is labelled negative against its own words."
+    if token == "cf":
+        raise Wrong("'cf' is the lesson's trigger; this set hides another one. Look at this set's token table.")
+    texts, _ = mystery_backdoor()
+    if not any(token in text.lower().split() for text in texts):
+        raise Wrong(f"{answer!r} does not occur in the set as a word.")
+    raise Wrong(f"{answer!r} occurs in the set but is not the trigger: a sentiment word's rows agree with "
+                "their label; look for a token whose rows carry one label that the rest of their words contradict.")
