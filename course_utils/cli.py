@@ -35,34 +35,27 @@ class _OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def _fraction(value):
-    try:
-        number = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"fraction must be a number in [0, 1], got {value!r}") from None
-    if math.isnan(number) or not 0.0 <= number <= 1.0:
-        raise argparse.ArgumentTypeError(f"fraction must be in [0, 1], got {value}")
-    return number
+def _number_in(name, low, high, *, low_open=False, high_open=False):
+    """An argparse type: a float in the interval from ``low`` to ``high``, open where asked."""
+    interval = f"{'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+
+    def parse(value):
+        try:
+            number = float(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a number in {interval}, got {value!r}") from None
+        above = number > low if low_open else number >= low
+        below = number < high if high_open else number <= high
+        if math.isnan(number) or not (above and below):
+            raise argparse.ArgumentTypeError(f"{name} must be in {interval}, got {value}")
+        return number
+
+    return parse
 
 
-def _test_size(value):
-    try:
-        number = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"test size must be a number in (0, 1), got {value!r}") from None
-    if math.isnan(number) or not 0.0 < number < 1.0:
-        raise argparse.ArgumentTypeError(f"test size must be strictly between 0 and 1, got {value}")
-    return number
-
-
-def _budget(value):
-    try:
-        number = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"budget must be a number in (0, 1], got {value!r}") from None
-    if math.isnan(number) or not 0.0 < number <= 1.0:
-        raise argparse.ArgumentTypeError(f"budget must be in (0, 1], got {value}")
-    return number
+_fraction = _number_in("fraction", 0.0, 1.0)
+_test_size = _number_in("test size", 0.0, 1.0, low_open=True, high_open=True)
+_budget = _number_in("budget", 0.0, 1.0, low_open=True)
 
 
 def _seed(value):

@@ -126,15 +126,21 @@ def poison_playground(attack="random-flip", fraction=0.2, *, seeds=_SEEDS):
     fraction = check_fraction(fraction)
     if fraction > 0.5:
         raise ValueError(f"fraction must be at most 0.5 in the playground, got {fraction}")
+    seeds = tuple(seeds)
+    return _attack_bars(attack, fraction, DEFAULT_TRIGGER, seeds,
+                        {"clean model\naccuracy": "#555555", "poisoned model\naccuracy": "#1f77b4",
+                         "attack success\n(clean model)": "#bbbbbb", "attack success\n(poisoned)": "#d62728"},
+                        f"{attack} at {fraction:.0%}: mean over {len(seeds)} seeds")
+
+
+def _attack_bars(attack, fraction, trigger, seeds, bars, title):
+    """Means over seeds of one attack, drawn as four bars named by ``bars`` (name -> colour)."""
     seeds = tuple(check_int(s, "seeds", minimum=0) for s in seeds)
-    clean, poisoned, success, clean_success, n_poisoned = _sweep_means(attack, fraction, DEFAULT_TRIGGER, seeds)
+    clean, poisoned, success, clean_success, n_poisoned = _sweep_means(attack, fraction, trigger, seeds)
     numbers = {"clean_accuracy": clean, "poisoned_accuracy": poisoned, "attack_success_rate": success,
                "clean_attack_success_rate": clean_success, "n_poisoned": n_poisoned}
     figure, ax = _figure()
-    values = {"clean model\naccuracy": clean, "poisoned model\naccuracy": poisoned,
-              "attack success\n(clean model)": clean_success, "attack success\n(poisoned)": success}
-    _bars(ax, values, ["#555555", "#1f77b4", "#bbbbbb", "#d62728"],
-          f"{attack} at {fraction:.0%}: mean over {len(seeds)} seeds")
+    _bars(ax, dict(zip(bars, (clean, poisoned, clean_success, success))), list(bars.values()), title)
     return figure, numbers
 
 
@@ -229,16 +235,10 @@ def backdoor_playground(fraction=0.03, trigger=DEFAULT_TRIGGER, *, seeds=_SEEDS)
         raise ValueError(f"fraction must be at most 0.2 in the backdoor playground, got {fraction}")
     if not isinstance(trigger, str) or not trigger.strip() or len(trigger.split()) != 1:
         raise ValueError(f"trigger must be one word, got {trigger!r}")
-    seeds = tuple(check_int(s, "seeds", minimum=0) for s in seeds)
-    clean, poisoned, success, clean_success, n_poisoned = _sweep_means("backdoor", fraction, trigger.strip(), seeds)
-    numbers = {"clean_accuracy": clean, "poisoned_accuracy": poisoned, "attack_success_rate": success,
-               "clean_attack_success_rate": clean_success, "n_poisoned": n_poisoned}
-    figure, ax = _figure()
-    values = {"clean model\naccuracy": clean, "backdoored\naccuracy": poisoned,
-              "trigger success\n(clean model)": clean_success, "trigger success\n(backdoored)": success}
-    _bars(ax, values, ["#555555", "#9467bd", "#bbbbbb", "#d62728"],
-          f"Backdoor {trigger.strip()!r} in {fraction:.1%} of training rows")
-    return figure, numbers
+    return _attack_bars("backdoor", fraction, trigger.strip(), seeds,
+                        {"clean model\naccuracy": "#555555", "backdoored\naccuracy": "#9467bd",
+                         "trigger success\n(clean model)": "#bbbbbb", "trigger success\n(backdoored)": "#d62728"},
+                        f"Backdoor {trigger.strip()!r} in {fraction:.1%} of training rows")
 
 
 @lru_cache(maxsize=32)
