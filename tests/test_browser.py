@@ -26,6 +26,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -186,20 +187,135 @@ def _move(page, kind, label):
     return readout.inner_text().strip()
 
 
+def _api(base, token, method, path, body=None):
+    request = urllib.request.Request(f"{base}{path}", method=method,
+                                     data=None if body is None else json.dumps(body).encode(),
+                                     headers={"Authorization": f"token {token}", "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        text = response.read()
+    return json.loads(text) if text else None
+
+
+def _kernel_answers(base, token, kernel_id, timeout):
+    """Whether the kernel answers a kernel_info request on its websocket within ``timeout`` seconds.
+
+    The REST API cannot tell: without a websocket client the server never sees the kernel's
+    status messages, so ``execution_state`` stays "starting".
+    """
+    import asyncio
+    import concurrent.futures
+    import uuid
+
+    from tornado.websocket import websocket_connect
+
+    async def ask():
+        url = f"{base.replace('http', 'ws', 1)}/api/kernels/{kernel_id}/channels?token={token}"
+        connection = await websocket_connect(url)
+        try:
+            msg_id = uuid.uuid4().hex
+            await connection.write_message(json.dumps({
+                "header": {"msg_id": msg_id, "msg_type": "kernel_info_request", "username": "test",
+                           "session": uuid.uuid4().hex, "date": "", "version": "5.3"},
+                "parent_header": {}, "metadata": {}, "content": {}, "channel": "shell", "buffers": []}))
+            while True:
+                message = await connection.read_message()
+                if message is None:
+                    return False
+                if isinstance(message, str):
+                    reply = json.loads(message)
+                    if (reply.get("msg_type") == "kernel_info_reply"
+                            and reply.get("parent_header", {}).get("msg_id") == msg_id):
+                        return True
+        finally:
+            connection.close()
+
+    # A thread of its own: Playwright's sync API owns this thread's event loop.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        try:
+            return pool.submit(asyncio.run, asyncio.wait_for(ask(), timeout)).result()
+        except Exception:  # noqa: BLE001 - any failure means "not yet"
+            return False
+
+
+def _start_kernel(base, token, stem):
+    """Start the notebook's session through the REST API and wait until its kernel answers.
+
+    Left to itself, a freshly opened JupyterLab page sometimes starts a kernel, shuts it down at
+    once and starts another while it still connects to the first ("Kernel never reached an
+    'alive' state" in the server log); Run All then waits forever. With the session already
+    there, the page usually attaches to a kernel known to be ready. Returns the session id.
+    """
+    session = _api(base, token, "POST", "/api/sessions",
+                   {"path": f"notebooks/{stem}.ipynb", "name": f"{stem}.ipynb", "type": "notebook",
+                    "kernel": {"name": "python3"}})
+    deadline = time.monotonic() + 120
+    while not _kernel_answers(base, token, session["kernel"]["id"], timeout=20):
+        assert time.monotonic() < deadline, f"the kernel for {stem} never answered a kernel_info request"
+        time.sleep(1)
+    return session["id"]
+
+
+def _running(page):
+    return any(p.strip() == "[*]:" for p in page.locator(".jp-CodeCell .jp-InputPrompt").all_inner_texts())
+
+
+def _run_all_cells(page, timeout=240, attempts=3):
+    """Run > Run All Cells, as a learner does, until the playground's widget is on the page.
+
+    Now and then a freshly opened JupyterLab page swaps the notebook's kernel for a new one just
+    as the cells start (the server log shows "Kernel started" then "Kernel shutdown" of the old
+    one): the first cell runs, the queued ones are dropped without an error. Or it asks which
+    kernel to start ("Select Kernel") instead of running anything. A learner accepts the
+    preferred kernel and runs all cells again once nothing is running; so does this.
+    """
+    deadline = time.monotonic() + timeout
+    for attempt in range(1, attempts + 1):
+        page.get_by_role("menuitem", name="Run", exact=True).click()
+        page.get_by_role("menuitem", name=re.compile(r"^Run All Cells")).click()
+        clicked = time.monotonic()
+        while time.monotonic() < deadline:
+            if page.locator(".widget-interact").count():
+                return attempt
+            dialog = page.locator(".jp-Dialog")
+            if dialog.count() and dialog.first.is_visible():
+                dialog.first.locator(".jp-Dialog-button.jp-mod-accept").click()  # "Select"
+                clicked = time.monotonic()
+            elif time.monotonic() - clicked > 10 and not _running(page):
+                break  # the run stopped short of the playground: run all again
+            page.wait_for_timeout(500)
+        else:
+            break
+    raise AssertionError(f"no playground widget after Run All Cells ({attempt} attempts, {timeout} s)")
+
+
+def _end_sessions(base, token, stem):
+    """Shut down every session of the notebook (the page may have replaced the one started here)."""
+    for session in _api(base, token, "GET", "/api/sessions"):
+        if session.get("path") == f"notebooks/{stem}.ipynb":
+            try:
+                _api(base, token, "DELETE", f"/api/sessions/{session['id']}")
+            except urllib.error.HTTPError as error:
+                if error.code != 404:  # gone already is fine
+                    raise
+
+
 @pytest.mark.parametrize("stem", sorted(PLAYGROUNDS))
 def test_playground_in_a_real_browser(lab, browser, stem):
     assert _has_playground(stem), f"notebooks/{stem}.ipynb has no cell tagged 'widgets'"
     base, token = lab
     kind, label, compute = PLAYGROUNDS[stem]
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    _start_kernel(base, token, stem)
+    # A fresh context and a workspace of its own: otherwise Lab restores the previous lesson's tabs,
+    # whose kernels are gone, next to this one.
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
     try:
-        page.goto(f"{base}/lab/tree/notebooks/{stem}.ipynb?token={token}", timeout=60_000)
+        page.goto(f"{base}/lab/workspaces/{stem}/tree/notebooks/{stem}.ipynb?reset&token={token}",
+                  timeout=60_000)
         page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
         page.wait_for_selector(".jp-mod-idle, .jp-Notebook-ExecutionIndicator[data-status='idle']",
                                timeout=60_000, state="attached")
-        page.get_by_role("menuitem", name="Run", exact=True).click()
-        page.get_by_role("menuitem", name=re.compile(r"^Run All Cells")).click()
-        page.wait_for_selector(".widget-interact", timeout=240_000, state="attached")
+        _run_all_cells(page)
         widget = page.locator(".widget-interact").first
         widget.scroll_into_view_if_needed()
         page.wait_for_selector(".widget-interact .jp-OutputArea-output pre", timeout=240_000)
@@ -216,5 +332,19 @@ def test_playground_in_a_real_browser(lab, browser, stem):
         shots = ROOT / "build" / "screenshots"
         shots.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(shots / f"{stem}.png"))
+    except Exception:
+        # What the learner would have seen, for whoever reads the failure.
+        shots = ROOT / "build" / "screenshots"
+        shots.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(shots / f"{stem}-failed.png"), full_page=True)
+        errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+        status = page.locator(".jp-Notebook-ExecutionIndicator").first
+        prompts = page.locator(".jp-CodeCell .jp-InputPrompt").all_inner_texts()
+        tabs = page.locator(".lm-DockPanel-tabBar .lm-TabBar-tabLabel").all_inner_texts()
+        print(f"{stem}: kernel status {status.get_attribute('data-status') if status.count() else 'unknown'};",
+              f"tabs {tabs}; prompts {' '.join(p.strip() for p in prompts)};",
+              f"{errors.count()} error outputs;", " | ".join(t[:300] for t in errors.all_inner_texts()[:3]))
+        raise
     finally:
-        page.close()
+        context.close()
+        _end_sessions(base, token, stem)  # their kernels go with them
