@@ -37,6 +37,7 @@ from course_utils.widgets import format_numbers
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = ROOT / "build" / "screenshots"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
                  "--disable-quic"]
@@ -243,7 +244,7 @@ def _start_kernel(base, token, stem):
     Left to itself, a freshly opened JupyterLab page sometimes starts a kernel, shuts it down at
     once and starts another while it still connects to the first ("Kernel never reached an
     'alive' state" in the server log); Run All then waits forever. With the session already
-    there, the page usually attaches to a kernel known to be ready. Returns the session id.
+    there, the page usually attaches to a kernel known to be ready.
     """
     session = _api(base, token, "POST", "/api/sessions",
                    {"path": f"notebooks/{stem}.ipynb", "name": f"{stem}.ipynb", "type": "notebook",
@@ -252,7 +253,6 @@ def _start_kernel(base, token, stem):
     while not _kernel_answers(base, token, session["kernel"]["id"], timeout=20):
         assert time.monotonic() < deadline, f"the kernel for {stem} never answered a kernel_info request"
         time.sleep(1)
-    return session["id"]
 
 
 def _running(page):
@@ -275,7 +275,7 @@ def _run_all_cells(page, timeout=240, attempts=3):
         clicked = time.monotonic()
         while time.monotonic() < deadline:
             if page.locator(".widget-interact").count():
-                return attempt
+                return
             dialog = page.locator(".jp-Dialog")
             if dialog.count() and dialog.first.is_visible():
                 dialog.first.locator(".jp-Dialog-button.jp-mod-accept").click()  # "Select"
@@ -329,14 +329,12 @@ def test_playground_in_a_real_browser(lab, browser, stem):
             ".some(e => e.innerText.trim() === text)", arg=expected, timeout=120_000)
         assert _output_text(page) == expected
         widget.scroll_into_view_if_needed()
-        shots = ROOT / "build" / "screenshots"
-        shots.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(shots / f"{stem}.png"))
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{stem}.png"))
     except Exception:
         # What the learner would have seen, for whoever reads the failure.
-        shots = ROOT / "build" / "screenshots"
-        shots.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(shots / f"{stem}-failed.png"), full_page=True)
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{stem}-failed.png"), full_page=True)
         errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
         status = page.locator(".jp-Notebook-ExecutionIndicator").first
         prompts = page.locator(".jp-CodeCell .jp-InputPrompt").all_inner_texts()
