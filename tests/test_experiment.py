@@ -133,3 +133,25 @@ def test_issue_budgets_hold_on_the_real_data(dataset):
     assert clean - at.loc[("random-flip", 0.3), "poisoned_accuracy_mean"] > 0.03
     assert at.loc[("backdoor", 0.03), "attack_success_rate_mean"] > 0.8
     assert abs(at.loc[("backdoor", 0.03), "poisoned_accuracy_mean"] - at.loc[("backdoor", 0.03), "clean_accuracy_mean"]) < 0.03
+
+
+def test_sweep_follows_the_data_not_an_earlier_sweep(dataset):
+    """Prepared splits are reused by content: changed labels or texts give fresh numbers."""
+    arguments = dict(attacks=["random-flip", "backdoor"], fractions=[0.0, 0.05], seeds=[3])
+    first = sweep(dataset.texts, dataset.labels, **arguments)
+    again = sweep(list(dataset.texts), dataset.labels.copy(), **arguments)
+    pd.testing.assert_frame_equal(first, again)
+
+    relabelled = dataset.labels.copy()
+    relabelled[:300] = "negative"  # a different data set with the same texts
+    changed = sweep(dataset.texts, relabelled, **arguments)
+    for row in changed.to_dict("records"):
+        single = run_experiment(dataset.texts, relabelled, attack=row["attack"], fraction=row["fraction"], seed=3)
+        assert row["clean_accuracy"] == single["clean_accuracy"]
+        assert row["poisoned_accuracy"] == single["poisoned_accuracy"]
+    assert not changed["clean_accuracy"].equals(first["clean_accuracy"])
+
+    # The caller's objects are never touched, and a result frame changed by the caller
+    # does not leak into the next sweep.
+    first.loc[:, "poisoned_accuracy"] = -1.0
+    pd.testing.assert_frame_equal(sweep(dataset.texts, dataset.labels, **arguments), again)

@@ -1,0 +1,40 @@
+"""benchmarks/run.py: it runs, and prints and records the figures the issues ask for.
+
+Speed itself is never asserted here: the script reports budgets, tests check behaviour.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPT = ROOT / "benchmarks" / "run.py"
+
+
+def _run(*arguments):
+    return subprocess.run([sys.executable, str(SCRIPT), *arguments], capture_output=True, text=True,
+                          cwd=ROOT, env={**os.environ, "PYTHONWARNINGS": "ignore"}, timeout=600)
+
+
+def test_sweep_figure_is_printed_and_recorded(tmp_path):
+    figures_path = tmp_path / "figures.json"
+    result = _run("--only", "sweep", "--json", str(figures_path))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith(f"machine: {os.cpu_count()} cores")
+    assert any("4 attacks x 6 fractions x 5 seeds = 120 runs" in line and "budget 30 s" in line for line in lines)
+    figures = json.loads(figures_path.read_text(encoding="utf-8"))
+    assert figures["cores"] == os.cpu_count()
+    assert figures["sweep_seconds"] > 0
+    assert figures["lessons"] == {}
+
+
+@pytest.mark.parametrize("arguments", [["--repeat", "0"], ["--only", "everything"]])
+def test_bad_arguments_are_refused(arguments):
+    result = _run(*arguments)
+    assert result.returncode == 2
+    assert "error" in result.stderr
