@@ -273,13 +273,21 @@ def _defend(attack, defense, budget, poisoned, model, seed, test_texts, test_lab
     }
 
 
-def _add_one(X, column):
-    """``X`` with one added to ``column`` of every row (a new matrix)."""
+def _add_one(X, column, rows=None):
+    """``X`` with one added to ``column`` of ``rows`` (default: every row); a new matrix."""
     from scipy import sparse
 
-    rows = np.arange(X.shape[0])
+    rows = np.arange(X.shape[0]) if rows is None else np.asarray(rows, dtype=int)
     ones = sparse.csr_matrix((np.ones(len(rows), dtype=X.dtype), (rows, np.full(len(rows), column))), shape=X.shape)
     return (X + ones).tocsr()
+
+
+def _insert_empty_column(X, column):
+    """``X`` with an all-zero column inserted before ``column``; a new matrix."""
+    from scipy import sparse
+
+    empty = sparse.csr_matrix((X.shape[0], 1), dtype=X.dtype)
+    return sparse.hstack([X[:, :column], empty, X[:, column:]], format="csr")
 
 
 class _SplitFeatures:
@@ -334,25 +342,14 @@ class _SplitFeatures:
             The trigger's column: adding one there to a test row gives the
             features of that row with the trigger inserted.
         """
-        from scipy import sparse
-
         token = trigger.strip().lower()
-        vocabulary = self.vectorizer.vocabulary_
-        n = len(self.train_texts)
-        added = sparse.csr_matrix((np.ones(len(poisoned.poisoned_indices), dtype=self.X_train.dtype),
-                                   (poisoned.poisoned_indices, np.zeros(len(poisoned.poisoned_indices), dtype=int))),
-                                  shape=(n, 1))
-        if token in vocabulary:
-            column = vocabulary[token]
-            shift = sparse.csr_matrix((added.data, (added.nonzero()[0], np.full(added.nnz, column))),
-                                      shape=self.X_train.shape)
-            X_train, X_test = self.X_train + shift, self.X_test
+        X_train, X_test = self.X_train, self.X_test
+        if token in self.vectorizer.vocabulary_:
+            column = self.vectorizer.vocabulary_[token]
         else:
-            position = int(np.searchsorted(self.vectorizer.get_feature_names_out(), token))
-            X_train = sparse.hstack([self.X_train[:, :position], added, self.X_train[:, position:]], format="csr")
-            empty = sparse.csr_matrix((self.X_test.shape[0], 1), dtype=self.X_test.dtype)
-            X_test = sparse.hstack([self.X_test[:, :position], empty, self.X_test[:, position:]], format="csr")
-            column = position
+            column = int(np.searchsorted(self.vectorizer.get_feature_names_out(), token))
+            X_train, X_test = _insert_empty_column(X_train, column), _insert_empty_column(X_test, column)
+        X_train = _add_one(X_train, column, poisoned.poisoned_indices)
         classifier = make_model(self.model, random_state=self.seed).steps[1][1]
         classifier.fit(X_train, poisoned.labels)
         return classifier, X_test, column
