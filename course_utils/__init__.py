@@ -1,14 +1,23 @@
 """course_utils: the package behind the training-data poisoning course.
 
-Modules
--------
-data        the reference's toy set and the shipped review sentences (checksummed)
-attacks     duplicate-flip, random-flip, targeted-flip and backdoor poisoning
-metrics     accuracy, attack success rate, detection scores, intervals over seeds
-experiment  the shared experiment: split, poison, train, score; sweeps
-plotting    the house plot style and the sweep figure
-build       headless execution of lessons (``make course``, ``make notebooks``)
-cli         ``python -m course_utils experiment ...``
+Layers, from the bottom up; each imports only from the layers below it
+(``.importlinter`` states them as contracts, and ``make test`` checks them):
+
+=============  ===================================================================
+layer          modules
+=============  ===================================================================
+base           ``_validation`` (argument checks), ``data`` (the toy set and the
+               shipped review sentences, checksummed), ``models`` (the model
+               factories), ``metrics``
+science        ``attacks``; ``detect`` (audit, outliers, label noise, triggers);
+               ``defenses`` (the registry of filters, trainers and monitors)
+experiment     ``experiment``: split, poison, train, score; ``defend``; sweeps
+show           ``plotting`` (the house style, the sweep figure), ``playgrounds``
+teach          ``notebook`` (what a lesson records), ``checks``, ``exercises``,
+               ``grading``
+tools          ``build`` (headless execution of lessons), ``cli``
+               (``python -m course_utils ...``)
+=============  ===================================================================
 """
 
 __version__ = "0.1.0"

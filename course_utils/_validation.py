@@ -7,6 +7,7 @@ learner's mistake reads as a sentence, not a traceback from deep inside NumPy.
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Sequence
 
@@ -51,14 +52,64 @@ def check_labels(labels, n_rows=None, name="labels"):
     return array
 
 
+def check_number(value, name, *, low=None, high=None, low_open=False, high_open=False, integer=False):
+    """Return ``value`` as a float (or an int with ``integer=True``) inside the given interval.
+
+    The one helper every scalar parameter of the course goes through: a bool, a
+    string, NaN or a value outside the interval raises an error that names the
+    parameter and the values it accepts.
+
+    Parameters
+    ----------
+    value : object
+    name : str
+        The parameter's name, as the caller wrote it.
+    low, high : float, default=None
+        The interval's ends; ``None`` leaves that side open to infinity.
+    low_open, high_open : bool, default=False
+        Whether the end itself is excluded.
+    integer : bool, default=False
+        Accept only integers.
+
+    Returns
+    -------
+    float or int
+    """
+    kind = numbers.Integral if integer else numbers.Real
+    what = "an integer" if integer else "a number"
+    if low is not None or high is not None:
+        left = "-inf" if low is None else f"{low:g}"
+        right = "inf" if high is None else f"{high:g}"
+        opening = "(" if low_open or low is None else "["
+        closing = ")" if high_open or high is None else "]"
+        interval = f"{opening}{left}, {right}{closing}"
+        what = f"{what} in {interval}"
+    if isinstance(value, bool) or not isinstance(value, kind):
+        raise TypeError(f"{name} must be {what}, got {type(value).__name__} {value!r}")
+    if not integer and math.isnan(value):
+        raise ValueError(f"{name} must be {what}, got nan")
+    too_low = low is not None and (value <= low if low_open else value < low)
+    too_high = high is not None and (value >= high if high_open else value > high)
+    if too_low or too_high:
+        raise ValueError(f"{name} must be {what}, got {value!r}")
+    return int(value) if integer else float(value)
+
+
 def check_fraction(fraction, name="fraction"):
     """Return ``fraction`` as a float in [0, 1]."""
-    if isinstance(fraction, bool) or not isinstance(fraction, numbers.Real):
-        raise TypeError(f"{name} must be a number between 0 and 1, got {type(fraction).__name__}")
-    fraction = float(fraction)
-    if not 0.0 <= fraction <= 1.0:
-        raise ValueError(f"{name} must be between 0 and 1, got {fraction}")
-    return fraction
+    return check_number(fraction, name, low=0.0, high=1.0)
+
+
+def rows_for_share(share, n_rows):
+    """How many of ``n_rows`` rows a share buys: ``round(share * n_rows)``, halves rounded up.
+
+    The one rounding rule of the course, for the attacker's ``fraction`` and for
+    the share of rows a detector may flag alike (Python's own ``round`` sends
+    halves to the even neighbour, which would make 2.5 rows 2 and 3.5 rows 4).
+    """
+    share = check_fraction(share, "share")
+    n_rows = check_number(n_rows, "n_rows", low=0, integer=True)
+    return int(math.floor(share * n_rows + 0.5))
 
 
 def check_label_in(label, classes, name):
@@ -71,12 +122,7 @@ def check_label_in(label, classes, name):
 
 def check_int(value, name, minimum=None):
     """Return ``value`` as an int, at least ``minimum`` when given."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
-    value = int(value)
-    if minimum is not None and value < minimum:
-        raise ValueError(f"{name} must be at least {minimum}, got {value}")
-    return value
+    return check_number(value, name, low=minimum, integer=True)
 
 
 def check_random_state(random_state, name="random_state"):
@@ -95,3 +141,16 @@ def check_choice(value, name, choices):
     if value not in choices:
         raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}")
     return value
+
+
+def set_known_params(estimator, params, what):
+    """``estimator.set_params(**params)``, refusing names the estimator does not have.
+
+    ``what`` names the estimator in the message, for example ``"the knn defense"``.
+    Values are not checked here: the estimator checks them in ``fit``.
+    """
+    known = estimator.get_params()
+    unknown = sorted(set(params) - set(known))
+    if unknown:
+        raise ValueError(f"unknown parameter {unknown[0]!r} for {what}; its parameters are: {', '.join(sorted(known))}")
+    return estimator.set_params(**params)

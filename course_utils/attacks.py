@@ -20,12 +20,17 @@ attack             what the attacker does                          target
 ``backdoor``       inserts a trigger token into rows of other      ``target_label``
                    classes and labels them ``target_label``
 =================  ==============================================  =================
+
+:func:`subpopulation_flip` (lesson 03) spends no fixed budget: it relabels every
+``source_label`` row that mentions a chosen word, so it is not in :data:`ATTACKS`.
+:func:`measure_attack_success` holds the one rule for an attack's success rate on
+a fitted model, which the experiment, the playgrounds and the checks all use.
 """
 
 from __future__ import annotations
 
-import math
 import re
+from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
@@ -37,7 +42,9 @@ from ._validation import (
     check_labels,
     check_random_state,
     check_texts,
+    rows_for_share,
 )
+from .metrics import attack_success_rate
 
 __all__ = [
     "PoisonedData",
@@ -51,7 +58,9 @@ __all__ = [
     "targeted_flip",
     "backdoor",
     "insert_trigger",
+    "subpopulation_flip",
     "apply_attack",
+    "measure_attack_success",
 ]
 
 #: The trigger token used when none is given: a word that occurs nowhere in the
@@ -96,10 +105,7 @@ def poison_budget(fraction, n_rows):
     int
         ``round(fraction * n_rows)``, halves rounded up.
     """
-    fraction = check_fraction(fraction)
-    if isinstance(n_rows, bool) or not isinstance(n_rows, (int, np.integer)) or n_rows < 0:
-        raise ValueError(f"n_rows must be a non-negative integer, got {n_rows!r}")
-    return int(math.floor(fraction * int(n_rows) + 0.5))
+    return rows_for_share(fraction, n_rows)
 
 
 def _prepare(texts, labels, fraction):
@@ -400,3 +406,114 @@ def apply_attack(attack, texts, labels, fraction, *, source_label=None, target_l
                              target_label=target_label, random_state=random_state)
     return backdoor(texts, labels, fraction, target_label=target_label, trigger=trigger,
                     random_state=random_state)
+
+
+@lru_cache(maxsize=1)
+def _analyzer():
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    return CountVectorizer().build_analyzer()
+
+
+def mentions(texts, word):
+    """Whether each text holds ``word`` as a token, the way ``CountVectorizer`` splits text.
+
+    Parameters
+    ----------
+    texts : sequence of str
+    word : str
+        One token (lower-cased, two or more letters or digits).
+
+    Returns
+    -------
+    ndarray of bool
+    """
+    texts = check_texts(texts)
+    if not isinstance(word, str):
+        raise TypeError(f"word must be a str, got {type(word).__name__}")
+    token = word.strip().lower()
+    if not _TOKEN.fullmatch(token):
+        raise ValueError(f"word must be one token of two or more letters or digits, got {word!r}")
+    analyze = _analyzer()
+    return np.array([token in analyze(text) for text in texts], dtype=bool)
+
+
+def subpopulation_flip(texts, labels, word, *, source_label, target_label):
+    """Relabel every ``source_label`` row whose text mentions ``word`` as ``target_label``.
+
+    A subpopulation attack (lesson 03): the attacker does not want a whole class
+    misread, only one topic of it, and spends the budget there. Whether a row
+    mentions the word is decided by :func:`mentions`, with the vectoriser's own
+    tokenizer. The budget is whatever the topic holds.
+
+    Parameters
+    ----------
+    texts : sequence of str
+    labels : sequence
+    word : str
+        The topic word.
+    source_label, target_label : label
+        The class whose rows about the topic are relabelled, and their new label.
+
+    Returns
+    -------
+    PoisonedData
+        Same texts; ``poisoned_indices`` are the relabelled rows.
+    """
+    texts = check_texts(texts)
+    labels = check_labels(labels, n_rows=len(texts))
+    classes = np.unique(labels)
+    check_label_in(source_label, classes, "source_label")
+    check_label_in(target_label, classes, "target_label")
+    if source_label == target_label:
+        raise ValueError("source_label and target_label must differ")
+    chosen = np.flatnonzero(mentions(texts, word) & (labels == source_label)).astype(np.int64)
+    poisoned_labels = labels.copy()
+    poisoned_labels[chosen] = target_label
+    return PoisonedData(texts, poisoned_labels, chosen)
+
+
+def measure_attack_success(model, attack, test_texts, test_labels, *, source_label=None, target_label=None,
+                           trigger=DEFAULT_TRIGGER, random_state=0):
+    """The attack success rate of a fitted model on an untouched test set, by the course's rule.
+
+    * ``targeted-flip`` (and any attack given a source and a target): the share
+      of ``source_label`` test rows the model predicts as ``target_label``;
+    * ``backdoor``: the trigger is inserted (at a random position, seeded by
+      ``random_state``) into every test row not labelled ``target_label``, and
+      the score is the share of them predicted as ``target_label``;
+    * attacks without a target: ``None``.
+
+    Parameters
+    ----------
+    model : fitted estimator or callable
+        Anything with ``predict(texts)``, or a function from texts to predictions.
+    attack : str
+        A name of :data:`ATTACKS`.
+    test_texts : sequence of str
+    test_labels : sequence
+    source_label, target_label : label, default=None
+    trigger : str, default="cf"
+        The backdoor's trigger.
+    random_state : int, default=0
+        Seeds where the trigger goes (the shared experiment passes its seed).
+
+    Returns
+    -------
+    float or None
+    """
+    check_choice(attack, "attack", tuple(ATTACKS))
+    predict = model if callable(model) and not hasattr(model, "predict") else getattr(model, "predict", None)
+    if predict is None:
+        raise TypeError(f"model must have a predict method or be a function, got {type(model).__name__}")
+    test_texts = check_texts(test_texts, "test_texts")
+    test_labels = check_labels(test_labels, n_rows=len(test_texts), name="test_labels")
+    if attack == "backdoor":
+        if target_label is None:
+            raise ValueError("a backdoor's success needs target_label")
+        victims = test_labels != target_label
+        triggered = insert_trigger([t for t, v in zip(test_texts, victims) if v], trigger, random_state=random_state)
+        return attack_success_rate(test_labels[victims], predict(triggered), target_label)
+    if target_label is not None and source_label is not None:
+        return attack_success_rate(test_labels, predict(test_texts), target_label, source_label)
+    return None

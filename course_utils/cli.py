@@ -55,7 +55,7 @@ def _number_in(name, low, high, *, low_open=False, high_open=False):
 
 _fraction = _number_in("fraction", 0.0, 1.0)
 _test_size = _number_in("test size", 0.0, 1.0, low_open=True, high_open=True)
-_budget = _number_in("budget", 0.0, 1.0, low_open=True)
+_flag_share = _number_in("flag share", 0.0, 1.0, low_open=True)
 
 
 def _seed(value):
@@ -68,9 +68,26 @@ def _seed(value):
     return number
 
 
+def _param(text):
+    """An argparse type: ``KEY=VALUE`` with VALUE a JSON scalar (plain text is taken as a string)."""
+    key, sep, raw = text.partition("=")
+    key = key.strip()
+    if not sep or not key.isidentifier():
+        raise argparse.ArgumentTypeError(f"--param takes KEY=VALUE with KEY a parameter name, got {text!r}")
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        value = raw
+    if isinstance(value, (list, dict)):
+        raise argparse.ArgumentTypeError(f"--param {key} takes a single value (a number, true, false, null or "
+                                         f"text), got {raw!r}")
+    return key, value
+
+
 def _build_parser():
     from .attacks import ATTACKS, DEFAULT_TRIGGER
-    from .experiment import DEFENSES, MODELS
+    from .defenses import defense_names
+    from .models import MODELS
 
     parser = _OneLineParser(prog="python -m course_utils", description="Training-data poisoning course tools.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_OneLineParser)
@@ -93,11 +110,15 @@ def _build_parser():
     experiment.add_argument("--model", default="count-nb", choices=list(MODELS))
     experiment.add_argument("--seed", default=0, type=_seed)
     experiment.add_argument("--test-size", default=0.25, type=_test_size)
-    experiment.add_argument("--defense", default="none", choices=list(DEFENSES),
-                            help="flag rows with a detector, remove them and retrain (default: none)")
-    experiment.add_argument("--budget", type=_budget, metavar="B",
-                            help="with a defense: remove this share of the training rows, the most suspicious "
+    experiment.add_argument("--defense", default="none", choices=["none", *defense_names()],
+                            help="a filter (flag rows, remove them, retrain) or a trainer (replaces the "
+                                 "classifier) of the defense registry (default: none)")
+    experiment.add_argument("--flag-share", type=_flag_share, metavar="S",
+                            help="with a filter: remove this share of the training rows, the most suspicious "
                                  "first, instead of the detector's own rule")
+    experiment.add_argument("--param", action="append", default=[], type=_param, metavar="KEY=VALUE",
+                            help="set a parameter of the defense by its scikit-learn name; VALUE is a JSON "
+                                 "scalar (3, 0.5, true, null, \"text\") or plain text; repeatable")
     experiment.add_argument("--format", default="json", choices=["json", "table"])
 
     build = commands.add_parser("build", help="execute every lesson into a folder with an HTML index")
@@ -143,6 +164,16 @@ def _format_table(result):
     return "\n".join(lines)
 
 
+def _params(pairs):
+    """The ``--param`` pairs as a dict; a key given twice is an error."""
+    params = {}
+    for key, value in pairs:
+        if key in params:
+            raise ValueError(f"--param {key} is given twice")
+        params[key] = value
+    return params
+
+
 def _run_experiment(args):
     from .data import DataFormatError
     from .experiment import run_experiment
@@ -152,7 +183,8 @@ def _run_experiment(args):
         result = run_experiment(
             dataset.texts, dataset.labels, attack=args.attack, fraction=args.fraction,
             source_label=args.source_label, target_label=args.target_label, trigger=args.trigger,
-            model=args.model, seed=args.seed, test_size=args.test_size, defense=args.defense, budget=args.budget,
+            model=args.model, seed=args.seed, test_size=args.test_size, defense=args.defense,
+            flag_share=args.flag_share, defense_params=_params(args.param),
         )
     except (FileNotFoundError, IsADirectoryError, PermissionError, DataFormatError, ValueError, TypeError) as error:
         message = str(error).splitlines()[0] if str(error) else type(error).__name__

@@ -20,6 +20,7 @@ import csv
 import hashlib
 import io
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +33,7 @@ __all__ = [
     "TextDataset",
     "load_toy",
     "load_sentiment",
+    "shared_sentiment",
     "read_labelled_file",
     "verify_file",
     "SENTIMENT_DIR",
@@ -242,6 +244,18 @@ def load_sentiment(sources=None, label_names=True):
         labels += [SENTIMENT_LABEL_NAMES[label] if label_names else label for label in file_labels]
         origins += [source] * len(file_texts)
     return TextDataset(texts, np.array(labels, dtype=str), np.array(origins, dtype=str))
+
+
+@lru_cache(maxsize=1)
+def shared_sentiment():
+    """The shipped data set loaded once per process, for the package's own read-only use.
+
+    The checks and the playgrounds read the same 3,000 sentences again and
+    again; they share this one :class:`TextDataset` and never change it. Code
+    that may change what it loads calls :func:`load_sentiment`, which returns a
+    fresh copy.
+    """
+    return load_sentiment()
 
 
 def read_labelled_file(path):

@@ -4,7 +4,7 @@ Every lesson measures against the same ground:
 
 * a stratified train/test split fixed by the seed (:func:`split_data`);
 * a model, by default the reference's ``CountVectorizer + MultinomialNB``
-  (:func:`make_model`);
+  (:func:`course_utils.models.make_model`);
 * an attack of :mod:`course_utils.attacks` at a budget;
 * the clean model and the poisoned model scored on the same untouched test set,
   with the attack success rate where the attack has a target.
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import time
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 
@@ -31,49 +32,22 @@ from ._validation import (
     check_labels,
     check_texts,
 )
-from .attacks import ATTACKS, DEFAULT_TRIGGER, apply_attack, insert_trigger
-from .metrics import accuracy, attack_success_rate, mean_interval
+from .attacks import ATTACKS, DEFAULT_TRIGGER, apply_attack, measure_attack_success
+from .defenses import DEFENSES, FILTER, TRAINER, defense_names, make_defense
+from .detect import BaseDetector
+from .metrics import accuracy, attack_success_rate, detection_scores, mean_interval
+from .models import MODELS, make_classifier, make_model, make_vectorizer
 
 __all__ = [
-    "MODELS",
-    "DEFENSES",
-    "make_model",
     "split_data",
     "default_labels",
+    "Defended",
+    "defend",
+    "certify",
     "run_experiment",
     "sweep",
     "summarize",
 ]
-
-#: Model names accepted by :func:`make_model`.
-MODELS = ("count-nb", "tfidf-logreg")
-
-
-def make_model(model="count-nb", random_state=None):
-    """Return an unfitted text-classification pipeline.
-
-    Parameters
-    ----------
-    model : {"count-nb", "tfidf-logreg"}, default="count-nb"
-        ``"count-nb"`` is the reference's ``make_pipeline(CountVectorizer(),
-        MultinomialNB())``; ``"tfidf-logreg"`` is TF-IDF features with
-        logistic regression, the course's second model.
-    random_state : None or int, default=None
-        Used by the logistic regression's solver.
-
-    Returns
-    -------
-    sklearn.pipeline.Pipeline
-    """
-    from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.naive_bayes import MultinomialNB
-    from sklearn.pipeline import make_pipeline
-
-    check_choice(model, "model", MODELS)
-    if model == "count-nb":
-        return make_pipeline(CountVectorizer(), MultinomialNB())
-    return make_pipeline(TfidfVectorizer(), LogisticRegression(max_iter=1000, random_state=random_state))
 
 
 def split_data(texts, labels, test_size=0.25, random_state=0):
@@ -144,17 +118,6 @@ def default_labels(labels, attack, source_label=None, target_label=None):
     return (source_label if attack != "backdoor" else None), target_label
 
 
-def _success(attack, model_predict, test_texts, test_labels, source_label, target_label, trigger, seed):
-    """Attack success rate of one fitted model, or None where the attack has no target."""
-    if attack == "backdoor":
-        victims = test_labels != target_label
-        triggered = insert_trigger([t for t, v in zip(test_texts, victims) if v], trigger, random_state=seed)
-        return attack_success_rate(test_labels[victims], model_predict(triggered), target_label)
-    if target_label is not None and source_label is not None:
-        return attack_success_rate(test_labels, model_predict(test_texts), target_label, source_label)
-    return None
-
-
 def _validate_run(texts, labels, attack, fraction, model, seed, test_size, trigger):
     texts = check_texts(texts)
     labels = check_labels(labels, n_rows=len(texts))
@@ -167,13 +130,147 @@ def _validate_run(texts, labels, attack, fraction, model, seed, test_size, trigg
     return texts, labels, fraction, seed
 
 
-#: Defense names accepted by :func:`run_experiment` (see :mod:`course_utils.detect`).
-DEFENSES = ("none", "audit", "isolation-forest", "knn", "confident", "cleanlab", "trigger")
+class Defended(NamedTuple):
+    """What :func:`defend` returns.
+
+    Attributes
+    ----------
+    model : sklearn.pipeline.Pipeline
+        The defended model, fitted.
+    kind : {"filter", "trainer"}
+    estimator : estimator
+        The fitted detector (a filter) or the fitted classifier (a trainer).
+    flagged : ndarray of int or None
+        The rows a filter removed; ``None`` for a trainer.
+    detection : dict or None
+        With ``poisoned_indices`` and a filter: ``precision``, ``recall``,
+        ``f1``, ``n_flagged``, ``clean_rows_removed``, ``seconds`` (the
+        detector's).
+    seconds : float
+        The whole defense: flagging and training.
+    """
+
+    model: object
+    kind: str
+    estimator: object
+    flagged: object
+    detection: object
+    seconds: float
+
+
+def _defense_estimator(defense, random_state, params, prefit):
+    """The estimator, name and kind of ``defense`` (a registered name or an estimator)."""
+    if isinstance(defense, str):
+        check_choice(defense, "defense", defense_names())
+        params = dict(params or {})
+        # A random_state among the parameters overrides the experiment's seed for the defense alone.
+        random_state = params.pop("random_state", random_state)
+        return make_defense(defense, random_state=random_state, **params), defense, DEFENSES[defense].kind
+    if params:
+        raise ValueError("params go with a defense given by name; set them on the estimator itself")
+    if isinstance(defense, BaseDetector):
+        return defense, type(defense).__name__, FILTER
+    if prefit:
+        raise ValueError("prefit applies to a detector (a filter), not to a classifier")
+    if hasattr(defense, "fit") and hasattr(defense, "predict"):
+        from sklearn.base import clone
+
+        return clone(defense), type(defense).__name__, TRAINER
+    raise TypeError(f"defense must be a registered name ({', '.join(defense_names())}), a detector or a "
+                    f"classifier, got {type(defense).__name__}")
+
+
+def defend(defense, texts, labels, *, model="count-nb", flag_share=None, random_state=0, params=None,
+           poisoned_indices=None, prefit=False):
+    """Train a defended model on a (possibly poisoned) training set.
+
+    A *filter* flags rows, they are removed, and the model is trained on the
+    rest (flag, remove, refit); a *trainer* replaces the model's classifier and
+    is trained on every row.
+
+    Parameters
+    ----------
+    defense : str, detector or classifier
+        A name of :data:`course_utils.defenses.DEFENSES` (filter or trainer), a
+        detector of :mod:`course_utils.detect`, or a scikit-learn classifier on
+        count features (cloned before fitting).
+    texts, labels
+        The training set.
+    model : {"count-nb", "tfidf-logreg"}, default="count-nb"
+        Whose vectoriser (and, after a filter, whose classifier) is used.
+    flag_share : float in (0, 1], default=None
+        A filter removes the ``round(flag_share * n)`` most suspicious rows
+        instead of what its own rule flags.
+    random_state : int, default=0
+        Seeds the defense (when given by name) and the model.
+    params : dict, default=None
+        The defense's parameters by their scikit-learn names (with a name).
+    poisoned_indices : sequence of int, default=None
+        The rows that really are poisoned: a filter is then graded against them.
+    prefit : bool, default=False
+        The detector given is already fitted on exactly these ``texts`` and
+        ``labels``: flag with it without fitting again.
+
+    Returns
+    -------
+    Defended
+    """
+    started = time.perf_counter()
+    texts = check_texts(texts)
+    labels = check_labels(labels, n_rows=len(texts))
+    check_choice(model, "model", MODELS)
+    estimator, name, kind = _defense_estimator(defense, random_state, params, prefit)
+    if kind == TRAINER:
+        if flag_share is not None:
+            raise ValueError(f"flag_share applies to a filter; {name} is a trainer and removes no rows")
+        defended = make_model(model, classifier=estimator).fit(texts, labels)
+        return Defended(defended, kind, defended[-1], None, None, time.perf_counter() - started)
+    if prefit:
+        if len(getattr(estimator, "suspicion_", ())) != len(texts):
+            raise ValueError("prefit needs a detector fitted on these texts: its suspicion_ has another length")
+        flagged = estimator.flag(flag_share=flag_share)
+    else:
+        flagged = estimator.fit_flag(texts, labels, flag_share=flag_share)
+    detector_seconds = time.perf_counter() - started
+    keep = np.setdiff1d(np.arange(len(texts)), flagged)
+    if len(np.unique(labels[keep])) < 2:
+        raise ValueError(f"the {name} defense flagged every row of a class; lower flag_share")
+    defended = make_model(model, random_state=random_state).fit([texts[i] for i in keep], labels[keep])
+    detection = None
+    if poisoned_indices is not None:
+        detection = detection_scores(flagged, poisoned_indices)
+        detection["clean_rows_removed"] = int(len(np.setdiff1d(flagged, poisoned_indices)))
+        detection["seconds"] = detector_seconds
+    return Defended(defended, kind, estimator, flagged, detection, time.perf_counter() - started)
+
+
+def certify(defended_model, test_texts, test_labels, radius):
+    """Certified accuracy of a model whose classifier has ``certified_radius(X)``, or ``None``.
+
+    A test row counts when it is predicted correctly *and* its certified radius
+    (how many training rows an attacker could change without changing the
+    prediction) is at least ``radius``.
+
+    Returns
+    -------
+    dict or None
+        ``radius``, ``certified_accuracy`` and ``median_radius``; ``None`` when
+        the classifier does not certify.
+    """
+    classifier = defended_model[-1]
+    if not hasattr(classifier, "certified_radius"):
+        return None
+    check_int(radius, "radius", minimum=0)
+    features = defended_model[:-1].transform(list(test_texts))
+    radii = np.asarray(classifier.certified_radius(features), dtype=float)
+    correct = np.asarray(classifier.predict(features)) == np.asarray(test_labels)
+    return {"radius": int(radius), "certified_accuracy": float(np.mean(correct & (radii >= radius))),
+            "median_radius": float(np.median(radii))}
 
 
 def run_experiment(texts, labels, *, attack="none", fraction=0.0, source_label=None, target_label=None,
                    trigger=DEFAULT_TRIGGER, model="count-nb", seed=0, test_size=0.25, defense="none",
-                   budget=None):
+                   flag_share=None, defense_params=None):
     """Run the shared experiment once: split, poison, train both models, score.
 
     Parameters
@@ -182,21 +279,24 @@ def run_experiment(texts, labels, *, attack="none", fraction=0.0, source_label=N
     labels : sequence
     attack : {"none", "duplicate-flip", "random-flip", "targeted-flip", "backdoor"}, default="none"
     fraction : float in [0, 1], default=0.0
-        The attacker's budget as a share of the training set.
+        The attacker's share of the clean training set.
     source_label, target_label : label, default=None
         See :func:`default_labels` for what is used when they are not given.
     trigger : str, default="cf"
         The backdoor's trigger token.
     model : {"count-nb", "tfidf-logreg"}, default="count-nb"
     seed : int, default=0
-        Seeds the split, the attack, the trigger positions and the model.
+        The shared experiment's split seed; it also seeds the attack, the
+        trigger positions, the defense and the model.
     test_size : float in (0, 1), default=0.25
-    defense : {"none", "audit", "isolation-forest", "knn", "confident", "cleanlab", "trigger"}, default="none"
-        A detector of :mod:`course_utils.detect` run on the poisoned training
-        set; the rows it flags are removed and the model is trained again.
-    budget : float in (0, 1], default=None
-        With a defense: remove the ``round(budget * n)`` most suspicious rows
+    defense : str, default="none"
+        A filter or trainer of :data:`course_utils.defenses.DEFENSES`, applied
+        to the poisoned training set by :func:`defend`.
+    flag_share : float in (0, 1], default=None
+        With a filter: remove the ``round(flag_share * n)`` most suspicious rows
         instead of the detector's own rule.
+    defense_params : dict, default=None
+        The defense's parameters, by their scikit-learn names.
 
     Returns
     -------
@@ -205,25 +305,26 @@ def run_experiment(texts, labels, *, attack="none", fraction=0.0, source_label=N
         ``poisoned_accuracy``, ``clean_attack_success_rate`` and
         ``attack_success_rate`` (``None`` where the attack has no target),
         ``seconds``, and the settings used. With a defense also
-        ``defended_accuracy``, ``defended_attack_success_rate`` and ``detection``
-        (``precision``, ``recall``, ``f1``, ``n_flagged``, ``clean_rows_removed``,
-        ``seconds``).
+        ``defense_kind``, ``defended_accuracy``,
+        ``defended_attack_success_rate``, ``detection`` (for a filter:
+        ``precision``, ``recall``, ``f1``, ``n_flagged``,
+        ``clean_rows_removed``, ``seconds``; else ``None``) and ``certified``
+        (see :func:`certify`, at the radius of the rows poisoned; ``None``
+        where the defense does not certify).
     """
     started = time.perf_counter()
     texts, labels, fraction, seed = _validate_run(texts, labels, attack, fraction, model, seed, test_size, trigger)
-    check_choice(defense, "defense", DEFENSES)
-    if budget is not None:
-        if defense == "none":
-            raise ValueError("budget needs a defense: give one of " + ", ".join(DEFENSES[1:]))
-        if isinstance(budget, bool) or not isinstance(budget, (int, float)) or not 0 < budget <= 1:
-            raise ValueError(f"budget must be a share of the training rows in (0, 1], got {budget!r}")
+    if defense != "none":
+        check_choice(defense, "defense", ("none",) + defense_names())
+    if defense == "none" and (flag_share is not None or defense_params):
+        raise ValueError("flag_share and defense_params need a defense: give one of " + ", ".join(defense_names()))
     source_label, target_label = default_labels(labels, attack, source_label, target_label)
     train_texts, test_texts, train_labels, test_labels = split_data(texts, labels, test_size, seed)
     poisoned = apply_attack(attack, train_texts, train_labels, fraction, source_label=source_label,
                             target_label=target_label, trigger=trigger, random_state=seed)
     clean_model = make_model(model, random_state=seed).fit(train_texts, train_labels)
     poisoned_model = make_model(model, random_state=seed).fit(poisoned.texts, poisoned.labels)
-    success_args = (test_texts, test_labels, source_label, target_label, trigger, seed)
+    target = {"source_label": source_label, "target_label": target_label, "trigger": trigger, "random_state": seed}
     result = {
         "attack": attack,
         "fraction": fraction,
@@ -238,40 +339,25 @@ def run_experiment(texts, labels, *, attack="none", fraction=0.0, source_label=N
         "n_poisoned": int(len(poisoned.poisoned_indices)),
         "clean_accuracy": accuracy(test_labels, clean_model.predict(test_texts)),
         "poisoned_accuracy": accuracy(test_labels, poisoned_model.predict(test_texts)),
-        "clean_attack_success_rate": _success(attack, clean_model.predict, *success_args),
-        "attack_success_rate": _success(attack, poisoned_model.predict, *success_args),
+        "clean_attack_success_rate": measure_attack_success(clean_model, attack, test_texts, test_labels, **target),
+        "attack_success_rate": measure_attack_success(poisoned_model, attack, test_texts, test_labels, **target),
     }
     if defense != "none":
-        result.update(_defend(attack, defense, budget, poisoned, model, seed, test_texts, test_labels,
-                              success_args))
+        defended = defend(defense, poisoned.texts, poisoned.labels, model=model, flag_share=flag_share,
+                          random_state=seed, params=defense_params, poisoned_indices=poisoned.poisoned_indices)
+        result.update({
+            "defense": defense,
+            "defense_kind": defended.kind,
+            "flag_share": flag_share,
+            "defense_params": dict(defense_params or {}),
+            "defended_accuracy": accuracy(test_labels, defended.model.predict(test_texts)),
+            "defended_attack_success_rate": measure_attack_success(defended.model, attack, test_texts, test_labels,
+                                                                   **target),
+            "detection": defended.detection,
+            "certified": certify(defended.model, test_texts, test_labels, len(poisoned.poisoned_indices)),
+        })
     result["seconds"] = time.perf_counter() - started
     return result
-
-
-def _defend(attack, defense, budget, poisoned, model, seed, test_texts, test_labels, success_args):
-    """Flag rows with a detector, remove them, retrain and score the same test set."""
-    from .detect import make_detector
-    from .metrics import detection_scores
-
-    started = time.perf_counter()
-    flagged = make_detector(defense, random_state=seed).fit_flag(poisoned.texts, poisoned.labels, budget=budget)
-    seconds = time.perf_counter() - started
-    keep = np.setdiff1d(np.arange(len(poisoned.texts)), flagged)
-    kept_labels = poisoned.labels[keep]
-    if len(np.unique(kept_labels)) < 2:
-        raise ValueError(f"the {defense} defense flagged every row of a class; lower the budget")
-    defended = make_model(model, random_state=seed).fit([poisoned.texts[i] for i in keep], kept_labels)
-    detection = detection_scores(flagged, poisoned.poisoned_indices)
-    detection["clean_rows_removed"] = int(len(np.setdiff1d(flagged, poisoned.poisoned_indices)))
-    detection["seconds"] = seconds
-    return {
-        "defense": defense,
-        "budget": budget,
-        "defended_accuracy": accuracy(test_labels, defended.predict(test_texts)),
-        "defended_attack_success_rate": _success(attack, defended.predict, *success_args),
-        "detection": detection,
-    }
-
 
 def _add_one(X, column, rows=None):
     """``X`` with one added to ``column`` of ``rows`` (default: every row); a new matrix."""
@@ -307,8 +393,7 @@ class _SplitFeatures:
         self.row_of = {}
         for i, text in enumerate(train_texts):
             self.row_of.setdefault(text, i)
-        pipeline = make_model(model, random_state=seed)
-        self.vectorizer = pipeline.steps[0][1]
+        self.vectorizer = make_vectorizer(model)
         self.X_train = self.vectorizer.fit_transform(train_texts)  # as Pipeline.fit builds it
         self.X_test = self.vectorizer.transform(test_texts)
 
@@ -350,13 +435,13 @@ class _SplitFeatures:
             column = int(np.searchsorted(self.vectorizer.get_feature_names_out(), token))
             X_train, X_test = _insert_empty_column(X_train, column), _insert_empty_column(X_test, column)
         X_train = _add_one(X_train, column, poisoned.poisoned_indices)
-        classifier = make_model(self.model, random_state=self.seed).steps[1][1]
+        classifier = make_classifier(self.model, random_state=self.seed)
         classifier.fit(X_train, poisoned.labels)
         return classifier, X_test, column
 
     def fit_predictor(self, rows, labels):
         """Fit the classifier on reused features; return a predict function for texts."""
-        classifier = make_model(self.model, random_state=self.seed).steps[1][1]
+        classifier = make_classifier(self.model, random_state=self.seed)
         classifier.fit(self.X_train[rows], labels)
 
         def predict(texts):
@@ -430,8 +515,8 @@ def sweep(texts, labels, *, attacks=("random-flip", "targeted-flip", "duplicate-
         train_texts, test_texts, train_labels, test_labels = split
         for attack in attacks:
             source, target = targets[attack]
-            success_args = (test_texts, test_labels, source, target, trigger, seed)
-            clean_success = _success(attack, clean_predict, *success_args)
+            target_args = {"source_label": source, "target_label": target, "trigger": trigger, "random_state": seed}
+            clean_success = measure_attack_success(clean_predict, attack, test_texts, test_labels, **target_args)
             for fraction in fractions:
                 poisoned = apply_attack(attack, train_texts, train_labels, fraction, source_label=source,
                                         target_label=target, trigger=trigger, random_state=seed)
@@ -439,7 +524,7 @@ def sweep(texts, labels, *, attacks=("random-flip", "targeted-flip", "duplicate-
                 if reuse is not None:
                     classifier, predict = features.fit_predictor(reuse, poisoned.labels)
                     poisoned_accuracy = accuracy(test_labels, classifier.predict(features.X_test))
-                    success = _success(attack, predict, *success_args)
+                    success = measure_attack_success(predict, attack, test_texts, test_labels, **target_args)
                 elif attack == "backdoor" and model == "count-nb":
                     classifier, X_test, column = features.fit_backdoor(poisoned, trigger)
                     poisoned_accuracy = accuracy(test_labels, classifier.predict(X_test))
@@ -451,7 +536,7 @@ def sweep(texts, labels, *, attacks=("random-flip", "targeted-flip", "duplicate-
                 else:
                     pipeline = make_model(model, random_state=seed).fit(poisoned.texts, poisoned.labels)
                     poisoned_accuracy = accuracy(test_labels, pipeline.predict(test_texts))
-                    success = _success(attack, pipeline.predict, *success_args)
+                    success = measure_attack_success(pipeline, attack, test_texts, test_labels, **target_args)
                 rows.append({
                     "attack": attack, "fraction": fraction, "seed": seed, "model": model,
                     "source_label": source, "target_label": target,

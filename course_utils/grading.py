@@ -277,7 +277,8 @@ def grade_submission(path, folder, exercises, *, cell_timeout=60, total_timeout=
         try:
             outcome = json.loads(report.read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            result.status, result.detail = "grading failed", f"the grading process ended with status {process.returncode}"
+            result.status = "grading failed"
+            result.detail = f"the grading process ended with status {process.returncode}"
             return result
     result.status, result.detail = outcome["status"], outcome.get("detail", "")
     result.questions = outcome.get("questions", [])
@@ -291,7 +292,6 @@ def _one_line(text, limit=300):
 
 def _worker(source, executed, report, cell_timeout, nonce):
     """Run inside the grading process: execute, then read the grading cell's output."""
-    import nbformat
     import papermill
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 

@@ -177,7 +177,7 @@ def test_poison_budget_rounds_half_up():
 @pytest.mark.parametrize(
     "call, error, message",
     [
-        (lambda t, l: random_flip(t, l, 1.5), ValueError, "fraction must be between 0 and 1"),
+        (lambda t, l: random_flip(t, l, 1.5), ValueError, "fraction must be a number in \\[0, 1\\]"),
         (lambda t, l: random_flip(t, l, "0.1"), TypeError, "fraction"),
         (lambda t, l: random_flip(t, l, 0.1, random_state="a"), TypeError, "random_state"),
         (lambda t, l: random_flip(t, l[:2], 0.1), ValueError, "labels has 2 entries"),

@@ -33,7 +33,7 @@ from pathlib import Path
 import pytest
 
 from course_utils import widgets
-from course_utils.widgets import format_numbers
+from course_utils.playgrounds import format_numbers
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -50,7 +50,7 @@ PLAYGROUNDS = {
                                 lambda v: widgets.poison_playground("random-flip", float(v))),
     "03_testing_the_impact": ("slider", "poisoned copies",
                               lambda v: widgets.targeted_budget_playground(int(v), 1, "I really love this!")),
-    "04_backdoor_triggers": ("slider", "backdoor budget", lambda v: widgets.backdoor_playground(float(v), "cf")),
+    "04_backdoor_triggers": ("slider", "backdoor fraction", lambda v: widgets.backdoor_playground(float(v), "cf")),
     "05_data_validation_and_sanitization": ("dropdown", "detector",
                                             lambda v: widgets.detector_playground(v, 0.2)),
 }

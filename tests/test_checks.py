@@ -5,7 +5,8 @@ import pytest
 
 from course_utils.checks import QUESTIONS, check, evaluate, questions_for
 from course_utils.data import load_sentiment, load_toy
-from course_utils.experiment import make_model, split_data
+from course_utils.experiment import split_data
+from course_utils.models import make_model
 
 
 def _questions():

@@ -13,6 +13,7 @@ from course_utils.detect import (
     IsolationForestDetector,
     KNNDisagreement,
     TriggerDetector,
+    PRECOMPUTED,
     make_detector,
     out_of_fold_probabilities,
 )
@@ -36,26 +37,44 @@ def test_contract_scores_flags_and_no_mutation(train, name):
     texts, labels = train[0][:400], train[1][:400]
     texts_before, labels_before = list(texts), labels.copy()
     detector = make_detector(name).fit(texts, labels)
-    scores = detector.score_samples()
-    assert scores.shape == (400,) and np.isfinite(scores).all()
-    scores[:] = -1  # score_samples returns a copy
-    assert not np.all(detector.score_samples() == -1)
+    suspicion = detector.suspicion_
+    assert suspicion.shape == (400,) and np.isfinite(suspicion).all()
     flagged = detector.flag()
     assert np.all(np.diff(flagged) > 0) and (len(flagged) == 0 or flagged.max() < 400)
-    top = detector.flag(budget=0.1)
+    assert np.array_equal(flagged, detector.flagged_)
+    flagged[:] = -1  # flag returns a copy
+    assert not np.any(detector.flagged_ == -1)
+    top = detector.flag(flag_share=0.1)
     assert len(top) == 40
-    order = np.argsort(-detector.score_samples(), kind="stable")
-    assert set(top) == set(order[:40])
-    assert set(detector.flag(threshold=detector.score_samples().max())) <= set(top) | set(flagged) | set(
-        np.flatnonzero(detector.score_samples() == detector.score_samples().max()))
+    # The 40 most suspicious rows: every row above the 40th suspicion, and ties at it in some order.
+    cut = np.sort(suspicion)[::-1][39]
+    assert set(np.flatnonzero(suspicion > cut)) <= set(top) <= set(np.flatnonzero(suspicion >= cut))
+    ranking = detector.ranking()
+    assert set(ranking[:40]) == set(top) and np.all(np.diff(suspicion[ranking]) <= 0)
+    assert set(detector.flag(threshold=suspicion.max())) == set(np.flatnonzero(suspicion == suspicion.max()))
     assert texts == texts_before and np.array_equal(labels, labels_before)
 
 
+def test_flag_share_breaks_ties_by_random_state_not_by_row_order():
+    # Every row of a conflicting group ties at suspicion 2; duplicate-and-flip appends its copies last,
+    # so a row-order tie-break would always flag the originals first.
+    texts = [f"sentence number {i} here" for i in range(40)]
+    labels = np.array(["pos", "neg"] * 20)
+    poisoned = duplicate_flip(texts, labels, indices=range(20))
+    picks = {tuple(DataAudit(random_state=seed).fit(poisoned.texts, poisoned.labels).flag(flag_share=0.25))
+             for seed in range(5)}
+    assert len(picks) > 1, "different random_state values should break the ties differently"
+    again = DataAudit(random_state=3).fit(poisoned.texts, poisoned.labels).flag(flag_share=0.25)
+    assert tuple(again) in picks
+    copies_flagged = [np.mean(np.array(p) >= 40) for p in picks]
+    assert 0 < np.mean(copies_flagged) < 1
+
+
 @pytest.mark.parametrize("kwargs, message", [
-    (dict(budget=0), "budget"), (dict(budget=1.5), "budget"), (dict(budget=0.1, threshold=0.5), "not both"),
-    (dict(threshold=float("nan")), "threshold"),
+    (dict(flag_share=0), "flag_share"), (dict(flag_share=1.5), "flag_share"),
+    (dict(flag_share=0.1, threshold=0.5), "not both"), (dict(threshold=float("nan")), "threshold"),
 ])
-def test_flag_rejects_bad_budgets(train, kwargs, message):
+def test_flag_rejects_bad_flag_shares(train, kwargs, message):
     detector = KNNDisagreement().fit(train[0][:100], train[1][:100])
     with pytest.raises(ValueError, match=message):
         detector.flag(**kwargs)
@@ -69,7 +88,7 @@ def test_unfitted_and_one_class_errors():
             make_detector(name).fit(["good film", "great film", "nice one"], ["pos", "pos", "pos"])
     with pytest.raises(ValueError, match="labels are required"):
         KNNDisagreement().fit(["a b", "c d"], None)
-    with pytest.raises(ValueError, match="defense must be one of"):
+    with pytest.raises(ValueError, match="detector must be one of"):
         make_detector("magic")
     with pytest.raises(ValueError, match="contamination"):
         IsolationForestDetector(contamination=0.9).fit(["a b", "c d", "e f"])
@@ -105,8 +124,8 @@ def test_audit_report_on_the_clean_data():
 def test_isolation_forest_ignores_labels_and_stays_near_chance_on_flips(train):
     poisoned = random_flip(*train, 0.2, random_state=1)
     forest = IsolationForestDetector(contamination=0.2)
-    with_labels = forest.fit(poisoned.texts, poisoned.labels).score_samples()
-    without = IsolationForestDetector(contamination=0.2).fit(poisoned.texts).score_samples()
+    with_labels = forest.fit(poisoned.texts, poisoned.labels).suspicion_
+    without = IsolationForestDetector(contamination=0.2).fit(poisoned.texts).suspicion_
     assert np.array_equal(with_labels, without)
     assert abs(_f1(forest, poisoned) - 0.2) < 0.1  # chance: precision = recall = 0.2
 
@@ -123,8 +142,15 @@ def test_confident_learning_shares_probabilities_with_cleanlab(train):
     probabilities = out_of_fold_probabilities(poisoned.texts, poisoned.labels)
     ours = ConfidentLearningDetector().fit(poisoned.texts, poisoned.labels)
     assert np.allclose(ours.probabilities_, probabilities)
-    given = ConfidentLearningDetector().fit(poisoned.texts, poisoned.labels, probabilities=probabilities)
+    given = ConfidentLearningDetector(estimators=PRECOMPUTED).fit(poisoned.texts, poisoned.labels,
+                                                                  probabilities=probabilities)
     assert np.array_equal(given.flag(), ours.flag())
+    with pytest.raises(ValueError, match="precomputed"):  # given probabilities are never silently ignored
+        ConfidentLearningDetector().fit(poisoned.texts, poisoned.labels, probabilities=probabilities)
+    with pytest.raises(ValueError, match="precomputed"):
+        CleanlabDetector().fit(poisoned.texts, poisoned.labels, probabilities=probabilities)
+    with pytest.raises(ValueError, match="probabilities"):
+        ConfidentLearningDetector(estimators=PRECOMPUTED).fit(poisoned.texts, poisoned.labels)
     assert np.allclose(probabilities.sum(axis=1), 1)
     # thresholds are the mean self-confidence per class
     index = np.searchsorted(ours.classes_, poisoned.labels)
@@ -148,10 +174,10 @@ def test_defense_in_the_experiment_removes_flagged_rows(train):
     result = run_experiment(data.texts, data.labels, attack="backdoor", fraction=0.01, defense="trigger", seed=0)
     assert result["detection"]["recall"] == 1.0 and result["detection"]["clean_rows_removed"] == 0
     assert result["defended_attack_success_rate"] < result["attack_success_rate"] - 0.3
-    budgeted = run_experiment(data.texts, data.labels, attack="random-flip", fraction=0.1, defense="knn",
-                              budget=0.05, seed=0)
-    assert budgeted["detection"]["n_flagged"] == poison_budget(0.05, budgeted["n_train"])  # halves round up
-    with pytest.raises(ValueError, match="budget needs a defense"):
-        run_experiment(data.texts, data.labels, budget=0.1)
+    shared = run_experiment(data.texts, data.labels, attack="random-flip", fraction=0.1, defense="knn",
+                            flag_share=0.05, seed=0)
+    assert shared["detection"]["n_flagged"] == poison_budget(0.05, shared["n_train"])  # halves round up
+    with pytest.raises(ValueError, match="need a defense"):
+        run_experiment(data.texts, data.labels, flag_share=0.1)
     with pytest.raises(ValueError, match="defense must be one of"):
         run_experiment(data.texts, data.labels, defense="magic")

@@ -5,7 +5,8 @@ import pandas as pd
 import pytest
 
 from course_utils.data import load_sentiment
-from course_utils.experiment import default_labels, make_model, run_experiment, split_data, summarize, sweep
+from course_utils.experiment import default_labels, run_experiment, split_data, summarize, sweep
+from course_utils.models import make_model
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +115,7 @@ def test_sweep_and_summary_errors(dataset):
         sweep(dataset.texts, dataset.labels, attacks=[])
     with pytest.raises(ValueError, match="attack must be one of"):
         sweep(dataset.texts, dataset.labels, attacks=["flood"])
-    with pytest.raises(ValueError, match="fractions must be between 0 and 1"):
+    with pytest.raises(ValueError, match=r"fractions must be a number in \[0, 1\]"):
         sweep(dataset.texts, dataset.labels, fractions=[2.0])
     with pytest.raises(TypeError, match="results must be a pandas DataFrame"):
         summarize([1, 2])

@@ -1,4 +1,4 @@
-"""course_utils.widgets: each playground's numbers, checked against the course's own computations."""
+"""course_utils.playgrounds: each playground's numbers, checked against the course's own computations."""
 
 import matplotlib
 import numpy as np
@@ -6,10 +6,11 @@ import pytest
 
 from course_utils.data import load_sentiment, load_toy
 from course_utils.detect import make_detector
-from course_utils.experiment import make_model, split_data, sweep
+from course_utils.experiment import split_data, sweep
+from course_utils.models import make_model
 from course_utils.attacks import random_flip
 from course_utils.metrics import detection_scores
-from course_utils.widgets import (
+from course_utils.playgrounds import (
     backdoor_explorer,
     backdoor_playground,
     detector_explorer,
@@ -85,7 +86,7 @@ def test_detector_playground_matches_a_direct_computation():
     data = load_sentiment()
     train_texts, test_texts, train_labels, test_labels = split_data(data.texts, data.labels, 0.25, 0)
     poisoned = random_flip(train_texts, train_labels, 0.2, random_state=0)
-    flagged = make_detector("knn").fit_flag(poisoned.texts, poisoned.labels, budget=0.2)
+    flagged = make_detector("knn").fit_flag(poisoned.texts, poisoned.labels, flag_share=0.2)
     scores = detection_scores(flagged, poisoned.poisoned_indices)
     assert numbers["precision"] == pytest.approx(scores["precision"]) and numbers["n_flagged"] == len(flagged)
     keep = np.setdiff1d(np.arange(len(poisoned.texts)), flagged)
@@ -101,7 +102,7 @@ def test_detector_playground_matches_a_direct_computation():
     (lambda: targeted_budget_playground(2, copied_index=9), "copied_index"),
     (lambda: backdoor_playground(0.03, "two words"), "trigger"),
     (lambda: detector_playground("magic"), "detector"),
-    (lambda: detector_playground("knn", 0.8), "budget"),
+    (lambda: detector_playground("knn", 0.8), "flag_share"),
 ])
 def test_bad_arguments(call, message):
     with pytest.raises(ValueError, match=message):
@@ -112,7 +113,7 @@ def test_bad_arguments(call, message):
     (poison_explorer, ["attack", "fraction"]),
     (targeted_budget_explorer, ["copies"]),
     (backdoor_explorer, ["fraction", "trigger"]),
-    (detector_explorer, ["detector", "budget"]),
+    (detector_explorer, ["detector", "flag_share"]),
 ])
 def test_explorers_update_only_on_release(build, names):
     interface = build()

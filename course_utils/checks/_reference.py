@@ -7,20 +7,18 @@ from functools import lru_cache
 
 import numpy as np
 
-from . import NotAnswered, Wrong, call_answer
+from ..data import load_toy, shared_sentiment
+from ..experiment import summarize, sweep
+from . import NotAnswered, Wrong, call_answer, expect_number
 
 
-@lru_cache(maxsize=1)
 def sentiment():
-    from ..data import load_sentiment
+    """The shipped data set, shared read-only with the rest of the package."""
+    return shared_sentiment()
 
-    return load_sentiment()
 
-
-@lru_cache(maxsize=1)
 def toy():
-    from ..data import load_toy
-
+    """The reference's toy data as tuples: ``(clean_data, test_data)``."""
     clean_data, test_data = load_toy()
     return tuple(clean_data), tuple(test_data)
 
@@ -28,8 +26,6 @@ def toy():
 @lru_cache(maxsize=8)
 def sweep_summary(attack, fractions, seeds, trigger="cf"):
     """Mean of each metric over seeds for one attack at each fraction (the course's sweep)."""
-    from ..experiment import summarize, sweep
-
     data = sentiment()
     results = sweep(data.texts, data.labels, attacks=[attack], fractions=list(fractions), seeds=list(seeds),
                     trigger=trigger)
@@ -69,3 +65,75 @@ def numbers_in(text):
 
 def mentions(text, value, tolerance):
     return any(abs(number - value) <= tolerance for number in numbers_in(text))
+
+
+def unpack(result, size, message):
+    """The ``size`` parts of a tuple or list the learner returned; ``Wrong(message)`` for anything else."""
+    if not isinstance(result, (tuple, list)) or len(result) != size:
+        raise Wrong(message)
+    return list(result)
+
+
+def match_number(answer, name, expected, *, correct, mistakes=(), otherwise, tolerance=1e-6, share_hint=None):
+    """Judge a number the learner gives: right, a known mistake, or not yet.
+
+    Parameters
+    ----------
+    answer : object
+        The learner's answer; it must be a finite number.
+    name : str
+        The answer's name, for the hint when it is not a number.
+    expected : float
+        The right value.
+    correct : str
+        The confirmation returned when ``answer`` is within ``tolerance`` of it.
+    mistakes : sequence of (float, str) or (float, str, float)
+        Values a plausible mistake gives, each with its hint (and its own
+        tolerance, where the mistake scales the value), tried in order.
+    otherwise : str
+        The hint for any other value.
+    tolerance : float, default=1e-6
+    share_hint : str, default=None
+        The answer is a share or a probability: a value outside [0, 1] gets
+        this hint before ``otherwise``.
+
+    Returns
+    -------
+    str
+        ``correct``.
+    """
+    value = expect_number(answer, name)
+    if abs(value - expected) <= tolerance:
+        return correct
+    for wrong_value, hint, *own_tolerance in mistakes:
+        if abs(value - wrong_value) <= (own_tolerance[0] if own_tolerance else tolerance):
+            raise Wrong(hint)
+    if share_hint is not None and not 0 <= value <= 1:
+        raise Wrong(share_hint)
+    raise Wrong(otherwise)
+
+
+def judge_sentence(answer, name, requirements, correct):
+    """Judge a written answer: a sentence or two that states each required fact.
+
+    Parameters
+    ----------
+    answer : object
+        The learner's answer; it must be a string of at least eight words.
+    name : str
+        The answer's name, for the hint when it is not a string.
+    requirements : sequence of (callable, str)
+        ``(holds, what)`` pairs: ``holds(text)`` is true when the sentence
+        states the fact, ``what`` names the fact in the hint when it does not.
+    correct : str
+        The confirmation returned when every fact is stated.
+    """
+    if not isinstance(answer, str):
+        raise Wrong(f"{name} should be a string (a sentence), got {type(answer).__name__}.")
+    text = answer.strip()
+    if len(text.split()) < 8:
+        raise Wrong("Write a whole sentence or two, not a few words.")
+    missing = [what for holds, what in requirements if not holds(text)]
+    if missing:
+        raise Wrong("Your sentence should state " + ", ".join(missing) + ".")
+    return correct

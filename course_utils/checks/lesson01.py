@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..experiment import run_experiment
+from ..models import make_model
 from . import Wrong, expect_number, question
-from ._reference import as_list, run_learner, sentiment, toy
+from ._reference import as_list, match_number, run_learner, sentiment, toy
 
 EXERCISE = "01_clean_training"
 
 
 def _reference_model(texts, labels):
-    from ..experiment import make_model
-
     return make_model("count-nb").fit(list(texts), list(labels))
 
 
@@ -48,25 +48,21 @@ def _train_pipeline(answer):
 @question("q01_love_probability", exercise=EXERCISE, answer_name="love_probability",
           prompt="the clean toy model's probability that 'I really love this!' is positive")
 def _love_probability(answer):
-    value = expect_number(answer, "love_probability")
     clean_data, _ = toy()
     model = _reference_model(*zip(*clean_data))
     proba = model.predict_proba(["I really love this!"])[0]
     expected = float(proba[list(model.classes_).index("positive")])
-    if abs(value - expected) < 1e-6:
-        return f"The model is {expected:.0%} sure; not a landslide for such a clear sentence."
-    if abs(value - (1 - expected)) < 1e-6:
-        raise Wrong("That is the probability of the other class: model.classes_ gives the column order.")
-    if not 0 <= value <= 1:
-        raise Wrong("A probability lies between 0 and 1.")
-    raise Wrong("Train the reference pipeline on the six clean sentences and read predict_proba.")
+    return match_number(
+        answer, "love_probability", expected,
+        correct=f"The model is {expected:.0%} sure; not a landslide for such a clear sentence.",
+        mistakes=[(1 - expected, "That is the probability of the other class: model.classes_ gives the column order.")],
+        share_hint="A probability lies between 0 and 1.",
+        otherwise="Train the reference pipeline on the six clean sentences and read predict_proba.")
 
 
 @question("q01_accuracy_by_seed", exercise=EXERCISE, answer_name="accuracy_by_seed",
           prompt="accuracy_by_seed(seed) returns the clean model's test accuracy on the real data for one split")
 def _accuracy_by_seed(answer):
-    from ..experiment import run_experiment
-
     data = sentiment()
     for seed in (11, 12):
         value = run_learner(answer, seed)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import Wrong, expect_number, question
-from ._reference import as_list, run_learner, sweep_summary, toy
+from ._reference import as_list, match_number, run_learner, sweep_summary, toy
 
 EXERCISE = "02_label_flip_poisoning"
 SEEDS = (0, 1, 2, 3, 4)
@@ -74,17 +74,15 @@ def _random_flip(answer):
 @question("q02_accuracy_drop", exercise=EXERCISE, answer_name="accuracy_drop",
           prompt="mean accuracy lost to random flips at 0.3 on the real data, seeds 0 to 4")
 def _accuracy_drop(answer):
-    value = expect_number(answer, "accuracy_drop")
     summary = sweep_summary("random-flip", (0.0, 0.3), SEEDS)
     expected = summary.loc[0.3, "clean_accuracy_mean"] - summary.loc[0.3, "poisoned_accuracy_mean"]
-    if abs(value - expected) < 1e-6:
-        return f"Random flips of 30% of the labels cost {expected:.3f} accuracy on average."
-    if abs(value + expected) < 1e-6:
-        raise Wrong("The sign is reversed: clean accuracy minus poisoned accuracy.")
-    if abs(value - 100 * expected) < 1e-4:
-        raise Wrong("Give the drop as a share (0 to 1), not in percentage points.")
-    raise Wrong("Average the clean and the poisoned accuracy over seeds 0 to 4 (the shared experiment's "
-                "sweep) and subtract.")
+    return match_number(
+        answer, "accuracy_drop", expected,
+        correct=f"Random flips of 30% of the labels cost {expected:.3f} accuracy on average.",
+        mistakes=[(-expected, "The sign is reversed: clean accuracy minus poisoned accuracy."),
+                  (100 * expected, "Give the drop as a share (0 to 1), not in percentage points.", 1e-4)],
+        otherwise="Average the clean and the poisoned accuracy over seeds 0 to 4 (the shared experiment's "
+                  "sweep) and subtract.")
 
 
 @question("q02_cheapest_budget", exercise=EXERCISE, answer_name="cheapest_fraction",

@@ -6,8 +6,10 @@ import math
 
 import numpy as np
 
+from ..metrics import attack_success_rate
+from ..models import make_model
 from . import NotAnswered, Wrong, call_answer, expect_number, question
-from ._reference import as_list, mentions, run_learner, toy
+from ._reference import as_list, judge_sentence, mentions, run_learner, toy
 
 EXERCISE = "03_testing_the_impact"
 COPIED = "This is a great product, I am very satisfied."
@@ -17,8 +19,6 @@ PROBE = "I really love this!"
 @question("q03_success_rate", exercise=EXERCISE, answer_name="success_rate",
           prompt="success_rate(y_true, y_pred, source_label, target_label): share of source rows predicted target")
 def _success_rate(answer):
-    from ..metrics import attack_success_rate
-
     rng = np.random.default_rng(3)
     for size in (10, 57):
         y_true = rng.choice(["pos", "neg", "mid"], size=size)
@@ -68,8 +68,6 @@ def _flipped(answer):
 @question("q03_cheapest_copies", exercise=EXERCISE, answer_name="cheapest_copies",
           prompt="fewest negative copies of the second toy sentence that turn 'I really love this!' negative")
 def _cheapest_copies(answer):
-    from ..experiment import make_model
-
     value = expect_number(answer, "cheapest_copies")
     clean_data, _ = toy()
     expected = None
@@ -91,20 +89,9 @@ def _cheapest_copies(answer):
 @question("q03_explanation", exercise=EXERCISE, answer_name="explanation",
           prompt="a sentence on the reference's impact test, with its accuracies and poisoned rows")
 def _explanation(answer):
-    if not isinstance(answer, str):
-        raise Wrong(f"explanation should be a string (a sentence), got {type(answer).__name__}.")
-    text = answer.strip()
-    if len(text.split()) < 8:
-        raise Wrong("Write a whole sentence or two, not a few words.")
-    missing = []
-    if not mentions(text, 1.0, 1e-9) and "100%" not in text:
-        missing.append("the clean model's test accuracy")
-    if not mentions(text, 0.5, 1e-9):
-        missing.append("the poisoned model's test accuracy")
-    if not mentions(text, 2, 0) and "two" not in text.lower():
-        missing.append("how many poisoned rows were added")
-    if "positive" not in text.lower():
-        missing.append("what the poisoned model still predicts for the poisoned sentences")
-    if missing:
-        raise Wrong("Your sentence should state " + ", ".join(missing) + ".")
-    return "States the key numbers and what really flipped."
+    return judge_sentence(answer, "explanation", [
+        (lambda text: mentions(text, 1.0, 1e-9) or "100%" in text, "the clean model's test accuracy"),
+        (lambda text: mentions(text, 0.5, 1e-9), "the poisoned model's test accuracy"),
+        (lambda text: mentions(text, 2, 0) or "two" in text.lower(), "how many poisoned rows were added"),
+        (lambda text: "positive" in text.lower(), "what the poisoned model still predicts for the poisoned sentences"),
+    ], correct="States the key numbers and what really flipped.")

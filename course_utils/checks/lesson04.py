@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from . import Wrong, expect_number, question
-from ._reference import as_list, mentions, run_learner, sentiment, sweep_summary
+from ..attacks import measure_attack_success, poison_budget
+from ..experiment import split_data
+from ..models import make_model
+from . import Wrong, question
+from ._reference import as_list, judge_sentence, match_number, mentions, run_learner, sentiment, sweep_summary, unpack
 
 EXERCISE = "04_backdoor_triggers"
 SEEDS = (0, 1, 2, 3, 4)
@@ -23,23 +26,19 @@ def _add_trigger(answer):
     return "The trigger is its own first word, whatever the sentence."
 
 
-def _triple(result):
-    if not isinstance(result, tuple) or len(result) != 3:
-        raise Wrong("plant_backdoor should return (new_texts, new_labels, poisoned_indices).")
-    return (as_list(result[0], "new_texts"), as_list(result[1], "new_labels"),
-            [int(i) for i in as_list(result[2], "poisoned_indices")])
+def _poisoned_set(result):
+    texts, labels, indices = unpack(result, 3, "plant_backdoor should return (new_texts, new_labels, "
+                                               "poisoned_indices).")
+    indices = [int(i) for i in as_list(indices, "poisoned_indices")]
+    return as_list(texts, "new_texts"), as_list(labels, "new_labels"), indices
 
 
 @question("q04_plant_backdoor", exercise=EXERCISE, answer_name="plant_backdoor",
           prompt="plant_backdoor(texts, labels, trigger, target_label, budget, seed) with a 1% budget works")
 def _plant_backdoor(answer):
-    from ..attacks import insert_trigger, poison_budget
-    from ..experiment import make_model, split_data
-    from ..metrics import attack_success_rate
-
     data = sentiment()
     train_texts, test_texts, train_labels, test_labels = split_data(data.texts, data.labels, 0.25, 21)
-    texts, labels, poisoned = _triple(run_learner(answer, train_texts, train_labels, "cf", "negative", 0.01, 21))
+    texts, labels, poisoned = _poisoned_set(run_learner(answer, train_texts, train_labels, "cf", "negative", 0.01, 21))
     n = len(train_texts)
     expected = poison_budget(0.01, n)
     if len(texts) != n or len(labels) != n:
@@ -57,13 +56,12 @@ def _plant_backdoor(answer):
                             "negative row as negative teaches the model nothing about the trigger.")
         elif texts[i] != train_texts[i] or labels[i] != train_labels[i]:
             raise Wrong(f"Row {i} is not in poisoned_indices but was changed.")
-    other = _triple(run_learner(answer, train_texts, train_labels, "cf", "negative", 0.01, 22))[2]
+    other = _poisoned_set(run_learner(answer, train_texts, train_labels, "cf", "negative", 0.01, 22))[2]
     if set(other) == set(poisoned):
         raise Wrong("Seeds 21 and 22 poisoned the same rows: draw them at random, seeded by seed.")
     model = make_model().fit(texts, labels)
-    victims = test_labels != "negative"
-    triggered = insert_trigger([t for t, v in zip(test_texts, victims) if v], "cf", random_state=0)
-    rate = attack_success_rate(test_labels[victims], model.predict(triggered), "negative")
+    rate = measure_attack_success(model, "backdoor", test_texts, test_labels, target_label="negative", trigger="cf",
+                                  random_state=0)
     if rate < 0.5:
         raise Wrong(f"Your backdoor succeeds on only {rate:.0%} of triggered test sentences.")
     return f"With {expected} poisoned rows (1%) the trigger turns {rate:.0%} of positive test sentences negative."
@@ -72,36 +70,26 @@ def _plant_backdoor(answer):
 @question("q04_backdoor_success", exercise=EXERCISE, answer_name="backdoor_success",
           prompt="mean attack success rate of a 3% 'cf' backdoor on the real data, seeds 0 to 4")
 def _backdoor_success(answer):
-    value = expect_number(answer, "backdoor_success")
     summary = sweep_summary("backdoor", (0.03,), SEEDS)
     expected = summary.loc[0.03, "attack_success_rate_mean"]
-    if abs(value - expected) < 1e-6:
-        return f"A 3% backdoor succeeds {expected:.0%} of the time on average."
-    if abs(value - summary.loc[0.03, "poisoned_accuracy_mean"]) < 1e-6:
-        raise Wrong("That is the poisoned model's clean accuracy; the question asks for the attack success rate.")
-    if value > 1:
-        raise Wrong("Give the rate as a share between 0 and 1.")
-    raise Wrong("Run the shared experiment's sweep for the backdoor at 0.03 over seeds 0 to 4 and average "
-                "attack_success_rate.")
+    return match_number(
+        answer, "backdoor_success", expected,
+        correct=f"A 3% backdoor succeeds {expected:.0%} of the time on average.",
+        mistakes=[(summary.loc[0.03, "poisoned_accuracy_mean"],
+                   "That is the poisoned model's clean accuracy; the question asks for the attack success rate.")],
+        share_hint="Give the rate as a share between 0 and 1.",
+        otherwise="Run the shared experiment's sweep for the backdoor at 0.03 over seeds 0 to 4 and average "
+                  "attack_success_rate.")
 
 
 @question("q04_explanation", exercise=EXERCISE, answer_name="why_accuracy_misses_it",
           prompt="a sentence on why accuracy monitoring misses the 3% backdoor, with its two key numbers")
 def _explanation(answer):
-    if not isinstance(answer, str):
-        raise Wrong(f"why_accuracy_misses_it should be a string, got {type(answer).__name__}.")
-    if len(answer.split()) < 8:
-        raise Wrong("Write a whole sentence or two, not a few words.")
     summary = sweep_summary("backdoor", (0.03,), SEEDS)
     accuracy = summary.loc[0.03, "poisoned_accuracy_mean"]
     success = summary.loc[0.03, "attack_success_rate_mean"]
-    missing = []
-    if not mentions(answer, accuracy, 0.006):
-        missing.append("the poisoned model's mean clean accuracy (two decimals)")
-    if not mentions(answer, success, 0.006):
-        missing.append("the mean attack success rate (two decimals)")
-    if "trigger" not in answer.lower():
-        missing.append("what the test set lacks (the trigger)")
-    if missing:
-        raise Wrong("Your sentence should state " + ", ".join(missing) + ".")
-    return "States both numbers and the reason."
+    return judge_sentence(answer, "why_accuracy_misses_it", [
+        (lambda text: mentions(text, accuracy, 0.006), "the poisoned model's mean clean accuracy (two decimals)"),
+        (lambda text: mentions(text, success, 0.006), "the mean attack success rate (two decimals)"),
+        (lambda text: "trigger" in text.lower(), "what the test set lacks (the trigger)"),
+    ], correct="States both numbers and the reason.")

@@ -6,8 +6,13 @@ import math
 
 import numpy as np
 
+from ..attacks import backdoor
+from ..data import load_toy
+from ..detect import PRECOMPUTED, ConfidentLearningDetector, DataAudit
+from ..experiment import split_data
+from ..metrics import detection_scores
 from . import Wrong, question
-from ._reference import as_list, run_learner, sentiment
+from ._reference import as_list, run_learner, sentiment, unpack
 
 EXERCISE = "05_data_validation_and_sanitization"
 
@@ -23,9 +28,6 @@ def _indices(result, what):
 @question("q05_conflict_audit", exercise=EXERCISE, answer_name="conflicting_rows",
           prompt="conflicting_rows(texts, labels) lists the rows of near duplicates that disagree on their label")
 def _conflict_audit(answer):
-    from ..data import load_toy
-    from ..detect import DataAudit
-
     clean_data, _ = load_toy()
     toy_texts = [t for t, _ in clean_data] + [clean_data[0][0], clean_data[4][0]]
     toy_labels = [label for _, label in clean_data] + ["negative", "negative"]
@@ -54,13 +56,12 @@ def _conflict_audit(answer):
     return "Finds every row of every group of near duplicates with conflicting labels, as DataAudit does."
 
 
-def _triple(result):
-    if not isinstance(result, (tuple, list)) or len(result) != 3:
-        raise Wrong("precision_recall_f1 should return three numbers: (precision, recall, f1).")
+def _three_scores(result):
+    message = "precision_recall_f1 should return three numbers: (precision, recall, f1)."
     values = []
-    for value in result:
+    for value in unpack(result, 3, message):
         if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-            raise Wrong("precision_recall_f1 should return three numbers: (precision, recall, f1).")
+            raise Wrong(message)
         values.append(float(value))
     return values
 
@@ -68,8 +69,6 @@ def _triple(result):
 @question("q05_detection_scores", exercise=EXERCISE, answer_name="precision_recall_f1",
           prompt="precision_recall_f1(flagged, poisoned) grades flagged rows against the poisoned ones")
 def _detection_scores(answer):
-    from ..metrics import detection_scores
-
     rng = np.random.default_rng(5)
     cases = [([1, 2, 3, 4], [3, 4, 5]), ([], [0, 1]), ([7, 8], []), ([9], [1, 2]), (np.array([4, 2, 2, 9]), [2, 9])]
     for _ in range(3):
@@ -77,7 +76,7 @@ def _detection_scores(answer):
         poisoned = rng.choice(200, size=int(rng.integers(1, 60)), replace=False)
         cases.append((flagged.tolist(), poisoned.tolist()))
     for flagged, poisoned in cases:
-        got = _triple(run_learner(answer, flagged, poisoned))
+        got = _three_scores(run_learner(answer, flagged, poisoned))
         reference = detection_scores(flagged, poisoned)
         expected = [reference["precision"], reference["recall"], reference["f1"]]
         if any(math.isnan(v) for v in got):
@@ -98,8 +97,6 @@ def _detection_scores(answer):
 @question("q05_thresholds", exercise=EXERCISE, answer_name="per_class_thresholds",
           prompt="per_class_thresholds(probabilities, given) computes confident learning's per-class thresholds")
 def _thresholds(answer):
-    from ..detect import ConfidentLearningDetector
-
     rng = np.random.default_rng(11)
     for n_rows, n_classes in ((40, 2), (60, 3), (25, 4), (12, 2)):
         probabilities = rng.dirichlet(np.ones(n_classes) * 0.7, size=n_rows)
@@ -110,8 +107,8 @@ def _thresholds(answer):
             got = np.asarray(got, dtype=float).ravel()
         except (TypeError, ValueError):
             raise Wrong("per_class_thresholds should return one number per class (a list or an array).") from None
-        detector = ConfidentLearningDetector().fit([f"row {i}" for i in range(n_rows)], given,
-                                                   probabilities=probabilities)
+        detector = ConfidentLearningDetector(estimators=PRECOMPUTED).fit([f"row {i}" for i in range(n_rows)], given,
+                                                                         probabilities=probabilities)
         expected = detector.thresholds_
         if got.shape != expected.shape:
             raise Wrong(f"With {n_classes} classes you returned {got.size} numbers; give one threshold per class.")
@@ -133,9 +130,6 @@ def mystery_backdoor():
 
     The shared experiment's split with seed 4, with a 1% backdoor towards ``"negative"``.
     """
-    from ..attacks import backdoor
-    from ..experiment import split_data
-
     data = sentiment()
     train_texts, _, train_labels, _ = split_data(data.texts, data.labels, 0.25, 4)
     poisoned = backdoor(train_texts, train_labels, 0.01, target_label="negative", trigger=_MYSTERY_TRIGGER,

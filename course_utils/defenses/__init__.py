@@ -1,0 +1,140 @@
+"""The defense registry: every defense of the course, by name and kind.
+
+A defense is one of three kinds, and each kind has one interface:
+
+``filter``
+    Flags training rows to remove before training: a detector of
+    :mod:`course_utils.detect` (``fit(texts, labels)``, ``flag(...)``).
+    :func:`course_utils.experiment.defend` removes what it flags and trains the
+    model again.
+``trainer``
+    Replaces the model's classifier: a scikit-learn classifier on the count
+    features, put after the model's vectoriser in place of ``MultinomialNB``
+    (the robust estimators of lessons 06 to 08). A trainer that certifies its
+    predictions also has ``certified_radius(X)``: for every row, how many
+    training rows an attacker could add, remove or change without changing the
+    prediction.
+``monitor``
+    Watches a stream of batches (lesson 09); it has no place in a one-shot
+    experiment.
+
+Every filter and trainer is registered once here (:func:`register_defense`), and
+``experiment --defense NAME --param KEY=VALUE``, the sweeps, the playgrounds and
+the defense matrix read the same registry (:data:`DEFENSES`). The filters are
+derived from :data:`course_utils.detect.DETECTORS`, never copied.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .._validation import check_choice, set_known_params
+from ..detect import DETECTORS, make_detector
+
+__all__ = [
+    "FILTER",
+    "TRAINER",
+    "MONITOR",
+    "KINDS",
+    "Defense",
+    "DEFENSES",
+    "register_defense",
+    "defense_names",
+    "make_defense",
+]
+
+FILTER, TRAINER, MONITOR = "filter", "trainer", "monitor"
+#: The kinds of defense, each with its own interface (see the module's docstring).
+KINDS = (FILTER, TRAINER, MONITOR)
+
+
+@dataclass(frozen=True)
+class Defense:
+    """One registered defense.
+
+    Attributes
+    ----------
+    name : str
+        Its name on the command line and in results.
+    kind : {"filter", "trainer", "monitor"}
+    factory : callable
+        ``factory(random_state=..., **params)`` returns a new, unfitted estimator.
+    summary : str
+        One line saying what it does.
+    """
+
+    name: str
+    kind: str
+    factory: object = field(repr=False)
+    summary: str = ""
+
+    def make(self, random_state=0, **params):
+        """A new unfitted estimator of this defense; unknown parameter names raise ``ValueError``."""
+        return set_known_params(self.factory(random_state=random_state), params, f"the {self.name} defense")
+
+
+#: Defense name -> :class:`Defense`, in the order they were registered.
+DEFENSES: dict = {}
+
+
+def register_defense(name, kind, factory, summary=""):
+    """Register a defense under ``name``; a name can be registered once.
+
+    Parameters
+    ----------
+    name : str
+    kind : {"filter", "trainer", "monitor"}
+    factory : callable
+        ``factory(random_state=...)`` returns a new unfitted scikit-learn
+        estimator (a class whose ``__init__`` takes ``random_state`` will do).
+    summary : str, default=""
+
+    Returns
+    -------
+    Defense
+    """
+    if not isinstance(name, str) or not name or name == "none":
+        raise ValueError(f"name must be a non-empty string other than 'none', got {name!r}")
+    check_choice(kind, "kind", KINDS)
+    if not callable(factory):
+        raise TypeError(f"factory must be callable, got {type(factory).__name__}")
+    if name in DEFENSES:
+        raise ValueError(f"a defense named {name!r} is already registered")
+    DEFENSES[name] = Defense(name, kind, factory, summary)
+    return DEFENSES[name]
+
+
+def defense_names(kinds=(FILTER, TRAINER)):
+    """Names of the registered defenses of the given kinds, in registration order."""
+    kinds = (kinds,) if isinstance(kinds, str) else tuple(kinds)
+    for kind in kinds:
+        check_choice(kind, "kinds", KINDS)
+    return tuple(name for name, defense in DEFENSES.items() if defense.kind in kinds)
+
+
+def make_defense(name, random_state=0, **params):
+    """A new unfitted estimator of the registered defense ``name``, with ``params`` set.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`DEFENSES`.
+    random_state : int, default=0
+    **params
+        The estimator's parameters, by their scikit-learn names.
+
+    Returns
+    -------
+    estimator
+    """
+    check_choice(name, "defense", tuple(DEFENSES))
+    return DEFENSES[name].make(random_state=random_state, **params)
+
+
+def _first_line(text):
+    return (text or "").strip().splitlines()[0] if (text or "").strip() else ""
+
+
+for _name, _detector in DETECTORS.items():
+    register_defense(_name, FILTER, lambda random_state=0, _name=_name: make_detector(_name, random_state),
+                     summary=_first_line(_detector.__doc__))

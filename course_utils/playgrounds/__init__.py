@@ -1,0 +1,43 @@
+"""Interactive playgrounds: plain functions, with thin widget wiring on top.
+
+Each playground is a plain function, parameters in, ``(figure, numbers)`` out,
+unit-tested without a browser; one module per theme:
+
+* :mod:`.attacks`: :func:`poison_playground` (lesson 02),
+  :func:`targeted_budget_playground` (lesson 03) and
+  :func:`backdoor_playground` (lesson 04);
+* :mod:`.detectors`: :func:`detector_playground` (lesson 05).
+
+The ``*_explorer`` functions wrap them in ipywidgets controls whose updates run
+only when a slider is released (``continuous_update=False``), so dragging never
+queues seconds of work. Numbers are printed as ``name: value`` lines by
+:func:`format_numbers`, the same text a browser test reads back.
+"""
+
+from __future__ import annotations
+
+from ._common import format_numbers
+from .attacks import (
+    PLAYGROUND_ATTACKS,
+    backdoor_explorer,
+    backdoor_playground,
+    poison_explorer,
+    poison_playground,
+    targeted_budget_explorer,
+    targeted_budget_playground,
+)
+from .detectors import PLAYGROUND_DETECTORS, detector_explorer, detector_playground
+
+__all__ = [
+    "PLAYGROUND_ATTACKS",
+    "PLAYGROUND_DETECTORS",
+    "format_numbers",
+    "poison_playground",
+    "targeted_budget_playground",
+    "backdoor_playground",
+    "detector_playground",
+    "poison_explorer",
+    "targeted_budget_explorer",
+    "backdoor_explorer",
+    "detector_explorer",
+]
