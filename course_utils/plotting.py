@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["HOUSE_STYLE", "ATTACK_COLORS", "use_house_style", "plot_sweep"]
+__all__ = ["HOUSE_STYLE", "ATTACK_COLORS", "EXTRA_COLORS", "attack_colors", "use_house_style", "plot_sweep"]
 
 #: Matplotlib settings of the course's figures.
 HOUSE_STYLE = {
@@ -36,6 +36,33 @@ ATTACK_COLORS = {
     "duplicate-flip": "#ff7f0e",
     "backdoor": "#9467bd",
 }
+
+
+#: Colours for attacks outside :data:`ATTACK_COLORS` (a lesson's own attack), none of them already taken.
+EXTRA_COLORS = ("#2ca02c", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f")
+
+
+def attack_colors(attacks):
+    """A colour for each attack name: the course's own for the attacks it knows, distinct others for the rest.
+
+    Parameters
+    ----------
+    attacks : sequence of str
+
+    Returns
+    -------
+    dict
+        Attack name -> colour; unknown names take :data:`EXTRA_COLORS` in order
+        (cycling when there are more than six).
+    """
+    colors, extra = {}, 0
+    for attack in dict.fromkeys(attacks):
+        if attack in ATTACK_COLORS:
+            colors[attack] = ATTACK_COLORS[attack]
+        else:
+            colors[attack] = EXTRA_COLORS[extra % len(EXTRA_COLORS)]
+            extra += 1
+    return colors
 
 
 def use_house_style():
@@ -79,12 +106,13 @@ def plot_sweep(summary, metric="poisoned_accuracy", *, ax=None, title=None, ylab
     if ax is None:
         _, ax = plt.subplots()
     names = list(attacks) if attacks is not None else list(dict.fromkeys(summary["attack"]))
+    colors = attack_colors(names)
     for attack in names:
         rows = summary[(summary["attack"] == attack)].sort_values("fraction")
         rows = rows[np.isfinite(rows[columns[0]].astype(float))]
         if rows.empty:
             continue
-        color = ATTACK_COLORS.get(attack)
+        color = colors[attack]
         ax.plot(rows["fraction"], rows[columns[0]], marker="o", color=color, label=attack)
         ax.fill_between(rows["fraction"], rows[columns[1]].astype(float), rows[columns[2]].astype(float),
                         color=color, alpha=0.2, linewidth=0)
