@@ -5,9 +5,12 @@ Every lesson measures against the same ground:
 * a stratified train/test split fixed by the seed (:func:`split_data`);
 * a model, by default the reference's ``CountVectorizer + MultinomialNB``
   (:func:`course_utils.models.make_model`);
-* an attack of :mod:`course_utils.attacks` at a budget;
+* an attack of :mod:`course_utils.attacks` at a fraction of the training set;
 * the clean model and the poisoned model scored on the same untouched test set,
-  with the attack success rate where the attack has a target.
+  with the attack success rate where the attack has a target
+  (:func:`course_utils.attacks.measure_attack_success`);
+* optionally a defense of :mod:`course_utils.defenses`, applied by :func:`defend`
+  (a filter: flag, remove, refit; a trainer: a robust classifier instead).
 
 :func:`run_experiment` does this once, with a plain scikit-learn pipeline.
 :func:`sweep` does it over attacks x fractions x seeds and, to stay fast,
@@ -486,7 +489,10 @@ def sweep(texts, labels, *, attacks=("random-flip", "targeted-flip", "duplicate-
     fractions : sequence of float in [0, 1]
     seeds : sequence of int
     source_label, target_label, trigger, model, test_size
-        As for :func:`run_experiment`.
+        As for :func:`run_experiment`, for every attack that takes them: given
+        both labels, a duplicate-and-flip copies only ``source_label`` rows,
+        labels the copies ``target_label`` and reports its success rate, as
+        :func:`run_experiment` does.
 
     Returns
     -------
