@@ -16,7 +16,7 @@ SOLUTIONS := $(sorted $(wildcard solutions/*.ipynb))
 
 NBVAL := --nbval --nbval-current-env --nbval-cell-timeout=300 --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: help lab test course notebooks scripts exercises benchmark env clean
+.PHONY: help lab test course notebooks scripts lint exercises benchmark env clean
 
 help:
 	@echo "make lab        install the course into .venv (if needed) and start JupyterLab"
@@ -24,6 +24,7 @@ help:
 	@echo "make course     execute every lesson headless into build/ (HTML + index.html with timings)"
 	@echo "make notebooks  sync scripts, re-execute lessons and solutions in place, refresh scripts (authors)"
 	@echo "make scripts    bring each notebook and its script in python_scripts/ into step (authors)"
+	@echo "make lint       ruff on course_utils/ and python_scripts/"
 	@echo "make exercises  generate exercises/ from solutions/ (authors)"
 	@echo "make benchmark  print lesson run times, the floor and the sweep time"
 
@@ -55,6 +56,9 @@ notebooks: $(STAMP)
 
 scripts: $(STAMP)
 	$(RUN) $(BIN)/python -m course_utils scripts
+
+lint: $(STAMP)
+	$(BIN)/ruff check
 
 exercises: $(STAMP)
 	$(RUN) $(BIN)/python -m course_utils exercises
