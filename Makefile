@@ -16,13 +16,15 @@ SOLUTIONS := $(sorted $(wildcard solutions/*.ipynb))
 
 NBVAL := --nbval --nbval-current-env --nbval-cell-timeout=300 --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: help lab test course notebooks exercises benchmark env clean
+.PHONY: help lab test course notebooks scripts lint exercises benchmark env clean
 
 help:
 	@echo "make lab        install the course into .venv (if needed) and start JupyterLab"
 	@echo "make test       install (if needed) and run the whole test suite"
 	@echo "make course     execute every lesson headless into build/ (HTML + index.html with timings)"
-	@echo "make notebooks  re-execute lessons and solutions in place (authors: refresh committed outputs)"
+	@echo "make notebooks  sync scripts, re-execute lessons and solutions in place, refresh scripts (authors)"
+	@echo "make scripts    bring each notebook and its script in python_scripts/ into step (authors)"
+	@echo "make lint       ruff on course_utils/ and python_scripts/"
 	@echo "make exercises  generate exercises/ from solutions/ (authors)"
 	@echo "make benchmark  print lesson run times, the floor and the sweep time"
 
@@ -44,8 +46,19 @@ test: $(STAMP)
 course: $(STAMP)
 	$(RUN) $(BIN)/python -m course_utils build --out build
 
+# An edited script is brought into its notebook first, the notebooks are executed, and the scripts
+# are rewritten from the executed notebooks. The shell's glob (not $(LESSONS)) also executes a
+# notebook that the first step has just created from a new script.
 notebooks: $(STAMP)
-	$(RUN) $(BIN)/python -m course_utils execute $(LESSONS) $(SOLUTIONS)
+	$(RUN) $(BIN)/python -m course_utils scripts
+	$(RUN) $(BIN)/python -m course_utils execute notebooks/*.ipynb solutions/*.ipynb
+	$(RUN) $(BIN)/python -m course_utils scripts --from notebooks
+
+scripts: $(STAMP)
+	$(RUN) $(BIN)/python -m course_utils scripts
+
+lint: $(STAMP)
+	$(BIN)/ruff check
 
 exercises: $(STAMP)
 	$(RUN) $(BIN)/python -m course_utils exercises

@@ -7,6 +7,9 @@
 * :func:`execute_in_place` re-executes source notebooks so that their committed
   outputs are fresh (for authors: ``make notebooks``); it records no timings
   and drops widget state, so a re-run changes only what really changed.
+* :func:`sync_scripts` keeps every notebook of ``notebooks/`` and ``solutions/``
+  paired with a percent-format script in ``python_scripts/`` (``make scripts``),
+  the text that people review, lint and search.
 """
 
 from __future__ import annotations
@@ -17,7 +20,9 @@ import sys
 import time
 from pathlib import Path
 
-__all__ = ["KERNEL_NAME", "lesson_title", "run_notebook", "build_course", "execute_in_place"]
+__all__ = ["KERNEL_NAME", "lesson_title", "run_notebook", "build_course", "execute_in_place",
+           "PAIRED_FOLDERS", "SCRIPTS_FOLDER", "SCRIPT_FORMAT", "script_path_for", "notebook_path_for",
+           "script_text", "sync_scripts"]
 
 #: The one kernel name used everywhere (notebooks, nbval, papermill).
 KERNEL_NAME = "python3"
@@ -193,3 +198,148 @@ def execute_in_place(notebooks, *, timeout=600):
         nbformat.write(notebook, str(path))
         print(f"{path}: executed in {time.perf_counter() - started:.1f} s", flush=True)
     return 0
+
+
+#: The folders whose notebooks each have a paired script.
+PAIRED_FOLDERS = ("notebooks", "solutions")
+#: Where the scripts live: outside the notebook folders, so that JupyterLab's file browser on
+#: ``notebooks/`` shows learners only notebooks (``python_scripts/notebooks/NN_name.py``).
+SCRIPTS_FOLDER = "python_scripts"
+#: jupytext's percent format: ``# %%`` cell markers, Markdown cells as comments, cell tags on the marker line.
+SCRIPT_FORMAT = "py:percent"
+
+
+def script_path_for(notebook):
+    """``notebooks/NN_name.ipynb`` -> ``python_scripts/notebooks/NN_name.py`` (likewise for ``solutions/``)."""
+    notebook = Path(notebook)
+    return notebook.parent.parent / SCRIPTS_FOLDER / notebook.parent.name / f"{notebook.stem}.py"
+
+
+def notebook_path_for(script):
+    """``python_scripts/notebooks/NN_name.py`` -> ``notebooks/NN_name.ipynb``; the inverse of script_path_for."""
+    script = Path(script)
+    return script.parent.parent.parent / script.parent.name / f"{script.stem}.ipynb"
+
+
+def _jupytext_config(notebook):
+    """The course's jupytext settings (``[tool.jupytext]`` in pyproject.toml), found as jupytext finds them.
+
+    Without them jupytext would keep volatile metadata in the scripts, so a missing
+    configuration is an error rather than a silent fallback.
+    """
+    from jupytext.config import find_jupytext_configuration_file, load_jupytext_configuration_file
+
+    found = find_jupytext_configuration_file(Path(notebook).resolve().parent)
+    config = load_jupytext_configuration_file(found) if found else None
+    if config is None or not config.cell_metadata_filter:
+        raise FileNotFoundError(f"no jupytext configuration with metadata filters above {notebook}; "
+                                "the course keeps it in pyproject.toml under [tool.jupytext]")
+    return config
+
+
+def script_text(notebook):
+    """The script jupytext writes for ``notebook`` as it is on disk (inputs, tags; no outputs)."""
+    import jupytext
+    import nbformat
+
+    notebook = Path(notebook)
+    node = nbformat.read(str(notebook), as_version=4)
+    return jupytext.writes(node, SCRIPT_FORMAT, config=_jupytext_config(notebook))
+
+
+def _write_text(path, text):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8", newline="\n") as stream:  # the same bytes on every platform
+        stream.write(text)
+
+
+def _notebook_from_script(script, notebook):
+    """The notebook with the inputs and tags of ``script`` and the outputs of ``notebook`` where cells match.
+
+    A new script (``notebook`` absent) gives a notebook without outputs. Cells that
+    jupytext cannot match to an old one get a fresh id, as JupyterLab gives a new cell.
+    """
+    import jupytext
+    import nbformat
+    from jupytext.combine import combine_inputs_with_outputs
+
+    config = _jupytext_config(notebook)
+    combined = jupytext.read(str(script), fmt=SCRIPT_FORMAT, config=config)
+    if notebook.exists():
+        outputs = nbformat.read(str(notebook), as_version=4)
+        combined = combine_inputs_with_outputs(combined, outputs, fmt=SCRIPT_FORMAT)
+    combined = nbformat.from_dict(combined)
+    combined.metadata.pop("jupytext", None)  # the filters live in pyproject.toml, not in each notebook
+    if combined.nbformat_minor >= 5:  # cell ids exist from nbformat 4.5 on
+        for cell in combined.cells:
+            cell.setdefault("id", nbformat.v4.new_code_cell().id)
+    nbformat.validate(combined)
+    return combined
+
+
+def _paired_notebooks(root):
+    """Every notebook of the paired folders, and the notebook path of every script that has none yet."""
+    notebooks = set()
+    for folder in PAIRED_FOLDERS:
+        notebooks.update((root / folder).glob("*.ipynb"))
+        notebooks.update(notebook_path_for(s) for s in (root / SCRIPTS_FOLDER / folder).glob("*.py"))
+    return sorted(notebooks)
+
+
+def sync_scripts(root=None, *, source="newer", check_only=False):
+    """Bring every notebook and its script into step; return what was (or would be) written.
+
+    A pair whose script is what jupytext writes for the notebook is left alone,
+    whatever the files' modification times (they are arbitrary in a fresh clone).
+    For a pair that differs, ``source`` says which side wins:
+
+    * ``"newer"`` (default): the file modified last, as ``jupytext --sync`` does;
+      an author has just edited one of the two;
+    * ``"notebooks"``: the script is rewritten from the notebook;
+    * ``"scripts"``: the notebook takes the script's cells and tags and keeps
+      the outputs of the cells that match (re-execute it afterwards); the script
+      is then rewritten as jupytext spells it.
+
+    A notebook without a script gets one; a script without a notebook gets a new,
+    unexecuted notebook (a lesson can be started as a script).
+
+    Parameters
+    ----------
+    root : str or Path, default=None
+        The course folder (default: the one this package lives in).
+    source : {"newer", "notebooks", "scripts"}, default="newer"
+    check_only : bool, default=False
+        Write nothing; only report the pairs out of step.
+
+    Returns
+    -------
+    list of (Path, Path)
+        ``(written, origin)`` for each pair out of step: the file that was (or
+        would be) written and the file it was written from.
+    """
+    import nbformat
+
+    if source not in ("newer", "notebooks", "scripts"):
+        raise ValueError(f"source must be 'newer', 'notebooks' or 'scripts', got {source!r}")
+    root = Path(root) if root is not None else _ROOT
+    written = []
+    for notebook in _paired_notebooks(root):
+        script = script_path_for(notebook)
+        if not notebook.exists():
+            from_script = True
+        elif not script.exists():
+            from_script = False
+        elif script.read_text(encoding="utf-8") == script_text(notebook):
+            continue
+        elif source == "newer":
+            from_script = script.stat().st_mtime > notebook.stat().st_mtime
+        else:
+            from_script = source == "scripts"
+        written.append((notebook, script) if from_script else (script, notebook))
+        if check_only:
+            continue
+        if from_script:
+            notebook.parent.mkdir(parents=True, exist_ok=True)
+            nbformat.write(_notebook_from_script(script, notebook), str(notebook))
+        _write_text(script, script_text(notebook))  # after a script edit too: jupytext's own spelling of it
+    return written

@@ -11,6 +11,10 @@ build
     and an ``index.html`` listing each lesson's run time (``make course``).
 execute
     Re-execute notebooks in place, for authors (``make notebooks``).
+scripts
+    Bring each notebook of ``notebooks/`` and ``solutions/`` and its script in
+    ``python_scripts/`` into step (``make scripts``); with ``--check``, exit 1
+    when a pair is out of step.
 exercises
     Generate ``exercises/`` from ``solutions/`` (``make exercises``); with
     ``--check``, exit 1 when a regeneration would change a committed exercise.
@@ -135,6 +139,13 @@ def _build_parser():
     execute = commands.add_parser("execute", help="re-execute notebooks in place (for authors)")
     execute.add_argument("--timeout", default=600, type=int, help="seconds per cell (default: 600)")
     execute.add_argument("notebooks", nargs="+", help="notebooks to execute in place")
+
+    scripts = commands.add_parser("scripts", help="pair every lesson and solution with its script (for authors)",
+                                  description="Write python_scripts/notebooks/*.py and python_scripts/solutions/*.py "
+                                              "from the notebooks, or bring an edited script into its notebook.")
+    scripts.add_argument("--from", dest="source", default="newer", choices=["newer", "notebooks", "scripts"],
+                         help="for a pair out of step, which side wins (default: newer, the file modified last)")
+    scripts.add_argument("--check", action="store_true", help="write nothing; exit 1 when a pair is out of step")
     return parser
 
 
@@ -212,6 +223,22 @@ def _exercises(check_only):
     return 0
 
 
+def _scripts(source, check_only):
+    from .build import _ROOT, sync_scripts
+
+    written = sync_scripts(source=source, check_only=check_only)
+    for target, origin in written:
+        print(f"{'would write' if check_only else 'wrote'} {target.relative_to(_ROOT)} "
+              f"from {origin.relative_to(_ROOT)}")
+    if check_only and written:
+        print("lesson scripts are out of step: run `make scripts` (or `make notebooks`) and commit both files",
+              file=sys.stderr)
+        return 1
+    if not written:
+        print("every notebook and its script are in step")
+    return 0
+
+
 def main(argv=None):
     """Entry point of ``python -m course_utils``; returns the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -224,6 +251,8 @@ def main(argv=None):
         return _run_experiment(args)
     if args.command == "exercises":
         return _exercises(args.check)
+    if args.command == "scripts":
+        return _scripts(args.source, args.check)
     from . import build
 
     if args.command == "build":

@@ -1,0 +1,491 @@
+# ---
+# jupyter:
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 02 · Label-flip poisoning
+#
+# A company trains its review classifier on sentences that outside annotators have labelled. One of
+# the annotators works for a competitor. They cannot touch the model, the code or the test set; all
+# they control is a share of the labels, and perhaps a few extra rows slipped into the batch they hand
+# back. That is enough to do damage, and this lesson measures how much. You start with the reference
+# document's own attack, two training sentences copied with the wrong label, and run it exactly as
+# written: the test accuracy printed by the reference drops, and you check that the course's
+# `duplicate_flip` builds the very same poisoned set. Then you move to the 3,000 real review sentences
+# and give the attacker a growing budget, spent in three ways: flipping random labels, flipping only
+# positive labels to negative, and appending relabelled copies as the reference did. Measured over
+# several train/test splits, with intervals, the three attacks turn out to be very different weapons.
+#
+# **Learning objectives**
+#
+# - Reproduce the reference's poisoning step (duplicate-and-flip) exactly, and rebuild it with
+#   `course_utils.attacks.duplicate_flip`.
+# - Run random, targeted (class to class) and duplicate-and-flip attacks at a chosen budget, and
+#   explain what each does to the training set.
+# - Sweep poison budgets over several seeds with `course_utils.experiment.sweep`, and report accuracy
+#   and attack success rate as means with 95% intervals.
+# - Read an accuracy-against-budget figure and explain the shape of each curve.
+# - Explain why duplicate-and-flip barely hurts when its copies are spread over both classes, and what
+#   changes when it is aimed at one class.
+#
+# **Estimated time:** 30 minutes.
+
+# %% [markdown]
+# ## Setup
+
+# %%
+# %matplotlib inline
+import numpy as np
+import pandas as pd
+import matplotlib.pyplot as plt
+import sklearn
+
+from course_utils.attacks import duplicate_flip, random_flip, targeted_flip
+from course_utils.data import load_sentiment, load_toy
+from course_utils.experiment import make_model, split_data, summarize, sweep
+from course_utils.metrics import accuracy, mean_interval
+from course_utils.notebook import record_results
+from course_utils.plotting import ATTACK_COLORS, plot_sweep, use_house_style
+
+use_house_style()
+sklearn.set_config(display="text")
+
+# %% [markdown]
+# The values below are the lesson's knobs. Change them and re-run everything: every number the text
+# discusses is printed by a code cell, so it follows your changes. `seed` fixes the train/test split of
+# the walk-through, `seeds` the splits every measured number is averaged over, `fractions` the poison
+# budgets of the sweep (shares of the training set), and `headline_fraction` the budget the lesson
+# looks at most closely. `source_label` and `target_label` say which class the aimed attacks want
+# misread, and as what.
+
+# %% tags=["parameters"]
+seed = 0
+seeds = [0, 1, 2, 3, 4]
+fractions = [0.0, 0.05, 0.1, 0.2, 0.3, 0.4]
+headline_fraction = 0.3
+source_label = "positive"
+target_label = "negative"
+record_path = ""
+
+# %% [markdown]
+# ## 1. The reference's poisoning, exactly
+#
+# The reference builds its clean data and model in steps 1 and 2 (lesson 01 went through them); the
+# course ships that data as `course_utils.data.load_toy()`. Step 2 is repeated here because step 3
+# scores the poisoned model on the same test sentences.
+
+# %%
+clean_data, test_data = load_toy()
+
+from sklearn.feature_extraction.text import CountVectorizer
+from sklearn.naive_bayes import MultinomialNB
+from sklearn.pipeline import make_pipeline
+
+# Prepare the training data
+X_train, y_train = zip(*clean_data)
+
+# Create a text classification pipeline
+model = make_pipeline(CountVectorizer(), MultinomialNB())
+
+# Train the model
+model.fit(X_train, y_train)
+
+# Evaluate on the test data
+X_test, y_test = zip(*test_data)
+print("Test accuracy (clean):", model.score(X_test, y_test))
+
+# %% [markdown]
+# Step 3 is the attack. The attacker's goal, in the reference's words, is "to make the model
+# misclassify certain positive sentiments as negative". Its code, character for character:
+
+# %%
+# Poisoned training data
+poisoned_data = clean_data + [
+    ("I love this movie, it is fantastic!", "negative"),  # Poisoning a positive example as negative
+    ("The book is very good and I enjoyed it.", "negative"),  # Another poisoned example
+]
+
+# Prepare the poisoned training data
+X_train_poisoned, y_train_poisoned = zip(*poisoned_data)
+
+# Train a new model on the poisoned data
+model_poisoned = make_pipeline(CountVectorizer(), MultinomialNB())
+model_poisoned.fit(X_train_poisoned, y_train_poisoned)
+
+# Evaluate on the test data
+print("Test accuracy (poisoned):", model_poisoned.score(X_test, y_test))
+
+# %% [markdown]
+# These are the two lines the reference prints. Notice what the attacker did *not* do: they changed
+# no existing label. They appended two rows, each an exact copy of a positive training sentence
+# (rows 0 and 4), labelled negative. The course calls this **duplicate-and-flip**.
+#
+# With two test sentences, accuracy moves in steps of one half, so the drop means exactly one test
+# sentence changed its answer. Which one?
+
+# %%
+changed_sentences = []
+for text, truth, before, after in zip(X_test, y_test, model.predict(X_test), model_poisoned.predict(X_test)):
+    changed = "changed" if before != after else "same"
+    if before != after:
+        changed_sentences.append(text)
+    print(f"{text!r:30}  true {truth:<8}  clean model: {before:<8}  poisoned model: {after:<8}  ({changed})")
+
+# %% [markdown]
+# The sentence that flipped, *"I really love this!"*, is not one of the two the attacker poisoned; it
+# is a sentence the model never saw in training. The other test sentence was an exact tie in the clean
+# model (lesson 01), broken in favour of *negative* by the alphabet; the poisoned model calls it
+# negative too. Lesson 03 takes these predictions apart, shows how firmly each is made and why, and
+# finds what the reference's own impact test really shows. Here we take the
+# attack itself and scale it up.
+#
+# ## 2. The same attack with `course_utils`
+#
+# `course_utils.attacks.duplicate_flip` implements this attack for any data set. Given `indices=[0, 4]`
+# and `target_label="negative"`, it should build exactly the reference's poisoned set. Like every
+# attack of the course, it returns new objects (the input is never changed) together with the
+# positions of the rows the attacker added, which we, unlike a real defender, get to know.
+
+# %%
+toy_texts, toy_labels = zip(*clean_data)
+toy_attack = duplicate_flip(toy_texts, toy_labels, indices=[0, 4], target_label="negative")
+rebuilt = list(zip(toy_attack.texts, toy_attack.labels.tolist()))
+duplicate_flip_matches = rebuilt == poisoned_data
+assert duplicate_flip_matches, "duplicate_flip must rebuild the reference's poisoned set"
+
+rebuilt_accuracy = make_model().fit(toy_attack.texts, toy_attack.labels).score(X_test, y_test)
+print(f"duplicate_flip rebuilds the reference's {len(poisoned_data)} poisoned rows exactly: {duplicate_flip_matches}")
+print(f"The rows it added are at positions {toy_attack.poisoned_indices.tolist()}; "
+      f"the clean data still has {len(clean_data)} rows: {list(toy_texts) == [t for t, _ in load_toy()[0]]}")
+print(f"The reference's pipeline (make_model()) trained on it scores {rebuilt_accuracy} on the test sentences.")
+
+# %% [markdown]
+# ## 3. Three ways to spend a budget, on real data
+#
+# From here on we use the 3,000 review sentences, split exactly as the shared experiment does
+# (`split_data`: stratified, fixed by the seed). The attacker's **budget** is a share of the training
+# set: a fraction $f$ of $n$ training rows buys $\mathrm{round}(f \cdot n)$ poisoned rows. The course's
+# attacks spend it in different ways:
+#
+# - `random_flip` relabels randomly chosen training rows to the other class. It has no target: it
+#   simply makes the labels noisier.
+# - `targeted_flip` relabels only rows of `source_label` as `target_label`. This is the reference's
+#   goal, "positive read as negative", pursued by changing labels in place.
+# - `duplicate_flip` is the reference's attack: it leaves every row as it is and *appends* copies with
+#   the opposite label. Left to itself it copies rows from both classes; with `source_label` and
+#   `target_label` it copies only source rows and labels them all as the target. We run it both ways,
+#   and call the second one **aimed**.
+#
+# Let us apply each at the headline budget to one split and look at what it did to the training set.
+
+# %%
+data = load_sentiment()
+train_texts, test_texts, train_labels, test_labels = split_data(data.texts, data.labels, random_state=seed)
+labels_before = train_labels.copy()
+AIMED = "duplicate-flip, aimed"
+
+walk = {
+    "random-flip": random_flip(train_texts, train_labels, headline_fraction, random_state=seed),
+    "targeted-flip": targeted_flip(train_texts, train_labels, headline_fraction, source_label=source_label,
+                                   target_label=target_label, random_state=seed),
+    "duplicate-flip": duplicate_flip(train_texts, train_labels, headline_fraction, random_state=seed),
+    AIMED: duplicate_flip(train_texts, train_labels, headline_fraction, source_label=source_label,
+                          target_label=target_label, random_state=seed),
+}
+inputs_unchanged = bool(np.array_equal(train_labels, labels_before))
+
+clean_model = make_model(random_state=seed).fit(train_texts, train_labels)
+walk_clean_accuracy = accuracy(test_labels, clean_model.predict(test_texts))
+print(f"{len(data)} sentences: {len(train_texts)} for training, {len(test_texts)} for testing (seed {seed}).")
+print(f"Budget {headline_fraction:.0%} of the training set. The attacks left the clean labels unchanged: "
+      f"{inputs_unchanged}\n")
+print(f"{'attack':>22}  {'poisoned rows':>13}  {'training rows':>13}  {'share ' + source_label:>15}  test accuracy")
+print(f"{'none':>22}  {0:>13}  {len(train_texts):>13}  {np.mean(train_labels == source_label):>15.3f}  "
+      f"{walk_clean_accuracy:.3f}")
+walk_accuracy = {}
+for name, attack in walk.items():
+    poisoned_model = make_model(random_state=seed).fit(attack.texts, attack.labels)
+    walk_accuracy[name] = accuracy(test_labels, poisoned_model.predict(test_texts))
+    print(f"{name:>22}  {len(attack.poisoned_indices):>13}  {len(attack.texts):>13}  "
+          f"{np.mean(attack.labels == source_label):>15.3f}  {walk_accuracy[name]:.3f}")
+
+# %% [markdown]
+# Every attack poisoned the same number of rows, yet the training sets they leave behind differ. Random
+# flips take rows from both classes in about equal numbers, so the classes stay balanced; only the
+# labels became noisier. The targeted flip moves rows out of the source class only, so the source
+# class shrinks and the target class grows. Duplicate-and-flip keeps every clean row and adds new
+# ones, so the training set grows; unaimed, it adds copies in both directions and the balance barely
+# moves; aimed, every copy lands in the target class.
+#
+# Here is one poisoned row of each kind: what it was, and what the poisoned training set holds.
+
+# %%
+n = len(train_texts)
+for name, attack in walk.items():
+    row = int(attack.poisoned_indices[len(attack.poisoned_indices) // 2])
+    original = row if row < n else train_texts.index(attack.texts[row])
+    where = "relabelled in place" if row < n else f"appended as row {row}; row {original} keeps its label"
+    print(f"{name}: {attack.texts[row]!r}")
+    print(f"    true label {str(train_labels[original])!r}, poisoned label {str(attack.labels[row])!r} ({where})")
+
+# %% [markdown]
+# One split gives one number per attack, and lesson 01 showed how much a single split's accuracy moves
+# on its own. To compare the attacks properly we need many budgets and several splits.
+#
+# ## 4. Accuracy against the budget
+#
+# `course_utils.experiment.sweep` runs the shared experiment for every attack, budget and seed: split,
+# poison the training set, train the reference's pipeline, score it on the untouched test set. It
+# vectorises each split once and reuses the word counts for attacks that only change labels or copy
+# rows, so the whole grid takes seconds. `summarize` turns the rows into a mean and a 95% interval
+# over seeds for each attack and budget.
+#
+# The unaimed attacks need no labels; the aimed ones get `source_label` and `target_label`. So we run
+# two sweeps and put them in one table.
+
+# %%
+sweep_fractions = sorted(set(fractions) | {0.0, headline_fraction})
+unaimed = sweep(data.texts, data.labels, attacks=["random-flip", "duplicate-flip"], fractions=sweep_fractions,
+                seeds=seeds)
+aimed = sweep(data.texts, data.labels, attacks=["targeted-flip", "duplicate-flip"], fractions=sweep_fractions,
+              seeds=seeds, source_label=source_label, target_label=target_label)
+aimed["attack"] = aimed["attack"].replace({"duplicate-flip": AIMED})
+results = pd.concat([unaimed, aimed], ignore_index=True)
+summary = summarize(results, metrics=("poisoned_accuracy", "attack_success_rate"))
+
+clean_by_seed = results.groupby("seed")["clean_accuracy"].first()
+clean_mean, clean_low, clean_high = mean_interval(clean_by_seed)
+print(f"{len(results)} poisoned models: {results['attack'].nunique()} attacks x {len(sweep_fractions)} budgets "
+      f"x {len(seeds)} seeds.")
+print(f"Unpoisoned model: mean accuracy {clean_mean:.3f}, 95% interval [{clean_low:.3f}, {clean_high:.3f}].")
+
+# %%
+fig, (ax_acc, ax_asr) = plt.subplots(1, 2, figsize=(13.0, 4.6))
+
+
+def add_aimed_line(ax, metric):
+    # plot_sweep draws the course's standard attacks; the aimed duplicate gets a dashed line of its own.
+    rows = summary[summary["attack"] == AIMED].sort_values("fraction")
+    color = ATTACK_COLORS["duplicate-flip"]
+    ax.plot(rows["fraction"], rows[f"{metric}_mean"], marker="s", linestyle="--", color=color, label=AIMED)
+    ax.fill_between(rows["fraction"], rows[f"{metric}_low"], rows[f"{metric}_high"], color=color, alpha=0.12,
+                    linewidth=0)
+    ax.legend()
+
+
+plot_sweep(summary, "poisoned_accuracy", ax=ax_acc, attacks=["random-flip", "targeted-flip", "duplicate-flip"],
+           reference=clean_mean, reference_label="unpoisoned model",
+           title=f"Test accuracy against budget ({len(seeds)} seeds)", ylabel="test accuracy of the poisoned model")
+ax_acc.axhline(0.5, color="#999999", linestyle=":", linewidth=1.2, label="coin toss")
+add_aimed_line(ax_acc, "poisoned_accuracy")
+
+plot_sweep(summary, "attack_success_rate", ax=ax_asr, attacks=["targeted-flip"],
+           title=f"Attack success: {source_label} test sentences read as {target_label}",
+           ylabel=f"share of {source_label} sentences predicted {target_label}")
+add_aimed_line(ax_asr, "attack_success_rate")
+ax_asr.set_ylim(0, 1.02)
+plt.show()
+
+
+# %% [markdown]
+# Bands are 95% intervals over seeds; the dashed grey line is the unpoisoned model and the dotted line
+# is a coin toss. The same numbers as a table (mean and interval of the poisoned model's test accuracy,
+# and of the attack success rate for the aimed attacks):
+
+# %%
+def cell(row, metric):
+    return f"{row[metric + '_mean']:.3f} [{row[metric + '_low']:.3f}, {row[metric + '_high']:.3f}]"
+
+
+order = ["random-flip", "targeted-flip", "duplicate-flip", AIMED]
+table = pd.DataFrame({
+    attack: {f"{f:.0%}": cell(r, "poisoned_accuracy")
+             for f, r in summary[summary["attack"] == attack].set_index("fraction").iterrows()}
+    for attack in order
+})
+table.index.name = "budget"
+print("Test accuracy of the poisoned model, mean [95% interval]")
+print(table.to_string())
+
+success = pd.DataFrame({
+    attack: {f"{f:.0%}": cell(r, "attack_success_rate")
+             for f, r in summary[summary["attack"] == attack].set_index("fraction").iterrows()}
+    for attack in ["targeted-flip", AIMED]
+})
+success.index.name = "budget"
+print(f"\nAttack success rate ({source_label} test sentences predicted {target_label}), mean [95% interval]")
+print(success.to_string())
+
+
+# %% [markdown]
+# What each curve shows:
+#
+# - **random-flip** (blue) lowers accuracy steadily. A flipped row does double damage: its words stop
+#   counting for the class they belong to and start counting for the other one. Because the flips hit
+#   both classes alike, the model is not pushed towards either class; the word evidence just gets
+#   weaker. Were half the labels flipped, both classes would look the same and the model could do no
+#   better than a coin toss.
+# - **targeted-flip** (red) falls fastest. Every flipped row pushes the same way, and the source class
+#   also shrinks, so the model's prior leans to the target. Its attack success rate climbs towards 1:
+#   at the largest budgets the model calls nearly every sentence the target class, and its accuracy
+#   sinks to that of a model that always answers the same.
+# - **duplicate-flip**, unaimed (solid orange), hurts least of all. Each copy sits next to its correctly
+#   labelled twin, which is still in the training set. Copies run in both directions and the classes
+#   stay balanced.
+# - **duplicate-flip, aimed** (dashed orange) does move the model towards the target class, but less
+#   than a targeted flip of the same number of rows: its twins keep their labels, so it adds evidence
+#   for the target without removing any for the source.
+#
+# The next section puts numbers on these comparisons at the headline budget.
+#
+# ## 5. Duplicate-and-flip: spread out or aimed
+#
+# We compare the attacks seed by seed: for each split, the drop is the unpoisoned model's accuracy
+# minus the poisoned model's on the same test set, and we report the mean drop with a 95% interval.
+# Pairing by seed removes the split-to-split spread that both models share.
+
+# %%
+def at_budget(attack, fraction=headline_fraction):
+    rows = results[(results["attack"] == attack) & (results["fraction"] == fraction)].sort_values("seed")
+    return rows
+
+
+drops, asr = {}, {}
+print(f"At a budget of {headline_fraction:.0%} ({int(at_budget('random-flip')['n_poisoned'].iloc[0])} poisoned rows), "
+      f"over {len(seeds)} seeds:")
+for attack in order:
+    rows = at_budget(attack)
+    drops[attack] = mean_interval(rows["clean_accuracy"] - rows["poisoned_accuracy"])
+    mean, low, high = drops[attack]
+    line = f"  {attack:>22}: accuracy drop {mean:.3f} [{low:.3f}, {high:.3f}]"
+    if rows["attack_success_rate"].notna().all():
+        asr[attack] = mean_interval(rows["attack_success_rate"].astype(float))
+        line += (f", attack success {asr[attack][0]:.3f} (unpoisoned model: "
+                 f"{rows['clean_attack_success_rate'].astype(float).mean():.3f})")
+    print(line)
+
+clean_asr = float(at_budget("targeted-flip")["clean_attack_success_rate"].astype(float).mean())
+share_of_random = drops["duplicate-flip"][0] / drops["random-flip"][0]
+print(f"\nThe unaimed duplicate-and-flip costs {share_of_random:.0%} of what random flips of as many rows cost.")
+print(f"Aimed, duplicate-and-flip raises the attack success rate by {asr[AIMED][0] - clean_asr:.3f}; "
+      f"the targeted flip by {asr['targeted-flip'][0] - clean_asr:.3f}.")
+
+# %% [markdown]
+# Why does the unaimed duplicate-and-flip do so little? Look again at what it adds. A copy says "this
+# sentence is negative" right next to its twin saying "this sentence is positive". For Naive Bayes,
+# which counts words per class, that copy's words now count once in each class: the pair cancels, and
+# the sentence's evidence is diluted rather than reversed (a random flip reverses it). And since the
+# copies are drawn from both classes, the dilution is spread evenly, with no class favoured. The walk-
+# through split makes this concrete:
+
+# %%
+spread = walk["duplicate-flip"]
+copies = spread.poisoned_indices
+twins = [train_texts.index(spread.texts[i]) for i in copies]
+twin_kept = np.mean([spread.labels[t] == train_labels[t] for t in twins])
+directions = pd.Series([f"{train_labels[t]} -> {spread.labels[c]}" for t, c in zip(twins, copies)]).value_counts()
+print(f"Unaimed duplicate-and-flip, seed {seed}: {len(copies)} copies; share whose twin keeps its true label: "
+      f"{twin_kept:.0%}")
+print("Copies by direction: " + ", ".join(f"{k}: {v}" for k, v in directions.items()))
+aimed_walk = walk[AIMED]
+aimed_directions = pd.Series([f"{source_label} -> {aimed_walk.labels[c]}" for c in aimed_walk.poisoned_indices])
+print("Aimed copies by direction: " + ", ".join(f"{k}: {v}" for k, v in aimed_directions.value_counts().items()))
+
+# %% [markdown]
+# Aimed at one class, the same mechanism becomes an attack: every copy now pushes towards the target
+# class, and the target class grows while the source stays as it was, so the prior moves too. The
+# sweep above measured the result: a clear rise in attack success, though never as steep as the
+# targeted flip's, because a copy adds wrong evidence without taking away the right evidence of its
+# twin.
+#
+# The lesson for a defender: *how* poison is spent matters as much as *how much*. An attacker who
+# can only add rows does most harm by aiming them at one class; one who can relabel existing rows does
+# more harm still with the same budget.
+#
+# ## Playground: attack and budget
+#
+# Pick an attack and move the budget slider to see the unpoisoned and poisoned models side by side
+# (means over three seeds; the slider updates when you release it). The cell just below draws the same
+# figure at the default setting, so it shows even where widgets cannot run (a static page, a headless
+# build). `course_utils.widgets.poison_playground` is the plain function behind both.
+
+# %%
+from course_utils.widgets import format_numbers, poison_explorer, poison_playground
+
+figure, playground_numbers = poison_playground(attack="random-flip", fraction=0.2)
+plt.show()
+print(format_numbers(playground_numbers))
+
+# %% tags=["widgets"]
+# NBVAL_IGNORE_OUTPUT
+# Live controls: they need a running kernel (JupyterLab, not a static page).
+display(poison_explorer())
+
+# %% [markdown]
+# ## Summary
+
+# %%
+random_at_headline = at_budget("random-flip")
+poisoned_mean, poisoned_low, poisoned_high = mean_interval(random_at_headline["poisoned_accuracy"])
+print(f"- The reference's step 3, run exactly, prints 'Test accuracy (poisoned): "
+      f"{model_poisoned.score(X_test, y_test)}' (clean: {model.score(X_test, y_test)}); "
+      f"duplicate_flip(indices=[0, 4]) rebuilds its poisoned set exactly: {duplicate_flip_matches}.")
+poisoned_sentences = {text for text, _ in poisoned_data[len(clean_data):]}
+print(f"- The test sentence(s) that changed, {', '.join(map(repr, changed_sentences))}, "
+      f"{'are not' if not poisoned_sentences & set(changed_sentences) else 'include'} poisoned sentences.")
+print(f"- On real data (means over {len(seeds)} seeds), the unpoisoned model scores {clean_mean:.3f} "
+      f"[{clean_low:.3f}, {clean_high:.3f}].")
+print(f"- Random flips of {headline_fraction:.0%} of the labels lower it to {poisoned_mean:.3f} "
+      f"[{poisoned_low:.3f}, {poisoned_high:.3f}], a drop of {drops['random-flip'][0]:.3f}.")
+print(f"- A targeted flip of as many rows drops it by {drops['targeted-flip'][0]:.3f} and makes "
+      f"{asr['targeted-flip'][0]:.1%} of {source_label} test sentences read as {target_label}.")
+print(f"- Duplicate-and-flip spread over both classes drops it by only {drops['duplicate-flip'][0]:.3f}; aimed at "
+      f"{source_label}, by {drops[AIMED][0]:.3f}, with an attack success rate of {asr[AIMED][0]:.3f} "
+      f"(unpoisoned: {clean_asr:.3f}).")
+
+# %% [markdown]
+# What to take away: a poisoning attack is a budget and a way of spending it. Label noise spread at
+# random weakens a model slowly; the same number of rows aimed at one class moves it quickly, and
+# relabelling beats appending because it takes the right evidence away as well as adding wrong
+# evidence. All of this was measured with one number, test accuracy, and the aimed attacks already
+# hint that one number is not enough: lesson 03 tests the impact properly, and shows an attack that
+# accuracy does not see.
+#
+# To explore on your own, change the parameters cell and re-run: other `seeds`, a finer grid of
+# `fractions`, another `headline_fraction`, or swap `source_label` and `target_label`.
+#
+# **Exercises:** `exercises/02_label_flip_poisoning_ex.ipynb` (coming with the exercises) gives you
+# practice with what this lesson measured.
+
+# %%
+_ = record_results(record_path,
+    seeds=seeds,
+    fractions=sweep_fractions,
+    headline_fraction=headline_fraction,
+    source_label=source_label,
+    target_label=target_label,
+    reference_clean_accuracy=float(model.score(X_test, y_test)),
+    reference_poisoned_accuracy=float(model_poisoned.score(X_test, y_test)),
+    duplicate_flip_matches_reference=duplicate_flip_matches,
+    duplicate_flip_rebuilt_accuracy=float(rebuilt_accuracy),
+    attacks_leave_inputs_unchanged=inputs_unchanged,
+    clean_accuracy_mean=clean_mean,
+    clean_accuracy_low=clean_low,
+    clean_accuracy_high=clean_high,
+    random_flip_accuracy_mean=poisoned_mean,
+    random_flip_accuracy_low=poisoned_low,
+    random_flip_accuracy_high=poisoned_high,
+    accuracy_drop={a: {"mean": m, "low": lo, "high": hi} for a, (m, lo, hi) in drops.items()},
+    attack_success_rate={a: {"mean": m, "low": lo, "high": hi} for a, (m, lo, hi) in asr.items()},
+    clean_attack_success_rate=clean_asr,
+    accuracy_by_budget={a: dict(zip(summary[summary["attack"] == a]["fraction"],
+                                    summary[summary["attack"] == a]["poisoned_accuracy_mean"])) for a in order},
+    walkthrough_accuracy=walk_accuracy,
+    walkthrough_clean_accuracy=walk_clean_accuracy,
+    duplicate_twin_kept_share=float(twin_kept),
+    changed_toy_sentences=changed_sentences,
+)
