@@ -20,6 +20,8 @@ import sys
 import time
 from pathlib import Path
 
+from .paths import PROJECT_ROOT
+
 __all__ = ["KERNEL_NAME", "lesson_title", "run_notebook", "build_course", "execute_in_place",
            "PAIRED_FOLDERS", "SCRIPTS_FOLDER", "SCRIPT_FORMAT", "script_path_for", "notebook_path_for",
            "script_text", "sync_scripts"]
@@ -27,7 +29,6 @@ __all__ = ["KERNEL_NAME", "lesson_title", "run_notebook", "build_course", "execu
 #: The one kernel name used everywhere (notebooks, nbval, papermill).
 KERNEL_NAME = "python3"
 
-_ROOT = Path(__file__).resolve().parent.parent
 
 
 def lesson_title(path):
@@ -145,7 +146,7 @@ def build_course(notebooks=None, *, out="build", timeout=600):
         0 when every lesson ran, 1 otherwise (the index still lists them all).
     """
     out = Path(out)
-    paths = [Path(p) for p in notebooks] if notebooks else sorted((_ROOT / "notebooks").glob("*.ipynb"))
+    paths = [Path(p) for p in notebooks] if notebooks else sorted((PROJECT_ROOT / "notebooks").glob("*.ipynb"))
     if not paths:
         print("no notebooks to build", file=sys.stderr)
         return 1
@@ -321,7 +322,7 @@ def sync_scripts(root=None, *, source="newer", check_only=False):
 
     if source not in ("newer", "notebooks", "scripts"):
         raise ValueError(f"source must be 'newer', 'notebooks' or 'scripts', got {source!r}")
-    root = Path(root) if root is not None else _ROOT
+    root = Path(root) if root is not None else PROJECT_ROOT
     written = []
     for notebook in _paired_notebooks(root):
         script = script_path_for(notebook)

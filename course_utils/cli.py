@@ -29,6 +29,14 @@ import json
 import math
 import sys
 
+from . import build, exercises, grading
+from .attacks import ATTACKS, DEFAULT_TRIGGER
+from .data import DataFormatError, load_sentiment, read_labelled_file
+from .defenses import defense_names
+from .experiment import run_experiment
+from .models import MODELS
+from .paths import PROJECT_ROOT
+
 __all__ = ["main"]
 
 
@@ -89,9 +97,6 @@ def _param(text):
 
 
 def _build_parser():
-    from .attacks import ATTACKS, DEFAULT_TRIGGER
-    from .defenses import defense_names
-    from .models import MODELS
 
     parser = _OneLineParser(prog="python -m course_utils", description="Training-data poisoning course tools.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_OneLineParser)
@@ -150,8 +155,6 @@ def _build_parser():
 
 
 def _load(data):
-    from .data import load_sentiment, read_labelled_file
-
     if data == "builtin":
         return load_sentiment()
     return read_labelled_file(data)
@@ -186,9 +189,6 @@ def _params(pairs):
 
 
 def _run_experiment(args):
-    from .data import DataFormatError
-    from .experiment import run_experiment
-
     try:
         dataset = _load(args.data)
         result = run_experiment(
@@ -210,9 +210,7 @@ def _run_experiment(args):
 
 
 def _exercises(check_only):
-    from .exercises import generate_all
-
-    changed = generate_all(check_only=check_only)
+    changed = exercises.generate_all(check_only=check_only)
     for path in changed:
         print(f"{'would change' if check_only else 'wrote'} {path.parent.name}/{path.name}")
     if check_only and changed:
@@ -224,12 +222,10 @@ def _exercises(check_only):
 
 
 def _scripts(source, check_only):
-    from .build import _ROOT, sync_scripts
-
-    written = sync_scripts(source=source, check_only=check_only)
+    written = build.sync_scripts(source=source, check_only=check_only)
     for target, origin in written:
-        print(f"{'would write' if check_only else 'wrote'} {target.relative_to(_ROOT)} "
-              f"from {origin.relative_to(_ROOT)}")
+        print(f"{'would write' if check_only else 'wrote'} {target.relative_to(PROJECT_ROOT)} "
+              f"from {origin.relative_to(PROJECT_ROOT)}")
     if check_only and written:
         print("lesson scripts are out of step: run `make scripts` (or `make notebooks`) and commit both files",
               file=sys.stderr)
@@ -243,9 +239,7 @@ def main(argv=None):
     """Entry point of ``python -m course_utils``; returns the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["grade"]:
-        from .grading import main as grade_main
-
-        return grade_main(argv[1:])
+        return grading.main(argv[1:])
     args = _build_parser().parse_args(argv)
     if args.command == "experiment":
         return _run_experiment(args)
@@ -253,8 +247,6 @@ def main(argv=None):
         return _exercises(args.check)
     if args.command == "scripts":
         return _scripts(args.source, args.check)
-    from . import build
-
     if args.command == "build":
         return build.build_course(args.notebooks or None, out=args.out, timeout=args.timeout)
     return build.execute_in_place(args.notebooks, timeout=args.timeout)

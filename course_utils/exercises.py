@@ -22,6 +22,8 @@ import copy
 import re
 from pathlib import Path
 
+from .paths import PROJECT_ROOT
+
 __all__ = [
     "PLACEHOLDER",
     "exercise_source",
@@ -38,7 +40,6 @@ _END = re.compile(r"^\s*#\s*END SOLUTION\s*$")
 _SUFFIX = re.compile(r"^(?P<indent>\s*)(?P<code>.*?)\s*#\s*SOLUTION\s*$")
 _ASSIGNMENT = re.compile(r"^(?P<lhs>[^=#\"'()]+?(?<![=!<>+\-*/%&|^@:])=)(?!=)")
 
-_ROOT = Path(__file__).resolve().parent.parent
 
 
 class SolutionMarkerError(ValueError):
@@ -177,7 +178,7 @@ def generate_all(root=None, check_only=False):
     """
     import nbformat
 
-    root = Path(root) if root is not None else _ROOT
+    root = Path(root) if root is not None else PROJECT_ROOT
     changed = []
     for solution_path in sorted((root / "solutions").glob("*_sol.ipynb")):
         solution = nbformat.read(str(solution_path), as_version=4)

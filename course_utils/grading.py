@@ -43,10 +43,11 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .paths import PROJECT_ROOT
+
 __all__ = ["GradeResult", "find_submissions", "identify_exercise", "prepare_submission", "grade_submission",
            "grade_folder", "main"]
 
-_ROOT = Path(__file__).resolve().parent.parent
 GRADE_MIME = "application/vnd.course-grade+json"
 GRADING_TAG = "course-grading"
 _CHECK_LINE = re.compile(r"^(\s*)check\s*\(.*$")
@@ -399,9 +400,9 @@ def grade_folder(submissions, out, *, exercises_dir=None, cell_timeout=60, total
             raise ValueError(f"{name} must be a positive number of seconds, got {value!r}")
     if out.resolve() == submissions.resolve() or submissions.resolve() in out.resolve().parents:
         raise ValueError("the results folder must not be inside the submissions folder")
-    exercises = known_exercises(exercises_dir or _ROOT / "exercises")
+    exercises = known_exercises(exercises_dir or PROJECT_ROOT / "exercises")
     if not exercises:
-        raise ValueError(f"no exercises (*_ex.ipynb) found in {str(exercises_dir or _ROOT / 'exercises')!r}")
+        raise ValueError(f"no exercises (*_ex.ipynb) found in {str(exercises_dir or PROJECT_ROOT / 'exercises')!r}")
     paths = find_submissions(submissions)
     results = []
     for path in tqdm(paths, desc="grading", unit="submission", disable=not progress):
