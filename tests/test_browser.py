@@ -34,8 +34,8 @@ import pytest
 
 from course_utils import widgets
 from course_utils.widgets import format_numbers
+from tests.conftest import NOTEBOOKS, ROOT, notebook_json
 
-ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = ROOT / "build" / "screenshots"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
@@ -57,10 +57,10 @@ PLAYGROUNDS = {
 
 
 def _has_playground(stem):
-    path = ROOT / "notebooks" / f"{stem}.ipynb"
+    path = NOTEBOOKS / f"{stem}.ipynb"
     if not path.exists():
         return False
-    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    cells = notebook_json(path)["cells"]
     return any("widgets" in c.get("metadata", {}).get("tags", []) for c in cells)
 
 
@@ -107,7 +107,7 @@ def lab(tmp_path_factory):
     _ensure_chromium()
     pytest.importorskip("playwright.sync_api")
     home = tmp_path_factory.mktemp("lab")
-    shutil.copytree(ROOT / "notebooks", home / "notebooks")
+    shutil.copytree(NOTEBOOKS, home / "notebooks")
     settings = home / "settings" / "@jupyterlab" / "apputils-extension"
     settings.mkdir(parents=True)
     # No news or update prompt over the page.

@@ -1,19 +1,14 @@
 """Every lesson keeps the course's conventions (CONTRIBUTING.md), checked on the committed files."""
 
-import json
 import re
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.conftest import ROOT, notebook_json
+
 LESSONS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 EXPECTED = ["00_welcome_and_threat_model", "01_clean_training", "02_label_flip_poisoning",
             "03_testing_the_impact", "04_backdoor_triggers"]
-
-
-def _load(path):
-    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def _source(cell):
@@ -29,7 +24,7 @@ def test_the_first_lessons_are_all_there():
 
 @pytest.mark.parametrize("path", LESSONS, ids=[p.stem for p in LESSONS])
 def test_lesson_conventions(path):
-    notebook = _load(path)
+    notebook = notebook_json(path)
     cells = notebook["cells"]
     assert notebook["metadata"]["kernelspec"]["name"] == "python3"
     opening = _source(cells[0])
@@ -46,7 +41,7 @@ def test_lesson_conventions(path):
 
 @pytest.mark.parametrize("path", LESSONS, ids=[p.stem for p in LESSONS])
 def test_lesson_is_committed_executed_without_errors(path):
-    cells = [c for c in _load(path)["cells"] if c["cell_type"] == "code" and _source(c).strip()]
+    cells = [c for c in notebook_json(path)["cells"] if c["cell_type"] == "code" and _source(c).strip()]
     counts = [c.get("execution_count") for c in cells]
     assert all(counts), "every code cell is executed"
     assert counts == list(range(1, len(counts) + 1)), "executed top to bottom in one run"
