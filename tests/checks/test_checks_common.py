@@ -128,7 +128,7 @@ WRONG = {
 
 
 def test_every_question_has_wrong_answers_listed():
-    from tests.test_checks_05 import WRONG as WRONG_05  # lesson 05's table lives beside its helpers
+    from tests.checks.test_checks_05 import WRONG as WRONG_05  # lesson 05's table lives beside its helpers
 
     assert set(WRONG) | set(WRONG_05) == set(_questions())
 
