@@ -34,7 +34,7 @@ import pytest
 
 from course_utils import widgets
 from course_utils.widgets import format_numbers
-from tests.conftest import NOTEBOOKS, ROOT, notebook_json
+from tests.conftest import LESSONS, NOTEBOOKS, ROOT, notebook_json
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = ROOT / "build" / "screenshots"
@@ -297,6 +297,12 @@ def _end_sessions(base, token, stem):
             except urllib.error.HTTPError as error:
                 if error.code != 404:  # gone already is fine
                     raise
+
+
+def test_every_lesson_with_a_playground_is_driven_here():
+    # The lessons come from disk: a new lesson's playground cannot be left out of the browser test.
+    with_playground = [p.stem for p in LESSONS if _has_playground(p.stem)]
+    assert with_playground == sorted(PLAYGROUNDS), "PLAYGROUNDS must hold every lesson with a cell tagged 'widgets'"
 
 
 @pytest.mark.parametrize("stem", sorted(PLAYGROUNDS))
