@@ -74,3 +74,18 @@ def run_lesson(tmp_path):
 
     return run
 
+
+
+@pytest.fixture(scope="session")
+def sentiment():
+    """The shipped data set, loaded once per test process and shared by the tests that only read it.
+
+    Its label and source arrays are read-only, so a function that changed its input in place
+    fails where it does so instead of corrupting the data of every later test on the worker.
+    """
+    from course_utils.data import load_sentiment
+
+    dataset = load_sentiment()
+    dataset.labels.setflags(write=False)
+    dataset.sources.setflags(write=False)
+    return dataset
