@@ -11,8 +11,8 @@ THREADS := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 # The Agg backend would drop the inline figures that the notebooks' stored outputs hold.
 RUN := env -u MPLBACKEND $(THREADS) PYDEVD_DISABLE_FILE_VALIDATION=1
 
-LESSONS   := $(sorted $(wildcard notebooks/*.ipynb))
-SOLUTIONS := $(sorted $(wildcard solutions/*.ipynb))
+LESSONS   := $(sort $(wildcard notebooks/*.ipynb))
+SOLUTIONS := $(sort $(wildcard solutions/*.ipynb))
 
 NBVAL := --nbval --nbval-current-env --nbval-cell-timeout=300 --nbval-sanitize-with tests/nbval_sanitize.cfg
 

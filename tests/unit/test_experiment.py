@@ -4,33 +4,27 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from course_utils.data import load_sentiment
 from course_utils.experiment import default_labels, run_experiment, split_data, summarize, sweep
 from course_utils.models import make_model
 
 
-@pytest.fixture(scope="module")
-def dataset():
-    return load_sentiment()
-
-
-def test_split_is_stratified_seeded_and_leaves_input_alone(dataset):
-    labels_before = dataset.labels.copy()
-    first = split_data(dataset.texts, dataset.labels, 0.25, 3)
-    second = split_data(dataset.texts, dataset.labels, 0.25, 3)
-    other = split_data(dataset.texts, dataset.labels, 0.25, 4)
+def test_split_is_stratified_seeded_and_leaves_input_alone(sentiment):
+    labels_before = sentiment.labels.copy()
+    first = split_data(sentiment.texts, sentiment.labels, 0.25, 3)
+    second = split_data(sentiment.texts, sentiment.labels, 0.25, 3)
+    other = split_data(sentiment.texts, sentiment.labels, 0.25, 4)
     assert first[0] == second[0] and first[0] != other[0]
     assert len(first[0]) == 2250 and len(first[1]) == 750
     assert (first[3] == "positive").sum() == 375
-    assert np.array_equal(dataset.labels, labels_before)
+    assert np.array_equal(sentiment.labels, labels_before)
 
 
 @pytest.mark.parametrize("kwargs, message", [
     (dict(test_size=1.0), "test_size"), (dict(test_size=0), "test_size"), (dict(random_state=-1), "random_state"),
 ])
-def test_split_errors(dataset, kwargs, message):
+def test_split_errors(sentiment, kwargs, message):
     with pytest.raises(ValueError, match=message):
-        split_data(dataset.texts, dataset.labels, **kwargs)
+        split_data(sentiment.texts, sentiment.labels, **kwargs)
 
 
 def test_split_needs_two_rows_per_class():
@@ -58,8 +52,8 @@ def test_default_labels():
         default_labels(labels, "backdoor", target_label="happy")
 
 
-def test_run_experiment_reports_every_field(dataset):
-    result = run_experiment(dataset.texts, dataset.labels, attack="targeted-flip", fraction=0.2, seed=1)
+def test_run_experiment_reports_every_field(sentiment):
+    result = run_experiment(sentiment.texts, sentiment.labels, attack="targeted-flip", fraction=0.2, seed=1)
     for key in ("n_train", "n_test", "n_poisoned", "clean_accuracy", "poisoned_accuracy",
                 "clean_attack_success_rate", "attack_success_rate", "seconds"):
         assert key in result
@@ -68,18 +62,18 @@ def test_run_experiment_reports_every_field(dataset):
     assert result["poisoned_accuracy"] < result["clean_accuracy"]
 
 
-def test_untargeted_attacks_have_no_success_rate(dataset):
-    result = run_experiment(dataset.texts, dataset.labels, attack="random-flip", fraction=0.1)
+def test_untargeted_attacks_have_no_success_rate(sentiment):
+    result = run_experiment(sentiment.texts, sentiment.labels, attack="random-flip", fraction=0.1)
     assert result["attack_success_rate"] is None and result["clean_attack_success_rate"] is None
 
 
-def test_sweep_equals_plain_pipeline_runs(dataset):
+def test_sweep_equals_plain_pipeline_runs(sentiment):
     """The sweep's reused features must give exactly what a fresh pipeline gives."""
     attacks = ["none", "random-flip", "targeted-flip", "duplicate-flip", "backdoor"]
     for model in ("count-nb", "tfidf-logreg"):
-        results = sweep(dataset.texts, dataset.labels, attacks=attacks, fractions=[0.1], seeds=[2], model=model)
+        results = sweep(sentiment.texts, sentiment.labels, attacks=attacks, fractions=[0.1], seeds=[2], model=model)
         for row in results.to_dict("records"):
-            single = run_experiment(dataset.texts, dataset.labels, attack=row["attack"], fraction=0.1, seed=2,
+            single = run_experiment(sentiment.texts, sentiment.labels, attack=row["attack"], fraction=0.1, seed=2,
                                     model=model)
             for key in ("n_poisoned", "clean_accuracy", "poisoned_accuracy",
                         "clean_attack_success_rate", "attack_success_rate"):
@@ -88,19 +82,19 @@ def test_sweep_equals_plain_pipeline_runs(dataset):
 
 
 @pytest.mark.parametrize("trigger", ["cf", "movie", "The", "zz"])
-def test_sweep_backdoor_fast_path_equals_plain_runs(dataset, trigger):
+def test_sweep_backdoor_fast_path_equals_plain_runs(sentiment, trigger):
     """New trigger words get a column where a refitted vectoriser puts them; known ones add a count."""
-    results = sweep(dataset.texts, dataset.labels, attacks=["backdoor"], fractions=[0.0, 0.02, 0.05], seeds=[1],
+    results = sweep(sentiment.texts, sentiment.labels, attacks=["backdoor"], fractions=[0.0, 0.02, 0.05], seeds=[1],
                     trigger=trigger)
     for row in results.to_dict("records"):
-        single = run_experiment(dataset.texts, dataset.labels, attack="backdoor", fraction=row["fraction"], seed=1,
+        single = run_experiment(sentiment.texts, sentiment.labels, attack="backdoor", fraction=row["fraction"], seed=1,
                                 trigger=trigger)
         for key in ("poisoned_accuracy", "attack_success_rate", "clean_attack_success_rate"):
             assert row[key] == single[key], (trigger, row["fraction"], key)
 
 
-def test_sweep_shape_and_summary(dataset):
-    results = sweep(dataset.texts, dataset.labels, attacks=["random-flip", "backdoor"], fractions=[0.0, 0.1],
+def test_sweep_shape_and_summary(sentiment):
+    results = sweep(sentiment.texts, sentiment.labels, attacks=["random-flip", "backdoor"], fractions=[0.0, 0.1],
                     seeds=[0, 1, 2])
     assert len(results) == 2 * 2 * 3
     summary = summarize(results)
@@ -110,22 +104,22 @@ def test_sweep_shape_and_summary(dataset):
     assert np.isnan(row.attack_success_rate_mean)
 
 
-def test_sweep_and_summary_errors(dataset):
+def test_sweep_and_summary_errors(sentiment):
     with pytest.raises(ValueError, match="attacks must not be empty"):
-        sweep(dataset.texts, dataset.labels, attacks=[])
+        sweep(sentiment.texts, sentiment.labels, attacks=[])
     with pytest.raises(ValueError, match="attack must be one of"):
-        sweep(dataset.texts, dataset.labels, attacks=["flood"])
+        sweep(sentiment.texts, sentiment.labels, attacks=["flood"])
     with pytest.raises(ValueError, match=r"fractions must be a number in \[0, 1\]"):
-        sweep(dataset.texts, dataset.labels, fractions=[2.0])
+        sweep(sentiment.texts, sentiment.labels, fractions=[2.0])
     with pytest.raises(TypeError, match="results must be a pandas DataFrame"):
         summarize([1, 2])
     with pytest.raises(ValueError, match="no column"):
         summarize(pd.DataFrame({"attack": [], "fraction": []}))
 
 
-def test_issue_budgets_hold_on_the_real_data(dataset):
+def test_issue_budgets_hold_on_the_real_data(sentiment):
     """Means over five seeds: random flips at 0.3 hurt; a 3% backdoor succeeds silently."""
-    results = sweep(dataset.texts, dataset.labels, attacks=["random-flip", "backdoor"], fractions=[0.0, 0.03, 0.3],
+    results = sweep(sentiment.texts, sentiment.labels, attacks=["random-flip", "backdoor"], fractions=[0.0, 0.03, 0.3],
                     seeds=range(5))
     summary = summarize(results, metrics=("poisoned_accuracy", "attack_success_rate", "clean_accuracy"))
     at = summary.set_index(["attack", "fraction"])
@@ -136,18 +130,18 @@ def test_issue_budgets_hold_on_the_real_data(dataset):
     assert abs(at.loc[("backdoor", 0.03), "poisoned_accuracy_mean"] - at.loc[("backdoor", 0.03), "clean_accuracy_mean"]) < 0.03
 
 
-def test_sweep_follows_the_data_not_an_earlier_sweep(dataset):
+def test_sweep_follows_the_data_not_an_earlier_sweep(sentiment):
     """Prepared splits are reused by content: changed labels or texts give fresh numbers."""
     arguments = dict(attacks=["random-flip", "backdoor"], fractions=[0.0, 0.05], seeds=[3])
-    first = sweep(dataset.texts, dataset.labels, **arguments)
-    again = sweep(list(dataset.texts), dataset.labels.copy(), **arguments)
+    first = sweep(sentiment.texts, sentiment.labels, **arguments)
+    again = sweep(list(sentiment.texts), sentiment.labels.copy(), **arguments)
     pd.testing.assert_frame_equal(first, again)
 
-    relabelled = dataset.labels.copy()
+    relabelled = sentiment.labels.copy()
     relabelled[:300] = "negative"  # a different data set with the same texts
-    changed = sweep(dataset.texts, relabelled, **arguments)
+    changed = sweep(sentiment.texts, relabelled, **arguments)
     for row in changed.to_dict("records"):
-        single = run_experiment(dataset.texts, relabelled, attack=row["attack"], fraction=row["fraction"], seed=3)
+        single = run_experiment(sentiment.texts, relabelled, attack=row["attack"], fraction=row["fraction"], seed=3)
         assert row["clean_accuracy"] == single["clean_accuracy"]
         assert row["poisoned_accuracy"] == single["poisoned_accuracy"]
     assert not changed["clean_accuracy"].equals(first["clean_accuracy"])
@@ -155,4 +149,4 @@ def test_sweep_follows_the_data_not_an_earlier_sweep(dataset):
     # The caller's objects are never touched, and a result frame changed by the caller
     # does not leak into the next sweep.
     first.loc[:, "poisoned_accuracy"] = -1.0
-    pd.testing.assert_frame_equal(sweep(dataset.texts, dataset.labels, **arguments), again)
+    pd.testing.assert_frame_equal(sweep(sentiment.texts, sentiment.labels, **arguments), again)

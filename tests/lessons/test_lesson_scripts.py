@@ -20,7 +20,8 @@ import nbformat
 import pytest
 from jupytext.config import load_jupytext_config
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.conftest import ROOT
+
 PAIRED_FOLDERS = ("notebooks", "solutions")
 SCRIPTS = "python_scripts"
 FIX = "run `make scripts` (or `make notebooks`) and commit the notebook and its script"

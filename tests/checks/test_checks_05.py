@@ -10,6 +10,8 @@ from course_utils.checks import evaluate, questions_for
 from course_utils.checks.lesson05 import mystery_backdoor
 from course_utils.detect import TriggerDetector
 
+from tests.checks.conftest import wrong_answer_cases
+
 EXERCISE = "05_data_validation_and_sanitization"
 WORD = re.compile(r"(?u)\b\w\w+\b")
 
@@ -123,7 +125,7 @@ def test_the_solution_passes(qid):
     assert result.passed, result
 
 
-@pytest.mark.parametrize("qid, index", [(q, i) for q, answers in sorted(WRONG.items()) for i in range(len(answers))])
+@pytest.mark.parametrize("qid, index", wrong_answer_cases(WRONG))
 def test_wrong_answers_fail_with_a_hint(qid, index):
     result = evaluate(qid, WRONG[qid][index])
     assert result.status == "fail", (qid, index, result)

@@ -7,14 +7,13 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import nbformat
 import pytest
 
 from course_utils.grading import grade_folder, grade_submission, identify_exercise, known_exercises, prepare_submission
+from tests.conftest import ROOT, read_notebook
 
-ROOT = Path(__file__).resolve().parent.parent
 STEM = "03_testing_the_impact"
 SOLUTION = ROOT / "solutions" / f"{STEM}_sol.ipynb"
 EXERCISE = ROOT / "exercises" / f"{STEM}_ex.ipynb"
@@ -23,17 +22,13 @@ N_QUESTIONS = 4
 pytestmark = pytest.mark.notebook
 
 
-def _read(path):
-    return nbformat.read(str(path), as_version=4)
-
-
 def _answer_ids():
-    return [c.id for c in _read(EXERCISE).cells if c.get("metadata", {}).get("course", {}).get("answer")]
+    return [c.id for c in read_notebook(EXERCISE).cells if c.get("metadata", {}).get("course", {}).get("answer")]
 
 
 def _half_done():
     """The exercise with the first two answers taken from the solution."""
-    exercise, solution = _read(EXERCISE), _read(SOLUTION)
+    exercise, solution = read_notebook(EXERCISE), read_notebook(SOLUTION)
     by_id = {c.id: c for c in solution.cells}
     for cell in exercise.cells:
         if cell.id in _answer_ids()[:2]:
@@ -70,10 +65,10 @@ def _hashes(folder):
 def graded(tmp_path_factory):
     """Grade one folder that mixes good, partial, blank, broken and hostile submissions."""
     folder = tmp_path_factory.mktemp("submissions")
-    solution = _read(SOLUTION)
+    solution = read_notebook(SOLUTION)
     solution.metadata["course"]["learner"] = "ada"
     _write(folder, "solution.ipynb", solution)  # matched by metadata alone
-    _write(folder, "bob/03_testing_the_impact_ex.ipynb", _read(EXERCISE))
+    _write(folder, "bob/03_testing_the_impact_ex.ipynb", read_notebook(EXERCISE))
     _write(folder, "carol/03_testing_the_impact_ex.ipynb", _half_done())
     _write(folder, "dave/03_testing_the_impact_ex.ipynb", raw=b'{"cells": [ this is not json')
     _write(folder, "erin/notes.ipynb", raw=b'{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": []}')
@@ -86,7 +81,7 @@ def graded(tmp_path_factory):
     _write(folder, "mallory/03_testing_the_impact_ex.ipynb",
            _with_cell(solution, "print('x' * 5_000_000)\nprint('✅ q03_success_rate: correct.')", 0))
     # Hostile: patch the checks to pass everything, and edit a locked cell, on a blank exercise.
-    cheat = _with_cell(_read(EXERCISE), "import course_utils.checks as c\n"
+    cheat = _with_cell(read_notebook(EXERCISE), "import course_utils.checks as c\n"
                        "c.evaluate = lambda qid, answer: c.CheckResult(qid, 'pass', '', 1, 1)\n"
                        "c.grade_answers = lambda *a: [{'qid': 'x', 'status': 'pass', 'message': '', "
                        "'points': 99, 'max_points': 99, 'prompt': ''}]", 0)
@@ -160,14 +155,14 @@ def test_feedback_files_say_what_happened(graded):
 
 def test_total_timeout_kills_a_slow_submission(tmp_path):
     folder = tmp_path / "in"
-    _write(folder, "slow/03_testing_the_impact_ex.ipynb", _with_cell(_read(EXERCISE), "import time\ntime.sleep(120)"))
+    _write(folder, "slow/03_testing_the_impact_ex.ipynb", _with_cell(read_notebook(EXERCISE), "import time\ntime.sleep(120)"))
     result = grade_submission(folder / "slow/03_testing_the_impact_ex.ipynb", folder,
                               known_exercises(ROOT / "exercises"), cell_timeout=300, total_timeout=10)
     assert result.status == "timeout" and "total" in result.detail
 
 
 def test_prepare_restores_locked_cells_and_removes_checks():
-    exercise, submission = _read(EXERCISE), _half_done()
+    exercise, submission = read_notebook(EXERCISE), _half_done()
     submission.cells[2].source = "print('I edited the setup')"
     del submission.cells[0]
     prepared = prepare_submission(submission, exercise, "nonce")

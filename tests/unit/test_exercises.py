@@ -1,8 +1,6 @@
 """Exercises are generated from solutions, committed up to date, leak nothing and run blank."""
 
-import json
 import re
-from pathlib import Path
 
 import nbformat
 import pytest
@@ -18,14 +16,13 @@ from course_utils.exercises import (
     removed_lines,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
-SOLUTIONS = sorted((ROOT / "solutions").glob("*_sol.ipynb"))
-EXERCISES = sorted((ROOT / "exercises").glob("*_ex.ipynb"))
+from tests.conftest import EXERCISES, ROOT, SOLUTIONS, notebook_json, read_notebook
+
 CHECK_CALL = re.compile(r"""check\(\s*["']([^"']+)["']""")
 
 
 def _code(path):
-    notebook = nbformat.read(str(path), as_version=4)
+    notebook = read_notebook(path)
     return [c for c in notebook.cells if c.cell_type == "code"]
 
 
@@ -75,7 +72,7 @@ def test_no_solution_text_leaks_into_its_exercise(solution):
             line = line.strip()
             if len(line) >= 12:
                 assert line not in exercise_text, f"solution line leaked: {line!r}"
-    solution_markdown = [c for c in nbformat.read(str(solution), as_version=4).cells
+    solution_markdown = [c for c in read_notebook(solution).cells
                          if c.cell_type == "markdown" and "solution" in c.metadata.get("tags", [])]
     exercise_raw = exercise_path_for(solution).read_text(encoding="utf-8")
     for cell in solution_markdown:
@@ -84,7 +81,7 @@ def test_no_solution_text_leaks_into_its_exercise(solution):
 
 @pytest.mark.parametrize("exercise", EXERCISES, ids=[p.stem for p in EXERCISES])
 def test_exercises_are_committed_clean(exercise):
-    notebook = json.loads(exercise.read_text(encoding="utf-8"))
+    notebook = notebook_json(exercise)
     for cell in notebook["cells"]:
         if cell["cell_type"] == "code":
             assert cell["outputs"] == [] and cell["execution_count"] is None
@@ -119,7 +116,7 @@ def _check_lines(notebook):
 
 @pytest.mark.parametrize("solution", SOLUTIONS, ids=[p.stem for p in SOLUTIONS])
 def test_committed_solutions_pass_every_check(solution):
-    lines = _check_lines(nbformat.read(str(solution), as_version=4))
+    lines = _check_lines(read_notebook(solution))
     stem = solution.name[: -len("_sol.ipynb")]
     assert len(lines) == len(questions_for(stem))
     assert all(line.startswith("✅") for line in lines), lines
@@ -133,7 +130,7 @@ def test_blank_exercises_run_top_to_bottom_and_say_not_yet(exercise, tmp_path):
     before = exercise.read_bytes()
     run_notebook(exercise, tmp_path / exercise.name, timeout=300, cwd=tmp_path)
     assert exercise.read_bytes() == before
-    lines = _check_lines(nbformat.read(str(tmp_path / exercise.name), as_version=4))
+    lines = _check_lines(read_notebook(tmp_path / exercise.name))
     stem = exercise.name[: -len("_ex.ipynb")]
     assert len(lines) == len(questions_for(stem))
     assert all(line.startswith("⬜") and "not answered yet" in line for line in lines), lines

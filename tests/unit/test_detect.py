@@ -22,9 +22,8 @@ from course_utils.metrics import detection_scores
 
 
 @pytest.fixture(scope="module")
-def train():
-    data = load_sentiment()
-    texts, _, labels, _ = split_data(data.texts, data.labels, 0.25, 0)
+def train(sentiment):
+    texts, _, labels, _ = split_data(sentiment.texts, sentiment.labels, 0.25, 0)
     return texts, labels
 
 
@@ -111,7 +110,7 @@ def test_conflict_audit_catches_duplicate_flip_at_scale(train):
 
 
 def test_audit_report_on_the_clean_data():
-    data = load_sentiment()
+    data = load_sentiment()  # a fresh copy: this test is about the shipped files, not what earlier tests saw
     audit = DataAudit().fit(data.texts, data.labels, sources=data.sources)
     report = audit.report_
     assert report["label_counts"] == {"negative": 1500, "positive": 1500}
@@ -169,8 +168,8 @@ def test_trigger_detector_reports_nothing_on_clean_data(train):
     assert TriggerDetector().fit(*train).triggers_ == []
 
 
-def test_defense_in_the_experiment_removes_flagged_rows(train):
-    data = load_sentiment()
+def test_defense_in_the_experiment_removes_flagged_rows(sentiment):
+    data = sentiment
     result = run_experiment(data.texts, data.labels, attack="backdoor", fraction=0.01, defense="trigger", seed=0)
     assert result["detection"]["recall"] == 1.0 and result["detection"]["clean_rows_removed"] == 0
     assert result["defended_attack_success_rate"] < result["attack_success_rate"] - 0.3

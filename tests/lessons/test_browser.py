@@ -32,10 +32,10 @@ from pathlib import Path
 
 import pytest
 
-from course_utils import widgets
+from course_utils import playgrounds
 from course_utils.playgrounds import format_numbers
+from tests.conftest import LESSONS, NOTEBOOKS, ROOT, notebook_json
 
-ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = ROOT / "build" / "screenshots"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
@@ -47,20 +47,20 @@ pytestmark = pytest.mark.notebook
 # lesson -> (kind of control, its label, how to read the new setting into the plain function's arguments)
 PLAYGROUNDS = {
     "02_label_flip_poisoning": ("slider", "poison fraction",
-                                lambda v: widgets.poison_playground("random-flip", float(v))),
+                                lambda v: playgrounds.poison_playground("random-flip", float(v))),
     "03_testing_the_impact": ("slider", "poisoned copies",
-                              lambda v: widgets.targeted_budget_playground(int(v), 1, "I really love this!")),
-    "04_backdoor_triggers": ("slider", "backdoor fraction", lambda v: widgets.backdoor_playground(float(v), "cf")),
+                              lambda v: playgrounds.targeted_budget_playground(int(v), 1, "I really love this!")),
+    "04_backdoor_triggers": ("slider", "backdoor fraction", lambda v: playgrounds.backdoor_playground(float(v), "cf")),
     "05_data_validation_and_sanitization": ("dropdown", "detector",
-                                            lambda v: widgets.detector_playground(v, 0.2)),
+                                            lambda v: playgrounds.detector_playground(v, 0.2)),
 }
 
 
 def _has_playground(stem):
-    path = ROOT / "notebooks" / f"{stem}.ipynb"
+    path = NOTEBOOKS / f"{stem}.ipynb"
     if not path.exists():
         return False
-    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    cells = notebook_json(path)["cells"]
     return any("widgets" in c.get("metadata", {}).get("tags", []) for c in cells)
 
 
@@ -107,7 +107,7 @@ def lab(tmp_path_factory):
     _ensure_chromium()
     pytest.importorskip("playwright.sync_api")
     home = tmp_path_factory.mktemp("lab")
-    shutil.copytree(ROOT / "notebooks", home / "notebooks")
+    shutil.copytree(NOTEBOOKS, home / "notebooks")
     settings = home / "settings" / "@jupyterlab" / "apputils-extension"
     settings.mkdir(parents=True)
     # No news or update prompt over the page.
@@ -297,6 +297,12 @@ def _end_sessions(base, token, stem):
             except urllib.error.HTTPError as error:
                 if error.code != 404:  # gone already is fine
                     raise
+
+
+def test_every_lesson_with_a_playground_is_driven_here():
+    # The lessons come from disk: a new lesson's playground cannot be left out of the browser test.
+    with_playground = [p.stem for p in LESSONS if _has_playground(p.stem)]
+    assert with_playground == sorted(PLAYGROUNDS), "PLAYGROUNDS must hold every lesson with a cell tagged 'widgets'"
 
 
 @pytest.mark.parametrize("stem", sorted(PLAYGROUNDS))

@@ -1,7 +1,6 @@
 """environment.yml (conda, Binder) and pyproject.toml (pip) must ask for the same packages."""
 
 import re
-from pathlib import Path
 
 import pytest
 import yaml
@@ -11,7 +10,7 @@ try:
 except ImportError:  # Python 3.10
     tomllib = pytest.importorskip("tomli")
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.conftest import ROOT
 
 
 def _requirements(lines):
