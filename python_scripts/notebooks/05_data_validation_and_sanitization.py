@@ -43,19 +43,18 @@
 
 # %%
 # %matplotlib inline
-import time
 
 import matplotlib.pyplot as plt
 import numpy as np
-from joblib import Parallel, delayed
 import pandas as pd
 import sklearn
 from cleanlab.filter import find_label_issues
 from sklearn.ensemble import IsolationForest
 from sklearn.metrics import average_precision_score, precision_recall_curve
 
-from course_utils.attacks import apply_attack, insert_trigger
+from course_utils.attacks import apply_attack
 from course_utils.data import load_sentiment, load_toy
+from course_utils.evaluation import evaluate_detectors
 from course_utils.detect import (
     CleanlabDetector,
     ConfidentLearningDetector,
@@ -65,8 +64,8 @@ from course_utils.detect import (
     TriggerDetector,
     out_of_fold_probabilities,
 )
-from course_utils.experiment import default_labels, make_model, run_experiment, split_data
-from course_utils.metrics import accuracy, attack_success_rate, detection_scores, mean_interval
+from course_utils.experiment import default_labels, run_experiment, split_data
+from course_utils.metrics import detection_scores, mean_interval
 from course_utils.notebook import record_results
 from course_utils.plotting import ATTACK_COLORS, use_house_style
 
@@ -76,33 +75,34 @@ pd.set_option("display.width", 120)
 
 # %% [markdown]
 # The lesson's knobs. `seed` fixes the split of the walk-throughs; `seeds` are the splits every
-# measured number is averaged over. `budgets` gives each attack's poison budget for the big comparison
-# (a share of the training set; the backdoor gets a small one, as a real backdoor would), `flip_rates`
-# are the random-flip budgets of the label-aware comparison and `pr_flip_rate` the one whose
-# precision-recall curves we draw. `audit_fractions` are the duplicate-and-flip budgets the audit is
-# tried on, and `iso_seeds` the seeds we give the reference's unseeded Isolation Forest. `n_jobs` is how many cores grade the seeds side by side; it changes the time, never the numbers.
+# measured number is averaged over. `attack_fractions` gives each attack's fraction (its share of the
+# training set) for the big comparison; the backdoor gets a small one, as a real backdoor would.
+# `flip_rates` are the random-flip fractions of the label-aware comparison and `pr_flip_rate` the one
+# whose precision-recall curves we draw. `audit_fractions` are the duplicate-and-flip fractions the
+# audit is tried on, and `iso_seeds` the seeds we give the reference's unseeded Isolation Forest.
+# `n_jobs` is how many cores grade the seeds side by side; it changes the time, never the numbers.
 
 # %% tags=["parameters"]
 seed = 0
 seeds = [0, 1, 2, 3, 4]
-budgets = {"random-flip": 0.1, "targeted-flip": 0.1, "duplicate-flip": 0.1, "backdoor": 0.01}
+attack_fractions = {"random-flip": 0.1, "targeted-flip": 0.1, "duplicate-flip": 0.1, "backdoor": 0.01}
 flip_rates = [0.1, 0.2, 0.3]
 pr_flip_rate = 0.2
 audit_fractions = [0.01, 0.05, 0.3]
 iso_seeds = [0, 1, 2, 3, 4, 5, 6, 7]
 trigger = "cf"
-n_jobs = -1  # cores used for the grid of 3.4 (-1: all)
+n_jobs = -1  # cores that grade the seeds of 3.4 side by side (-1: all)
 record_path = ""
 
 # %%
 if seed not in seeds:
     raise ValueError(f"seed ({seed}) must be one of seeds ({seeds}): the walk-throughs reuse its grid results")
-attacks = list(budgets)
+attacks = list(attack_fractions)
 # The shared experiment's labels: targeted flips turn positive into negative; the backdoor's target is negative.
 targets = {attack: default_labels(["negative", "positive"], attack) for attack in attacks}
 flip_rates = sorted(flip_rates)
 data = load_sentiment()
-print(f"{len(data)} sentences, {len(seeds)} seeds; attacks and budgets: {budgets}; random-flip rates: {flip_rates}")
+print(f"{len(data)} sentences, {len(seeds)} seeds; attacks and fractions: {attack_fractions}; random-flip rates: {flip_rates}")
 
 # %% [markdown]
 # ## 1. The reference's Isolation Forest, exactly
@@ -226,10 +226,10 @@ def poison(attack, fraction, seed, train_texts, train_labels):
 
 audit_rows = []
 for attack in attacks:
-    poisoned = poison(attack, budgets[attack], seed, train_texts, train_labels)
+    poisoned = poison(attack, attack_fractions[attack], seed, train_texts, train_labels)
     audit = DataAudit().fit(poisoned.texts, poisoned.labels)
     scores = detection_scores(audit.flag(), poisoned.poisoned_indices)
-    audit_rows.append({"attack": attack, "fraction": budgets[attack], "rows": len(poisoned.texts),
+    audit_rows.append({"attack": attack, "fraction": attack_fractions[attack], "rows": len(poisoned.texts),
                        "poisoned": len(poisoned.poisoned_indices),
                        "labels": {str(k): int(v) for k, v in zip(*np.unique(poisoned.labels, return_counts=True))},
                        "conflict groups": len(audit.report_["conflict_groups"]), "flagged": scores["n_flagged"],
@@ -240,8 +240,8 @@ print(pd.DataFrame(audit_rows).round(3).to_string(index=False))
 # Only the duplicate-and-flip attack leaves the footprint the conflict audit looks for. A random flip
 # lands on a repeated sentence only by chance; a targeted flip and a backdoor relabel unique sentences,
 # which no duplicate check can see (the targeted flip does show in the label counts, if you know what
-# balance to expect). Is the conflict audit's perfect recall luck of the split and budget? We try every
-# budget in `audit_fractions` on every seed.
+# balance to expect). Is the conflict audit's perfect recall luck of the split and fraction? We try every
+# fraction in `audit_fractions` on every seed.
 
 # %%
 dup_recalls = {}
@@ -252,7 +252,7 @@ for s in seeds:
         flagged = DataAudit().fit(poisoned.texts, poisoned.labels).flag()
         dup_recalls[(s, fraction)] = detection_scores(flagged, poisoned.poisoned_indices)["recall"]
 dup_recall_min = min(dup_recalls.values())
-print(f"Duplicate-and-flip, budgets {audit_fractions} x seeds {seeds}: smallest recall of the conflict audit "
+print(f"Duplicate-and-flip, fractions {audit_fractions} x seeds {seeds}: smallest recall of the conflict audit "
       f"{dup_recall_min:.3f}")
 
 # %% [markdown]
@@ -283,9 +283,9 @@ print(f"Duplicate-and-flip, budgets {audit_fractions} x seeds {seeds}: smallest 
 iso_clean = IsolationForestDetector(random_state=seed).fit(train_texts)
 flipped = poison("random-flip", pr_flip_rate, seed, train_texts, train_labels)
 iso_flipped = IsolationForestDetector(random_state=seed).fit(flipped.texts, flipped.labels)
-same_scores = bool(np.array_equal(iso_clean.score_samples(), iso_flipped.score_samples()))
+same_scores = bool(np.array_equal(iso_clean.suspicion_, iso_flipped.suspicion_))
 print(f"Isolation Forest scores on the clean and on the {pr_flip_rate:.0%}-flipped training set are identical: {same_scores}")
-iso_walk = detection_scores(iso_flipped.flag(budget=pr_flip_rate), flipped.poisoned_indices)
+iso_walk = detection_scores(iso_flipped.flag(flag_share=pr_flip_rate), flipped.poisoned_indices)
 print(f"Told the true rate, it flags {iso_walk['n_flagged']} rows: precision {iso_walk['precision']:.3f}, "
       f"recall {iso_walk['recall']:.3f}, F1 {iso_walk['f1']:.3f}.")
 print(f"Flagging {iso_walk['n_flagged']} rows at random would give, on average, precision = recall = F1 = "
@@ -344,6 +344,7 @@ walk = detection_scores(flagged_inline, flipped.poisoned_indices)
 print(f"Against the {len(flipped.poisoned_indices)} flipped rows: precision {walk['precision']:.3f}, "
       f"recall {walk['recall']:.3f}, F1 {walk['f1']:.3f}")
 
+# %%
 poison_set = set(flipped.poisoned_indices.tolist())
 print("\nThree flagged rows:")
 for i in flagged_inline[:3]:
@@ -372,9 +373,10 @@ print(f"ConfidentLearningDetector(estimators=('count-nb',)) computes the same ou
 
 cleanlab_flags = np.flatnonzero(find_label_issues(given, nb_probabilities))
 cleanlab_agrees = bool(np.array_equal(
-    cleanlab_flags, CleanlabDetector(random_state=seed).fit(flipped.texts, flipped.labels, probabilities=nb_probabilities).flag()))
+    cleanlab_flags, CleanlabDetector(model="precomputed", random_state=seed).fit(flipped.texts, flipped.labels, probabilities=nb_probabilities).flag()))
 print(f"CleanlabDetector flags what find_label_issues flags: {cleanlab_agrees}")
 
+# %%
 side = []
 for name, rows in [("cleanlab find_label_issues (count-nb)", cleanlab_flags),
                    ("course confident learning (count-nb)", single_view.flag()),
@@ -394,8 +396,9 @@ print(f"\nOn the same probabilities, {both} rows are flagged by both; cleanlab f
 #
 # ### 3.4 Every detector against every attack, over seeds
 #
-# For each seed and attack we poison the split, compute the out-of-fold probabilities once and pass them
-# to every detector that uses them (`fit(..., probabilities=...)`), and grade each detector's own rule.
+# `course_utils.evaluation.evaluate_detectors` runs the grid: for each seed and attack it poisons the split,
+# computes the out-of-fold probabilities once and passes them to every detector that uses them (as
+# `"precomputed"` probabilities), and grades each detector's own rule.
 # The Isolation Forest, as above, is told the true share of poison; for attacks that only change labels
 # its scores are those of the clean training set, computed once per split. The random-flip rates of
 # `flip_rates` are run too, with the label-aware detectors, for the comparison with cleanlab in 3.5.
@@ -404,6 +407,8 @@ print(f"\nOn the same probabilities, {both} rows are flagged by both; cleanlab f
 # %%
 LABEL_AWARE = ["knn", "confident-nb", "confident", "cleanlab"]
 DETECTOR_ORDER = ["audit", "isolation-forest", "knn", "confident-nb", "confident", "cleanlab", "trigger"]
+# Every registered detector by its name, and confident learning on the count-nb view alone.
+detectors = {name: ConfidentLearningDetector() if name == "confident-nb" else name for name in DETECTOR_ORDER}
 # Section 4 retrains without what these remove: the reference's Isolation Forest (told the poison's
 # share) and the detector suited to each attack (its own rule).
 DEFENSES = {"random-flip": ["isolation-forest", "confident", "cleanlab"],
@@ -411,123 +416,15 @@ DEFENSES = {"random-flip": ["isolation-forest", "confident", "cleanlab"],
             "duplicate-flip": ["isolation-forest", "audit"],
             "backdoor": ["isolation-forest", "trigger"]}
 defense_rate = max(flip_rates)  # random flips hurt accuracy most here
+defended_fraction = {a: defense_rate if a == "random-flip" else attack_fractions[a] for a in attacks}
 
-
-def success_rate(attack, predict, test_texts, test_labels, seed):
-    # The shared experiment's attack success rate (None for an attack without a target).
-    source, target = targets[attack]
-    if attack == "backdoor":
-        victims = test_labels != target
-        triggered = insert_trigger([t for t, v in zip(test_texts, victims) if v], trigger, random_state=seed)
-        return attack_success_rate(test_labels[victims], predict(triggered), target)
-    if source is not None and target is not None:
-        return attack_success_rate(test_labels, predict(test_texts), target, source)
-    return None
-
-
-def run_detectors(poisoned, seed, iso_scores_from, iso_seconds, everything):
-    # Flags of each detector on one poisoned set, with the seconds it took.
-    texts, labels = poisoned.texts, poisoned.labels
-    share = len(poisoned.poisoned_indices) / len(texts)
-    flags, seconds, found = {}, {}, None
-    start = time.perf_counter()
-    nb = out_of_fold_probabilities(texts, labels, "count-nb", cv=5, random_state=seed)
-    seconds["count-nb view"] = time.perf_counter() - start
-    start = time.perf_counter()
-    lr = out_of_fold_probabilities(texts, labels, "tfidf-logreg", cv=5, random_state=seed)
-    seconds["tfidf-logreg view"] = time.perf_counter() - start
-    start = time.perf_counter()
-    knn = KNNDisagreement().fit(texts, labels)
-    flags["knn"] = knn.flag()
-    seconds["knn"] = time.perf_counter() - start
-    start = time.perf_counter()
-    flags["confident-nb"] = ConfidentLearningDetector(random_state=seed).fit(texts, labels, probabilities=nb).flag()
-    seconds["confident-nb"] = time.perf_counter() - start + seconds["count-nb view"]
-    start = time.perf_counter()
-    three = np.mean([nb, lr, knn.neighbour_distribution_], axis=0)
-    flags["confident"] = ConfidentLearningDetector(estimators=("count-nb", "tfidf-logreg", "knn"),
-                                                   random_state=seed).fit(texts, labels, probabilities=three).flag()
-    seconds["confident"] = (time.perf_counter() - start + seconds["count-nb view"] + seconds["tfidf-logreg view"]
-                            + seconds["knn"])
-    start = time.perf_counter()
-    flags["cleanlab"] = CleanlabDetector(random_state=seed).fit(texts, labels, probabilities=nb).flag()
-    seconds["cleanlab"] = time.perf_counter() - start + seconds["count-nb view"]
-    start = time.perf_counter()
-    iso = iso_scores_from if iso_scores_from is not None else IsolationForestDetector(random_state=seed).fit(texts)
-    flags["isolation-forest"] = iso.flag(budget=share)
-    seconds["isolation-forest"] = time.perf_counter() - start if iso_scores_from is None else iso_seconds
-    if everything:
-        start = time.perf_counter()
-        flags["audit"] = DataAudit().fit(texts, labels).flag()
-        seconds["audit"] = time.perf_counter() - start
-        start = time.perf_counter()
-        found = TriggerDetector().fit(texts, labels)
-        flags["trigger"] = found.flag()
-        seconds["trigger"] = time.perf_counter() - start
-    return flags, seconds, found
-
-
-def grade_split(s):
-    # Every poisoned set of one seed's split: detector gradings, defenses and timings.
-    rows, defense_rows, timing_rows, found_here, backdoor_here = [], [], [], None, None
-    s_train, s_test, s_train_labels, s_test_labels = split_data(data.texts, data.labels, random_state=s)
-    clean_model = make_model("count-nb", random_state=s).fit(s_train, s_train_labels)
-    clean_accuracy = accuracy(s_test_labels, clean_model.predict(s_test))
-    start = time.perf_counter()
-    iso_split = IsolationForestDetector(random_state=s).fit(s_train)  # for attacks that only change labels
-    iso_seconds = time.perf_counter() - start
-    runs = [(attack, budgets[attack], True) for attack in attacks]
-    runs += [("random-flip", rate, False) for rate in flip_rates if (rate != budgets.get("random-flip"))]
-    for attack, fraction, everything in runs:
-        poisoned = poison(attack, fraction, s, s_train, s_train_labels)
-        label_only = poisoned.texts == s_train
-        if attack == "backdoor":
-            backdoor_here = poisoned
-        flags, seconds, found = run_detectors(poisoned, s, iso_split if label_only else None, iso_seconds,
-                                              everything)
-        if attack == "backdoor":
-            found_here = found
-        timing_rows += [{"detector": name, "seconds": value} for name, value in seconds.items()]
-        for name, flagged in flags.items():
-            scores = detection_scores(flagged, poisoned.poisoned_indices)
-            rows.append({"attack": attack, "fraction": fraction, "seed": s, "detector": name,
-                         "precision": scores["precision"], "recall": scores["recall"], "f1": scores["f1"],
-                         "flagged": scores["n_flagged"], "table": everything,
-                         "chance": len(poisoned.poisoned_indices) / len(poisoned.texts)})
-        defended_here = fraction == (defense_rate if attack == "random-flip" else budgets[attack])
-        if not defended_here:
-            continue
-        poisoned_model = make_model("count-nb", random_state=s).fit(poisoned.texts, poisoned.labels)
-        base = {"attack": attack, "fraction": fraction, "seed": s, "clean_accuracy": clean_accuracy,
-                "poisoned_accuracy": accuracy(s_test_labels, poisoned_model.predict(s_test)),
-                "clean_success": success_rate(attack, clean_model.predict, s_test, s_test_labels, s),
-                "poisoned_success": success_rate(attack, poisoned_model.predict, s_test, s_test_labels, s)}
-        for name in DEFENSES[attack]:
-            flagged = flags[name]
-            keep = np.setdiff1d(np.arange(len(poisoned.texts)), flagged)
-            defended = make_model("count-nb", random_state=s).fit([poisoned.texts[i] for i in keep],
-                                                                  poisoned.labels[keep])
-            defense_rows.append({**base, "defense": name,
-                                 "defended_accuracy": accuracy(s_test_labels, defended.predict(s_test)),
-                                 "defended_success": success_rate(attack, defended.predict, s_test, s_test_labels, s),
-                                 "clean_rows_removed": len(np.setdiff1d(flagged, poisoned.poisoned_indices)),
-                                 "poisoned_rows_removed": len(np.intersect1d(flagged, poisoned.poisoned_indices)),
-                                 "poisoned_rows": len(poisoned.poisoned_indices)})
-    return rows, defense_rows, timing_rows, found_here, backdoor_here
-
-
-# The seeds' splits are independent: grade them side by side on the machine's cores
-# (the results do not depend on n_jobs, only the time does).
-grid_started = time.perf_counter()
-graded = Parallel(n_jobs=n_jobs)(delayed(grade_split)(s) for s in seeds)
-rows = [row for part in graded for row in part[0]]
-defense_rows = [row for part in graded for row in part[1]]
-timing_rows = [row for part in graded for row in part[2]]
-trigger_detectors = {s: part[3] for s, part in zip(seeds, graded)}  # kept for 3.7
-backdoor_sets = {s: part[4] for s, part in zip(seeds, graded)}
-grid_seconds = time.perf_counter() - grid_started
-results = pd.DataFrame(rows)
-defense_results = pd.DataFrame(defense_rows)
+runs = [(attack, attack_fractions[attack]) for attack in attacks]
+runs += [("random-flip", rate, ["isolation-forest", *LABEL_AWARE]) for rate in flip_rates
+         if rate != attack_fractions.get("random-flip")]
+results = evaluate_detectors(data.texts, data.labels, runs=runs, detectors=detectors, seeds=seeds,
+                             retrain={(a, defended_fraction[a]): DEFENSES[a] for a in attacks},
+                             true_share=["isolation-forest"], trigger=trigger, n_jobs=n_jobs)
+defense_results = results[results["retrained"]].rename(columns={"detector": "defense"})
 print(f"{len(results)} (detector, poisoned set) gradings over {len(seeds)} seeds.")
 
 
@@ -537,13 +434,13 @@ def mean_ci(values):
     return pd.Series({"mean": mean, "low": low, "high": high})
 
 
-table = results[results["table"]]
+table = results[results["fraction"] == results["attack"].map(attack_fractions)]  # the main runs
 f1_table = table.pivot_table(index="detector", columns="attack", values="f1", aggfunc="mean")
 f1_table = f1_table.reindex(index=DETECTOR_ORDER, columns=attacks)
 precision_table = table.pivot_table(index="detector", columns="attack", values="precision").reindex(index=DETECTOR_ORDER, columns=attacks)
 recall_table = table.pivot_table(index="detector", columns="attack", values="recall").reindex(index=DETECTOR_ORDER, columns=attacks)
-budgets_text = ", ".join(f"{a} {f:.0%}" for a, f in budgets.items())
-print(f"Mean F1 over {len(seeds)} seeds (budgets: {budgets_text}):")
+fractions_text = ", ".join(f"{a} {f:.0%}" for a, f in attack_fractions.items())
+print(f"Mean F1 over {len(seeds)} seeds (attack fractions: {fractions_text}):")
 print(f1_table.round(3).to_string())
 print("\nMean precision:")
 print(precision_table.round(3).to_string())
@@ -559,7 +456,7 @@ for k, attack in enumerate(attacks):
     part = f1_summary.loc[attack].reindex(DETECTOR_ORDER)
     errors = np.vstack([part["mean"] - part["low"], part["high"] - part["mean"]])
     ax.bar(x + (k - (len(attacks) - 1) / 2) * width, part["mean"], width, yerr=np.nan_to_num(errors),
-           color=ATTACK_COLORS[attack], label=f"{attack} ({budgets[attack]:.0%})", capsize=2)
+           color=ATTACK_COLORS[attack], label=f"{attack} ({attack_fractions[attack]:.0%})", capsize=2)
 ax.set_xticks(x, DETECTOR_ORDER, rotation=15)
 ax.set_ylim(0, 1.05)
 ax.set_xlabel("detector (each with its own flagging rule)")
@@ -632,8 +529,8 @@ plt.show()
 #
 # ### 3.6 Precision-recall curves
 #
-# Each detector's rule picks one operating point. `score_samples()` ranks every row by suspicion, so
-# flagging the top rows at any budget (or above any threshold) traces a whole precision-recall curve.
+# Each detector's rule picks one operating point. `suspicion_` ranks every row, so
+# flagging the top rows at any flag share (or above any threshold) traces a whole precision-recall curve.
 # The curves below are for the walk-through split with `pr_flip_rate` of its labels flipped; the dots
 # are the rules' own operating points. The course's single-view detector and cleanlab share a score
 # (one minus the probability of the row's label) and so a curve; they differ only in where they cut.
@@ -642,10 +539,10 @@ plt.show()
 is_poisoned = np.isin(np.arange(len(flipped.texts)), flipped.poisoned_indices)
 knn_detector = KNNDisagreement().fit(flipped.texts, flipped.labels)
 curves = {
-    "isolation-forest": (iso_flipped.score_samples(), None),
-    "knn": (knn_detector.score_samples(), knn_detector.flag()),
-    "confident-nb / cleanlab": (single_view.score_samples(), None),
-    "confident": (detector.score_samples(), detector.flag()),
+    "isolation-forest": (iso_flipped.suspicion_, None),
+    "knn": (knn_detector.suspicion_, knn_detector.flag()),
+    "confident-nb / cleanlab": (single_view.suspicion_, None),
+    "confident": (detector.suspicion_, detector.flag()),
 }
 rule_points = {"knn": knn_detector.flag(), "confident-nb": single_view.flag(), "confident": detector.flag(),
                "cleanlab": cleanlab_flags}
@@ -666,18 +563,20 @@ ax.axhline(is_poisoned.mean(), color="#555555", linestyle="--", linewidth=1.2, l
 ax.set_xlabel("recall (share of flipped rows flagged)")
 ax.set_ylabel("precision (share of flagged rows flipped)")
 ax.set_ylim(0, 1.02)
-ax.set_title(f"Precision and recall at every budget ({pr_flip_rate:.0%} random flips)")
+ax.set_title(f"Precision and recall at every flag share ({pr_flip_rate:.0%} random flips)")
 ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.0, 0.5))
 plt.show()
 
-budget_point = detection_scores(detector.flag(budget=pr_flip_rate), flipped.poisoned_indices)
-print(f"Flagging the top {pr_flip_rate:.0%} of rows by the 3-view score (budget={pr_flip_rate}): "
-      f"precision {budget_point['precision']:.3f} = recall {budget_point['recall']:.3f}, a point on its curve.")
+# %%
+share_point = detection_scores(detector.flag(flag_share=pr_flip_rate), flipped.poisoned_indices)
+print(f"Flagging the top {pr_flip_rate:.0%} of rows by the 3-view score (flag_share={pr_flip_rate}): "
+      f"precision {share_point['precision']:.3f} = recall {share_point['recall']:.3f}, a point on its curve.")
+
 
 # %% [markdown]
-# Ranking by suspicion is worth more than any one rule: a defender who can afford to review a budget
-# of rows by hand picks the point on the curve that fits the budget. The Isolation Forest's curve sits
-# on the chance line at every budget, so no threshold rescues it.
+# Ranking by suspicion is worth more than any one rule: a defender who can afford to review a share
+# of the rows by hand picks the point on the curve that fits that share. The Isolation Forest's curve sits
+# on the chance line at every flag share, so no threshold rescues it.
 #
 # ### 3.7 Finding a backdoor's trigger
 #
@@ -689,10 +588,18 @@ print(f"Flagging the top {pr_flip_rate:.0%} of rows by the 3-view score (budget=
 # trigger is pure and contradicted. A token with only a handful of rows can look contradicted by
 # chance, so the detector measures each token's contradiction in standard errors above that of a typical
 # token's rows (the `z` column), and reports a token that is at least 95% pure with `z` of 5 or more.
-# Here is the table on the walk-through split with a `budgets["backdoor"]` backdoor.
+# Here is the table on the walk-through split with a `attack_fractions["backdoor"]` backdoor.
 
 # %%
-backdoored, trigger_detector = backdoor_sets[seed], trigger_detectors[seed]  # the walk-through split, from the grid
+def backdoor_set(s):
+    # The grid's backdoored training set of seed s (the attacks are seeded, so this is the same set).
+    s_train, _, s_labels, _ = split_data(data.texts, data.labels, random_state=s)
+    return poison("backdoor", attack_fractions["backdoor"], s, s_train, s_labels)
+
+
+backdoor_sets = {s: backdoor_set(s) for s in seeds}
+trigger_detectors = {s: TriggerDetector().fit(b.texts, b.labels) for s, b in backdoor_sets.items()}
+backdoored, trigger_detector = backdoor_sets[seed], trigger_detectors[seed]  # the walk-through split
 print(trigger_detector.token_scores_.head(8).round(3).to_string(index=False))
 print(f"\nReported triggers (purity >= {trigger_detector.min_purity}, z >= {trigger_detector.z_threshold}): "
       f"{trigger_detector.triggers_} "
@@ -720,6 +627,8 @@ for s, found in trigger_detectors.items():
                         "rows_holding_token_are_poisoned": sorted(holding) == planted.poisoned_indices.tolist()}
     print(f"seed {s}: planted token ranked {rank} (z {trigger_found[s]['z']:.1f}); reported {found.triggers_}; "
           f"flagged rows precision {scores['precision']:.3f}, recall {scores['recall']:.3f}")
+
+# %%
 ranked_first = sum(v["rank"] == 1 for v in trigger_found.values())
 reported = sum(trigger in v["triggers"] for v in trigger_found.values())
 exactly = sum(v["triggers"] == [trigger] and v["recall"] == 1.0 for v in trigger_found.values())
@@ -733,9 +642,8 @@ print(f"The rows holding the planted token are exactly the poisoned rows on ever
 # %% [markdown]
 # The lines above give the verdict split by split: where the planted token ranks, how far above a
 # typical token its `z` lies, and whether the flagged rows are exactly the poisoned ones. Two design
-# choices make the verdict stable. The model that judges a token never saw that token's rows (an
-# earlier version of this detector let the poisoned rows vouch for themselves, and the trigger then
-# hovered around its threshold). And the score is measured in standard errors, so a short, strongly
+# choices make the verdict stable. The model that judges a token never saw that token's rows (were the poisoned rows
+# allowed to vouch for themselves, the trigger would hover around its threshold). And the score is measured in standard errors, so a short, strongly
 # worded sentiment word with five rows cannot outrank a token planted in two dozen. Its threshold of 5
 # was set on other splits of the shipped data (the detector's documentation gives the numbers), never on
 # the seeds of this lesson. Read the table, not only the verdict: a person looking at the top rows sees a
@@ -757,9 +665,9 @@ for (attack, name), part in defense_results.groupby(["attack", "defense"], sort=
         "attack": attack, "fraction": part["fraction"].iloc[0], "defense": name,
         "clean acc": mean_of(part, "clean_accuracy"), "poisoned acc": mean_of(part, "poisoned_accuracy"),
         "defended acc": mean_of(part, "defended_accuracy"),
-        "clean ASR": mean_of(part, "clean_success"), "poisoned ASR": mean_of(part, "poisoned_success"),
-        "defended ASR": mean_of(part, "defended_success"),
-        "poison removed": mean_of(part, "poisoned_rows_removed") / mean_of(part, "poisoned_rows"),
+        "clean ASR": mean_of(part, "clean_attack_success_rate"), "poisoned ASR": mean_of(part, "attack_success_rate"),
+        "defended ASR": mean_of(part, "defended_attack_success_rate"),
+        "poison removed": mean_of(part, "poisoned_rows_removed") / mean_of(part, "n_poisoned"),
         "clean rows lost": mean_of(part, "clean_rows_removed"),
     })
 defense_summary = pd.DataFrame(defense_summary)
@@ -773,7 +681,7 @@ def recovered(attack, name, metric):
     if metric == "accuracy":
         gain = part["defended_accuracy"] - part["poisoned_accuracy"]
     else:
-        gain = part["poisoned_success"] - part["defended_success"]
+        gain = part["attack_success_rate"] - part["defended_attack_success_rate"]
     mean, low, high = mean_interval(list(gain))
     return {"mean": mean, "low": low, "high": high, "clean_rows_lost": float(part["clean_rows_removed"].mean())}
 
@@ -800,13 +708,13 @@ for what, r in recovery.items():
 # worse: it throws away clean rows that were outvoting the flipped ones).
 #
 # The same measurement is a single call of the shared experiment: `run_experiment(..., defense=...,
-# budget=...)` runs a detector on the poisoned training set, removes what it flags and retrains. We check
+# flag_share=...)` runs a detector on the poisoned training set, removes what it flags and retrains. We check
 # that it gives the numbers computed above, on the walk-through seed.
 
 # %%
 shared_runs, agreements = {}, []
 for attack in attacks:
-    fraction = defense_rate if attack == "random-flip" else budgets[attack]
+    fraction = defense_rate if attack == "random-flip" else attack_fractions[attack]
     for name in DEFENSES[attack][1:2]:  # the detector suited to the attack
         result = run_experiment(data.texts, data.labels, attack=attack, fraction=fraction, trigger=trigger,
                                 seed=seed, defense=name)
@@ -816,7 +724,7 @@ for attack in attacks:
         same = (abs(result["defended_accuracy"] - mine["defended_accuracy"]) < 1e-12
                 and result["detection"]["clean_rows_removed"] == mine["clean_rows_removed"]
                 and (result["defended_attack_success_rate"] is None
-                     or abs(result["defended_attack_success_rate"] - mine["defended_success"]) < 1e-12))
+                     or abs(result["defended_attack_success_rate"] - mine["defended_attack_success_rate"]) < 1e-12))
         agreements.append(same)
         asr = result["defended_attack_success_rate"]
         print(f"{attack} + {name}: accuracy {result['poisoned_accuracy']:.3f} -> {result['defended_accuracy']:.3f}"
@@ -831,12 +739,11 @@ print(f"run_experiment gives the same numbers as the grid: {run_experiment_agree
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-timing = pd.DataFrame(timing_rows).groupby("detector")["seconds"].mean().reindex(
-    ["audit", "isolation-forest", "knn", "count-nb view", "tfidf-logreg view", "confident-nb", "cleanlab",
-     "confident", "trigger"])
-print(f"Mean seconds per detector on one poisoned training set ({len(train_texts)} rows):")
+timing = results.groupby("detector")["seconds"].mean().reindex(DETECTOR_ORDER)
+print(f"Mean seconds per detector on one poisoned training set ({len(train_texts)} rows), "
+      "the out-of-fold views it reads included:")
 print(timing.round(3).to_string())
-print(f"The whole grid of 3.4 took {grid_seconds:.1f} s.")
+print(f"The whole grid of 3.4 took {results.attrs['seconds']:.1f} s.")
 for (attack, name), result in shared_runs.items():
     print(f"run_experiment {attack} + {name}: detector {result['detection']['seconds']:.2f} s, "
           f"whole run {result['seconds']:.2f} s")
@@ -844,16 +751,16 @@ for (attack, name), result in shared_runs.items():
 # %% [markdown]
 # ## Playground: detector and threshold
 #
-# Pick a detector and how large a share of the training rows it may flag (its threshold, as a budget:
+# Pick a detector and how large a share of the training rows it may flag (its flag share:
 # the most suspicious rows first), and watch precision, recall and the accuracy after the flagged rows
 # are removed, on one split with 20% random flips (the slider updates when you release it). The cell
 # below draws the same figure at the default setting, so it shows even where widgets cannot run.
-# `course_utils.widgets.detector_playground` is the plain function behind both.
+# `course_utils.playgrounds.detector_playground` is the plain function behind both.
 
 # %%
-from course_utils.widgets import detector_explorer, detector_playground, format_numbers
+from course_utils.playgrounds import detector_explorer, detector_playground, format_numbers
 
-figure, playground_numbers = detector_playground(detector="confident", budget=0.2)
+figure, playground_numbers = detector_playground(detector="confident", flag_share=0.2)
 plt.show()
 print(format_numbers(playground_numbers))
 
@@ -875,12 +782,12 @@ print(f"- The reference's Isolation Forest flags [100, 200] on its toy points wi
       f"{reference_point_every_seed}.")
 print(f"- The conflict audit catches every row of the reference's toy poisoning (recall {toy_scores['recall']:.1f}, "
       f"precision {toy_scores['precision']:.1f}) and of the duplicate-and-flip attack on the real data "
-      f"(smallest recall {dup_recall_min:.1f} over {len(dup_recalls)} budget x seed runs).")
+      f"(smallest recall {dup_recall_min:.1f} over {len(dup_recalls)} fraction x seed runs).")
 print(f"- On the text alone the Isolation Forest is at chance against label flips; F1 on random flips "
       f"(best course detector vs cleanlab vs Isolation Forest) - {best_rates}.")
 print(f"- The best course detector's F1 is at least cleanlab's at every rate: {at_least_cleanlab}; "
       f"its smallest lead over the Isolation Forest: {iso_gap:.3f}.")
-print(f"- Against a {budgets['backdoor']:.0%} backdoor the trigger detector ranks {trigger!r} first on {ranked_first} of "
+print(f"- Against a {attack_fractions['backdoor']:.0%} backdoor the trigger detector ranks {trigger!r} first on {ranked_first} of "
       f"{len(trigger_found)} seeds (never below rank {worst_rank}) and reports exactly it, with all its rows, on {exactly}.")
 print(f"- Removing what the suited detector flags: random flips at {defense_rate:.0%}, accuracy {rf['mean']:+.3f} "
       f"for {rf['clean_rows_lost']:.0f} clean rows lost; targeted flips, attack success {-tf['mean']:+.3f} for "
@@ -895,7 +802,7 @@ print(f"- Removing what the suited detector flags: random flips at {defense_rate
 # looks like an honest mistake, which is why the course does not stop here: lesson 06 makes the learning
 # itself robust to what gets through.
 #
-# To explore, change the parameters cell and re-run: other `seeds`, a larger `budgets["backdoor"]` or
+# To explore, change the parameters cell and re-run: other `seeds`, a larger `attack_fractions["backdoor"]` or
 # another `trigger`, higher `flip_rates`.
 #
 # **Exercises:** `exercises/05_data_validation_and_sanitization_ex.ipynb` asks you to write the conflict
@@ -903,20 +810,14 @@ print(f"- Removing what the suited detector flags: random flips at {defense_rate
 
 # %%
 _ = record_results(record_path,
-    seeds=seeds,
-    budgets=budgets,
-    flip_rates=flip_rates,
-    trigger=trigger,
+    seeds=seeds, attack_fractions=attack_fractions, flip_rates=flip_rates, trigger=trigger,
     reference_point_every_seed=reference_point_every_seed,
     iso_flags_by_seed={str(k): v for k, v in flagged_by_seed.items()},
     clean_conflict_groups=len(clean_audit.report_["conflict_groups"]),
     toy_audit={"flagged": toy_flagged.tolist(), "recall": toy_scores["recall"], "precision": toy_scores["precision"]},
-    duplicate_flip_recall_min=dup_recall_min,
-    duplicate_flip_recall_runs=len(dup_recalls),
-    iso_scores_ignore_labels=same_scores,
-    confident_inline_agrees=confident_inline_agrees,
-    same_probabilities=same_probabilities,
-    cleanlab_agrees=cleanlab_agrees,
+    duplicate_flip_recall_min=dup_recall_min, duplicate_flip_recall_runs=len(dup_recalls),
+    iso_scores_ignore_labels=same_scores, confident_inline_agrees=confident_inline_agrees,
+    same_probabilities=same_probabilities, cleanlab_agrees=cleanlab_agrees,
     f1_table={a: {d: f1_table.loc[d, a] for d in DETECTOR_ORDER} for a in attacks},
     recall_table={a: {d: recall_table.loc[d, a] for d in DETECTOR_ORDER} for a in attacks},
     random_flips={str(r): {name: {k: flip_summary.loc[(r, name), k] for k in ("mean", "low", "high")}
@@ -926,10 +827,8 @@ _ = record_results(record_path,
     best_lead_over_isolation_forest=iso_gap,
     average_precision=average_precision,
     trigger_found={str(k): v for k, v in trigger_found.items()},
-    trigger_ranked_first=ranked_first,
-    trigger_worst_rank=worst_rank,
-    trigger_reported=reported,
-    trigger_reported_exactly=exactly,
+    trigger_ranked_first=ranked_first, trigger_worst_rank=worst_rank,
+    trigger_reported=reported, trigger_reported_exactly=exactly,
     defense_rate=defense_rate,
     recovery=recovery,
     defense_summary=defense_summary.to_dict(orient="records"),

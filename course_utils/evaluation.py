@@ -1,0 +1,272 @@
+"""Grading detectors against the known poison, over attacks, fractions and seeds.
+
+:func:`evaluate_detectors` is the evaluation harness of lesson 05 (and of any
+lesson that puts detectors side by side): for every seed's split and every
+poisoned training set it runs each detector, grades what it flags against the
+rows that really were poisoned, and, where asked, removes the flagged rows and
+trains again (:func:`course_utils.experiment.defend`).
+
+Two things keep it fast without changing a number:
+
+* the out-of-fold class probabilities ("views") that several label-aware
+  detectors read are computed once per poisoned set and passed to each of them
+  as ``"precomputed"`` probabilities;
+* a detector that never reads labels (the Isolation Forest) is fitted once per
+  distinct set of texts: label-only attacks leave the texts as they are.
+
+Each detector is charged the time of every view it reads, so its ``seconds``
+are what it would cost on its own.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from sklearn.base import clone
+
+from ._validation import check_fraction, check_int, check_labels, check_texts
+from .attacks import ATTACKS, DEFAULT_TRIGGER, apply_attack, measure_attack_success
+from .detect import (
+    PRECOMPUTED,
+    BaseDetector,
+    CleanlabDetector,
+    ConfidentLearningDetector,
+    IsolationForestDetector,
+    KNNDisagreement,
+    make_detector,
+    out_of_fold_probabilities,
+)
+from .experiment import default_labels, defend, split_data
+from .metrics import accuracy, detection_scores
+from .models import make_model
+
+__all__ = ["evaluate_detectors"]
+
+
+def _check_runs(runs, detectors):
+    """``runs`` as a list of (attack, fraction, detector names)."""
+    checked = []
+    for run in runs:
+        if not isinstance(run, (tuple, list)) or len(run) not in (2, 3):
+            raise TypeError(f"each run must be (attack, fraction) or (attack, fraction, detector names), got {run!r}")
+        attack, fraction, *names = run
+        if attack not in ATTACKS or attack == "none":
+            raise ValueError(f"runs: attack must be one of {', '.join(a for a in ATTACKS if a != 'none')}; "
+                             f"got {attack!r}")
+        names = list(names[0]) if names else list(detectors)
+        unknown = [n for n in names if n not in detectors]
+        if unknown:
+            raise ValueError(f"runs: detector {unknown[0]!r} is not among detectors ({', '.join(detectors)})")
+        checked.append((attack, check_fraction(fraction, "runs: fraction"), names))
+    if not checked:
+        raise ValueError("runs must name at least one (attack, fraction)")
+    return checked
+
+
+def _check_detectors(detectors):
+    """``detectors`` as a dict of name -> unfitted detector (a registered name or an estimator)."""
+    if not isinstance(detectors, dict) or not detectors:
+        raise TypeError("detectors must be a non-empty dict of name -> registered detector name or detector")
+    built = {}
+    for name, spec in detectors.items():
+        if isinstance(spec, str):
+            built[name] = spec
+        elif isinstance(spec, BaseDetector):
+            built[name] = spec
+        else:
+            raise TypeError(f"detectors[{name!r}] must be a registered detector name or a detector, "
+                            f"got {type(spec).__name__}")
+    return built
+
+
+class _Views:
+    """The out-of-fold views of one poisoned set, each computed once, with what it cost."""
+
+    def __init__(self, texts, labels):
+        self.texts, self.labels = texts, labels
+        self.values, self.seconds = {}, {}
+
+    def get(self, key, compute):
+        if key not in self.values:
+            started = time.perf_counter()
+            self.values[key] = compute()
+            self.seconds[key] = time.perf_counter() - started
+        return self.values[key]
+
+    def probabilities(self, model, cv, random_state):
+        return self.get(("oof", model, cv, random_state),
+                        lambda: out_of_fold_probabilities(self.texts, self.labels, model, cv, random_state))
+
+
+def _fit_detector(detector, poisoned, views, blind, share):
+    """Fit one detector on a poisoned set; return (fitted detector, flags, seconds).
+
+    ``views`` caches this poisoned set's out-of-fold views, ``blind`` the fits of
+    label-blind detectors for this split. The seconds are the detector's own work
+    plus the full cost of every cached result it reads, however it was shared.
+    """
+    texts, labels = poisoned.texts, poisoned.labels
+    caches = (views, blind)
+    computed_before = sum(sum(c.seconds.values()) for c in caches)
+    used = []  # (cache, key) of every cached result this detector reads
+    started = time.perf_counter()
+    if isinstance(detector, KNNDisagreement):
+        key = ("knn", detector.n_neighbors, detector.random_state)
+        fitted = views.get(key, lambda: detector.fit(texts, labels))
+        used.append((views, key))
+    elif isinstance(detector, ConfidentLearningDetector) and detector.estimators != PRECOMPUTED:
+        parts = []
+        for name in detector._estimator_names():
+            if name == "knn":
+                # The neighbour shares of a KNNDisagreement fit: confident learning's "knn" view.
+                key = ("knn", detector.n_neighbors, detector.random_state)
+                knn = KNNDisagreement(n_neighbors=detector.n_neighbors, random_state=detector.random_state)
+                parts.append(views.get(key, lambda: knn.fit(texts, labels)).neighbour_distribution_)
+            else:
+                key = ("oof", name, detector.cv, detector.random_state)
+                parts.append(views.probabilities(name, detector.cv, detector.random_state))
+            used.append((views, key))
+        fitted = ConfidentLearningDetector(estimators=PRECOMPUTED, random_state=detector.random_state).fit(
+            texts, labels, probabilities=np.mean(parts, axis=0))
+    elif isinstance(detector, CleanlabDetector) and detector.model != PRECOMPUTED:
+        key = ("oof", detector.model, detector.cv, detector.random_state)
+        probabilities = views.probabilities(detector.model, detector.cv, detector.random_state)
+        used.append((views, key))
+        fitted = CleanlabDetector(model=PRECOMPUTED, random_state=detector.random_state,
+                                  filter_by=detector.filter_by).fit(texts, labels, probabilities=probabilities)
+    elif isinstance(detector, IsolationForestDetector):
+        # It never reads the labels: one fit per distinct set of texts serves every label-only attack.
+        key = (tuple(texts), repr(detector))
+        fitted = blind.get(key, lambda: detector.fit(texts))
+        used.append((blind, key))
+    else:
+        fitted = detector.fit(texts, labels)
+    elapsed = time.perf_counter() - started
+    computed_now = sum(sum(c.seconds.values()) for c in caches) - computed_before
+    shared = sum(cache.seconds[key] for cache, key in dict.fromkeys(used))
+    flags = fitted.flag(flag_share=share) if share is not None else fitted.flag()
+    return fitted, flags, elapsed - computed_now + shared
+
+
+def _one_seed(texts, labels, seed, runs, detectors, retrain, true_share, targets, trigger, test_size, model):
+    """Every run of one seed's split: one row per (run, detector)."""
+    train_texts, test_texts, train_labels, test_labels = split_data(texts, labels, test_size, seed)
+    clean_model = make_model(model, random_state=seed).fit(train_texts, train_labels)
+    clean_accuracy = accuracy(test_labels, clean_model.predict(test_texts))
+    blind, rows = _Views(None, None), []
+    for attack, fraction, names in runs:
+        source, target = targets[attack]
+        poisoned = apply_attack(attack, train_texts, train_labels, fraction, source_label=source,
+                                target_label=target, trigger=trigger, random_state=seed)
+        share = len(poisoned.poisoned_indices) / len(poisoned.texts)
+        target_args = {"source_label": source, "target_label": target, "trigger": trigger, "random_state": seed}
+        defended_names = retrain.get((attack, fraction), ())
+        poisoned_model = None
+        views = _Views(poisoned.texts, poisoned.labels)
+        for name in names:
+            spec = detectors[name]
+            # Named or given, every detector is seeded by the split's seed, as run_experiment seeds it.
+            detector = make_detector(spec, random_state=seed) if isinstance(spec, str) else \
+                clone(spec).set_params(random_state=seed)
+            fitted, flags, seconds = _fit_detector(detector, poisoned, views, blind,
+                                                   share if name in true_share else None)
+            scores = detection_scores(flags, poisoned.poisoned_indices)
+            row = {"attack": attack, "fraction": fraction, "seed": seed, "detector": name,
+                   "precision": scores["precision"], "recall": scores["recall"], "f1": scores["f1"],
+                   "n_flagged": scores["n_flagged"], "n_poisoned": len(poisoned.poisoned_indices),
+                   "chance": share, "seconds": seconds, "retrained": name in defended_names}
+            if name in defended_names:
+                if poisoned_model is None:
+                    poisoned_model = make_model(model, random_state=seed).fit(poisoned.texts, poisoned.labels)
+                outcome = defend(fitted, poisoned.texts, poisoned.labels, model=model,
+                                 flag_share=share if name in true_share else None, random_state=seed,
+                                 poisoned_indices=poisoned.poisoned_indices, prefit=True)
+                removed = outcome.detection["clean_rows_removed"]
+                row.update({
+                    "clean_accuracy": clean_accuracy,
+                    "poisoned_accuracy": accuracy(test_labels, poisoned_model.predict(test_texts)),
+                    "defended_accuracy": accuracy(test_labels, outcome.model.predict(test_texts)),
+                    "clean_attack_success_rate": measure_attack_success(clean_model, attack, test_texts,
+                                                                        test_labels, **target_args),
+                    "attack_success_rate": measure_attack_success(poisoned_model, attack, test_texts, test_labels,
+                                                                  **target_args),
+                    "defended_attack_success_rate": measure_attack_success(outcome.model, attack, test_texts,
+                                                                           test_labels, **target_args),
+                    "clean_rows_removed": removed,
+                    "poisoned_rows_removed": outcome.detection["n_flagged"] - removed,
+                })
+            rows.append(row)
+    return rows
+
+
+def evaluate_detectors(texts, labels, *, runs, detectors, seeds=(0, 1, 2, 3, 4), retrain=None, true_share=(),
+                       source_label=None, target_label=None, trigger=DEFAULT_TRIGGER, model="count-nb",
+                       test_size=0.25, n_jobs=1):
+    """Grade detectors against the known poison over attacks, fractions and seeds.
+
+    Parameters
+    ----------
+    texts, labels
+        The whole data set; each seed splits it anew (:func:`course_utils.experiment.split_data`).
+    runs : sequence of (attack, fraction) or (attack, fraction, detector names)
+        The poisoned training sets, each at the attacker's ``fraction``; with
+        names, only those detectors run on it.
+    detectors : dict of str -> str or detector
+        Name in the results -> a registered detector name or an unfitted
+        detector (cloned); either way the split's seed is its ``random_state``.
+    seeds : sequence of int, default=(0, 1, 2, 3, 4)
+        The shared experiment's split seeds; they also seed the attacks.
+    retrain : dict of (attack, fraction) -> sequence of detector names, default=None
+        After these runs, remove what each named detector flags, train again and
+        score accuracy and attack success (:func:`course_utils.experiment.defend`).
+    true_share : sequence of str, default=()
+        Detectors told the poison's true share: they flag that share of the
+        rows, most suspicious first, instead of following their own rule.
+    source_label, target_label, trigger, model, test_size
+        As for :func:`course_utils.experiment.run_experiment`.
+    n_jobs : int, default=1
+        Seeds graded side by side (joblib); the results do not depend on it.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (attack, fraction, seed, detector): ``precision``,
+        ``recall``, ``f1``, ``n_flagged``, ``n_poisoned``, ``chance`` (the
+        poison's share, which flagging at random scores on average),
+        ``seconds`` (the detector's, views it reads included) and
+        ``retrained``; for retrained rows also ``clean_accuracy``,
+        ``poisoned_accuracy``, ``defended_accuracy``,
+        ``clean_attack_success_rate``, ``attack_success_rate``,
+        ``defended_attack_success_rate``, ``clean_rows_removed`` and
+        ``poisoned_rows_removed``. ``attrs["seconds"]`` holds the wall time.
+    """
+    import pandas as pd
+    from joblib import Parallel, delayed
+
+    started = time.perf_counter()
+    texts = check_texts(texts)
+    labels = check_labels(labels, n_rows=len(texts))
+    detectors = _check_detectors(detectors)
+    runs = _check_runs(runs, detectors)
+    seeds = [check_int(s, "seeds", minimum=0) for s in seeds]
+    if not seeds:
+        raise ValueError("seeds must not be empty")
+    retrain = {(a, check_fraction(f, "retrain: fraction")): list(names) for (a, f), names in (retrain or {}).items()}
+    for (attack, fraction), names in retrain.items():
+        if (attack, fraction) not in {(a, f) for a, f, _ in runs}:
+            raise ValueError(f"retrain names ({attack!r}, {fraction}), which is not among runs")
+        missing = [n for n in names if n not in detectors]
+        if missing:
+            raise ValueError(f"retrain: detector {missing[0]!r} is not among detectors ({', '.join(detectors)})")
+    true_share = tuple(true_share)
+    if any(name not in detectors for name in true_share):
+        raise ValueError(f"true_share must name detectors among {', '.join(detectors)}; got {list(true_share)}")
+    targets = {a: default_labels(labels, a, source_label, target_label) for a in {a for a, _, _ in runs}}
+    if check_int(n_jobs, "n_jobs") == 0:
+        raise ValueError("n_jobs must be a positive number of processes, or negative for all cores but |n_jobs| - 1")
+    parts = Parallel(n_jobs=n_jobs)(delayed(_one_seed)(texts, labels, seed, runs, detectors, retrain, true_share,
+                                                       targets, trigger, test_size, model) for seed in seeds)
+    results = pd.DataFrame([row for part in parts for row in part])
+    results.attrs["seconds"] = time.perf_counter() - started
+    return results
