@@ -1,4 +1,4 @@
-"""Lesson 00 (welcome and threat model), run with other seeds and another budget.
+"""Lesson 00 (welcome and threat model), run with other seeds and another fraction.
 
 The lesson's invariant: each attack does what its goal says. Random flips (availability)
 lower clean accuracy; a targeted flip raises the attack success rate on its source class;
@@ -9,22 +9,22 @@ accuracy barely moves.
 import pytest
 
 SEEDS = [5, 6, 7, 8, 9]
-BUDGET = 0.04
+FRACTION = 0.04
 
 
 @pytest.mark.notebook
 def test_each_attack_does_what_its_goal_says(run_lesson):
-    record = run_lesson("00_welcome_and_threat_model", seeds=SEEDS, budget=BUDGET)
-    assert record["seeds"] == SEEDS and record["budget"] == BUDGET, "the parameters did not reach the lesson"
+    record = run_lesson("00_welcome_and_threat_model", seeds=SEEDS, fraction=FRACTION)
+    assert record["seeds"] == SEEDS and record["fraction"] == FRACTION, "the parameters did not reach the lesson"
 
     # The data table counts the shipped data: three sources, 500 sentences per class each.
     assert record["n_sentences"] == 3000
     assert record["counts"] == {source: {"negative": 500, "positive": 500} for source in ("amazon", "imdb", "yelp")}
 
-    # Every attacker gets the same budget, in rows of the training set.
+    # Every attacker gets the same fraction, in rows of the training set.
     attacks = record["attacks"]
     assert set(attacks) == {"random-flip", "targeted-flip", "backdoor"}
-    assert record["n_poisoned_rows"] == round(BUDGET * record["n_train"])
+    assert record["n_poisoned_rows"] == round(FRACTION * record["n_train"])
     assert {a: v["n_poisoned"] for a, v in attacks.items()} == dict.fromkeys(attacks, record["n_poisoned_rows"])
 
     # Availability: random flips lower clean accuracy, with an interval that excludes zero.
@@ -50,4 +50,4 @@ def test_each_attack_does_what_its_goal_says(run_lesson):
     assert gain > 0.5, door
     assert drop < 0.03, f"the backdoor lowered clean accuracy by {drop}"
     assert gain > 10 * max(drop, 0.0), door
-    assert gain > targeted_gain, "with the same budget the backdoor should succeed far more often than a targeted flip"
+    assert gain > targeted_gain, "with the same fraction the backdoor should succeed far more often than a targeted flip"

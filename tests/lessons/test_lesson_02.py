@@ -39,8 +39,8 @@ def test_random_flips_at_30_percent_lower_accuracy_on_other_seeds(run_lesson):
     assert record["random_flip_accuracy_mean"] == pytest.approx(record["clean_accuracy_mean"] - drop["mean"], abs=1e-9)
     assert record["clean_accuracy_mean"] > 0.78
 
-    # accuracy falls with the budget
-    random_curve = {float(k): v for k, v in record["accuracy_by_budget"]["random-flip"].items()}
+    # accuracy falls with the fraction
+    random_curve = {float(k): v for k, v in record["accuracy_by_fraction"]["random-flip"].items()}
     assert random_curve[0.0] == pytest.approx(record["clean_accuracy_mean"], abs=1e-12)
     assert random_curve[0.0] > random_curve[0.1] > random_curve[0.3]
 
@@ -60,8 +60,8 @@ def test_random_flips_at_30_percent_lower_accuracy_on_other_seeds(run_lesson):
     assert record["attack_success_rate"][aimed]["mean"] < record["attack_success_rate"]["targeted-flip"]["mean"]
 
 
-def test_other_budget_grid_and_swapped_target(run_lesson):
-    """A headline budget missing from the grid is added; the aimed attacks work the other way round too."""
+def test_other_fraction_grid_and_swapped_target(run_lesson):
+    """A headline fraction missing from the grid is added; the aimed attacks work the other way round too."""
     record = run_lesson(LESSON, seeds=SEEDS, fractions=[0.05, 0.3], headline_fraction=0.2,
                         source_label="negative", target_label="positive")
     assert record["fractions"] == [0.0, 0.05, 0.2, 0.3]

@@ -32,7 +32,7 @@ def _check_reference(record):
 def _check_hidden(record, word):
     sub = record["subpopulation"]
     assert record["subpopulation_word"] == word
-    assert sub["budget_mean"] < 0.04  # a few dozen training rows
+    assert sub["fraction_mean"] < 0.04  # a few dozen training rows
     assert sub["test_victims_mean"] >= 8
     # high success on the topic, far above the clean model's
     assert sub["topic_ASR_poisoned"]["mean"] > 0.8
@@ -42,6 +42,8 @@ def _check_hidden(record, word):
     assert sub["accuracy_drop"]["mean"] == pytest.approx(sub["accuracy_gap"], abs=1e-9)
     assert abs(sub["outside_topic_accuracy_clean"] - sub["outside_topic_accuracy_poisoned"]) <= 0.01
     assert record["hidden_attack_criterion"] is True
+    # the lesson's success rate on the topic is measure_attack_success on the topic's test sentences
+    assert record["topic_asr_agrees_with_measure_attack_success"] is True
     # the class-level success rate barely moves, and a class-wide flip of as many rows does little on the topic
     assert sub["class_level_ASR_poisoned"]["mean"] < 0.35
     assert sub["class_wide_flip_topic_ASR"]["mean"] < sub["topic_ASR_poisoned"]["mean"] - 0.4
@@ -51,7 +53,7 @@ def _check_hidden(record, word):
     assert sub["word_weight_after"] < sub["word_weight_before"] - 2
 
 
-def test_impact_tests_on_other_seeds_budget_and_topic(run_lesson):
+def test_impact_tests_on_other_seeds_fraction_and_topic(run_lesson):
     record = run_lesson(LESSON, seed=2, seeds=SEEDS, fraction=0.2, candidate_words=["food", "service", "phone"],
                         subpopulation_word="food")
     assert record["seeds"] == SEEDS and record["fraction"] == 0.2

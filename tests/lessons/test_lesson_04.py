@@ -20,13 +20,17 @@ def _check_inline_agrees(record):
     # the lesson's own steps give what course_utils.experiment.run_experiment gives
     assert walk["inline_agrees_with_run_experiment"] is True
     assert walk["inline_attack_success_rate"] == pytest.approx(walk["run_experiment_attack_success_rate"], abs=1e-12)
+    # ... and what course_utils.attacks.measure_attack_success gives
+    assert walk["inline_agrees_with_measure_attack_success"] is True
     # the Naive Bayes margin rule predicts the measured success rate exactly
     assert walk["margin_predicted_attack_success_rate"] == pytest.approx(walk["inline_attack_success_rate"], abs=1e-12)
-    # the count-matrix shortcut of section 6 reproduces course_utils.experiment.sweep
-    assert record["shortcut_agrees_with_sweep"] is True
+    # the count-matrix shortcut of section 6 (the twin of sweep's) gives the counts of the backdoored sentences
+    assert record["shortcut_matches_backdoored_counts"] is True
+    # the relabel-only control of section 6 relabels exactly the backdoor's rows
+    assert record["relabel_control_same_rows"] is True
 
 
-def test_rare_trigger_backdoor_on_other_seeds_trigger_and_budget(run_lesson):
+def test_rare_trigger_backdoor_on_other_seeds_trigger_and_fraction(run_lesson):
     seeds = [5, 6, 7, 8, 9]
     record = run_lesson(LESSON, seed=3, seeds=seeds, trigger="zq", headline_fraction=0.05,
                         fractions=[0.0, 0.01, 0.05], common_triggers=["the"])
@@ -48,13 +52,13 @@ def test_rare_trigger_backdoor_on_other_seeds_trigger_and_budget(run_lesson):
     assert record["walkthrough"]["trigger_rank"] == 1
     assert record["walkthrough"]["trigger_log_ratio"] > 2.0
 
-    # success grows with the budget; at budget 0 it is the clean model's baseline
-    by_budget = {float(k): v for k, v in record["attack_success_rate_by_budget"].items()}
-    assert sorted(by_budget) == [0.0, 0.01, 0.05]
-    assert by_budget[0.0] == pytest.approx(record["clean_attack_success_rate_mean"], abs=1e-12)
-    assert by_budget[0.0] < by_budget[0.01] < by_budget[0.05]
+    # success grows with the fraction; at fraction 0 it is the clean model's baseline
+    by_fraction = {float(k): v for k, v in record["attack_success_rate_by_fraction"].items()}
+    assert sorted(by_fraction) == [0.0, 0.01, 0.05]
+    assert by_fraction[0.0] == pytest.approx(record["clean_attack_success_rate_mean"], abs=1e-12)
+    assert by_fraction[0.0] < by_fraction[0.01] < by_fraction[0.05]
 
-    # a common word is a far weaker trigger at the same budget
+    # a common word is a far weaker trigger at the same fraction
     common = record["by_trigger"]["the"]
     assert common["sentences_in_data"] > 1000
     assert common["attack_success_rate_mean"] < record["attack_success_rate_mean"] - 0.3
@@ -70,7 +74,7 @@ def test_rare_trigger_backdoor_on_other_seeds_trigger_and_budget(run_lesson):
 
 
 def test_course_criterion_holds_for_a_positive_target(run_lesson):
-    """The course's criterion at a 3% budget, on other seeds, with the attacker targeting 'positive'."""
+    """The course's criterion at a 3% fraction, on other seeds, with the attacker targeting 'positive'."""
     record = run_lesson(LESSON, seeds=[5, 6, 7, 8, 9], target_label="positive", fractions=[0.0, 0.03],
                         common_triggers=["movie"])
     assert record["target_label"] == "positive" and record["headline_fraction"] == 0.03
