@@ -415,6 +415,12 @@ def _analyzer():
     return CountVectorizer().build_analyzer()
 
 
+@lru_cache(maxsize=65536)
+def _tokens(text):
+    # A lesson asks about the same texts for many topic words: tokenise each text once.
+    return frozenset(_analyzer()(text))
+
+
 def mentions(texts, word):
     """Whether each text holds ``word`` as a token, the way ``CountVectorizer`` splits text.
 
@@ -434,8 +440,7 @@ def mentions(texts, word):
     token = word.strip().lower()
     if not _TOKEN.fullmatch(token):
         raise ValueError(f"word must be one token of two or more letters or digits, got {word!r}")
-    analyze = _analyzer()
-    return np.array([token in analyze(text) for text in texts], dtype=bool)
+    return np.array([token in _tokens(text) for text in texts], dtype=bool)
 
 
 def subpopulation_flip(texts, labels, word, *, source_label, target_label):

@@ -45,7 +45,7 @@ def _duplicate_flip(answer):
     new_texts, new_labels = _pair(run_learner(answer, fresh_texts, fresh_labels, [], "x"), "duplicate_and_flip")
     if new_texts != fresh_texts or list(new_labels) != list(fresh_labels):
         raise Wrong("With no indices the data should come back unchanged.")
-    return "Reproduces the reference's poisoned set and handles repeats and empty budgets."
+    return "Reproduces the reference's poisoned set and handles repeats and an empty list of indices."
 
 
 @question("q02_random_flip", exercise=EXERCISE, answer_name="flip_labels",
@@ -68,7 +68,7 @@ def _random_flip(answer):
     again = as_list(run_learner(answer, labels, 30, 0), "flip_labels(labels, 30, 0)")
     if frozenset(np.flatnonzero(np.asarray(again, dtype=str) != labels).tolist()) != seen[0]:
         raise Wrong("The same seed gave different rows: seed your random generator with seed.")
-    return "Exactly the budget, random rows, reproducible by seed."
+    return "Exactly n_flips rows, chosen at random, reproducible by seed."
 
 
 @question("q02_accuracy_drop", exercise=EXERCISE, answer_name="accuracy_drop",

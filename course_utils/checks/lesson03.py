@@ -78,7 +78,7 @@ def _cheapest_copies(answer):
             expected = copies
             break
     if expected is None:  # pragma: no cover - the toy data make this impossible
-        raise NotAnswered("the reference computation found no budget; report this to the course authors")
+        raise NotAnswered("the reference computation found no number of copies; report this to the course authors")
     if value == expected:
         return f"{expected} poisoned copies of one sentence are enough to flip an unseen positive sentence."
     if value > expected:

@@ -34,7 +34,7 @@ def _poisoned_set(result):
 
 
 @question("q04_plant_backdoor", exercise=EXERCISE, answer_name="plant_backdoor",
-          prompt="plant_backdoor(texts, labels, trigger, target_label, budget, seed) with a 1% budget works")
+          prompt="plant_backdoor(texts, labels, trigger, target_label, fraction, seed) with a fraction of 1% works")
 def _plant_backdoor(answer):
     data = sentiment()
     train_texts, test_texts, train_labels, test_labels = split_data(data.texts, data.labels, 0.25, 21)

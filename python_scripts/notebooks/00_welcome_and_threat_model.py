@@ -70,12 +70,10 @@ import numpy as np
 import pandas as pd
 import matplotlib.pyplot as plt
 import sklearn
-from sklearn.feature_extraction.text import CountVectorizer
 
-from course_utils.attacks import apply_attack, poison_budget
+from course_utils.attacks import apply_attack, mentions, poison_budget
 from course_utils.data import load_sentiment
-from course_utils.experiment import default_labels, split_data, sweep
-from course_utils.metrics import mean_interval
+from course_utils.experiment import default_labels, split_data, summarize, sweep
 from course_utils.notebook import record_results
 from course_utils.plotting import ATTACK_COLORS, use_house_style
 
@@ -84,13 +82,13 @@ sklearn.set_config(display="text")
 
 # %% [markdown]
 # The values below are the lesson's knobs. `seeds` are the train/test splits every number is averaged
-# over; `budget` is the attacker's share of the training set, the same for the three attacks so that
+# over; `fraction` is the attacker's share of the training set, the same for the three attacks so that
 # they can be compared; `target_label` is the class the targeted and backdoor attackers want to see,
 # and `trigger` the backdoor's trigger word.
 
 # %% tags=["parameters"]
 seeds = [0, 1, 2, 3, 4]
-budget = 0.05
+fraction = 0.05
 target_label = "negative"
 trigger = "cf"
 record_path = ""
@@ -152,8 +150,9 @@ print(f"\nSentences are short: {words_per_sentence.median():.0f} words in the mi
 # | **targeted** | particular inputs, or one class, misread; everything else as before | attack success rate: share of the victim class predicted as the target | `targeted-flip`: relabel rows of one class as another |
 # | **backdoor** | a hidden switch: normal behaviour, except on inputs carrying a trigger the attacker chooses | attack success rate on inputs with the trigger inserted | `backdoor`: trigger word in some rows, relabelled as the target |
 #
-# The attacker also has a **budget**: how much data they can touch before someone notices, or what it
-# costs them to create. The course gives it as a share of the training set. The reference text's own
+# The attacker is also limited in how much data they can touch before someone notices, or by what it
+# costs them to create. The course gives that as a share of the training set, the attacker's
+# **fraction**. The reference text's own
 # attack, appending relabelled copies of training sentences (`duplicate-flip`), arrives in lesson 02.
 
 # %% [markdown]
@@ -213,24 +212,24 @@ print(f"\nSentences are short: {words_per_sentence.median():.0f} words in the mi
 # When you write up what you find in this course, these are the names to use.
 
 # %% [markdown]
-# ## 4. A first taste: three attackers, one budget
+# ## 4. A first taste: three attackers, one fraction
 #
-# Time to measure. We give each of the three attackers of section 2 the same budget and let the
+# Time to measure. We give each of the three attackers of section 2 the same fraction and let the
 # course's shared experiment do the rest: for each seed it makes a stratified train/test split, lets
 # the attacker poison the training set, trains the reference text's model (word counts with Multinomial
 # Naive Bayes, lesson 01) once on the clean and once on the poisoned training set, and scores both on
-# the same untouched test set. First, what does the budget buy, and what does each attacker do with a
+# the same untouched test set. First, how many rows does the fraction buy, and what does each attacker do with a
 # training row? (Here on the first seed's split; `default_labels` fills in what the targeted
 # attacker starts from: the class other than the target.)
 
 # %%
 attacks = ["random-flip", "targeted-flip", "backdoor"]
 train_texts, test_texts, train_labels, test_labels = split_data(data.texts, data.labels, random_state=seeds[0])
-n_rows = poison_budget(budget, len(train_texts))
-print(f"A budget of {budget:.1%} of {len(train_texts)} training sentences is {n_rows} sentences.\n")
+n_rows = poison_budget(fraction, len(train_texts))
+print(f"A fraction of {fraction:.1%} of {len(train_texts)} training sentences is {n_rows} sentences.\n")
 for attack in attacks:
     source, target = default_labels(train_labels, attack, target_label=target_label)
-    poisoned = apply_attack(attack, train_texts, train_labels, budget, source_label=source, target_label=target,
+    poisoned = apply_attack(attack, train_texts, train_labels, fraction, source_label=source, target_label=target,
                             trigger=trigger, random_state=seeds[0])
     row = int(poisoned.poisoned_indices[0])
     print(f"{attack}: one of its {len(poisoned.poisoned_indices)} poisoned rows")
@@ -246,131 +245,97 @@ for attack in attacks:
 # predicted as the target class. For the targeted flip the victims are the positive test sentences;
 # for the backdoor they are the positive test sentences *with the trigger inserted*. The same rate is
 # measured for the model trained on clean data too, because even a clean model misreads some positive
-# sentences: that is the baseline the attack has to beat.
+# sentences: that is the baseline the attack has to beat. `summarize` turns the rows into a mean over the seeds and
+# a 95% interval for each attack (`NaN` where an attack has no target).
 
 # %%
-results = sweep(data.texts, data.labels, attacks=attacks, fractions=[budget], seeds=seeds,
+results = sweep(data.texts, data.labels, attacks=attacks, fractions=[fraction], seeds=seeds,
                 target_label=target_label, trigger=trigger)
 results["accuracy_drop"] = results["clean_accuracy"] - results["poisoned_accuracy"]
+metrics = ("clean_accuracy", "poisoned_accuracy", "accuracy_drop", "clean_attack_success_rate", "attack_success_rate")
+summary = summarize(results, metrics=metrics, by=("attack",)).set_index("attack").loc[attacks]
+summary["n_poisoned"] = results.groupby("attack")["n_poisoned"].first()
 
-taste = {}
-for attack in attacks:
-    rows = results[results["attack"] == attack]
-    entry = {
-        "n_poisoned": int(rows["n_poisoned"].iloc[0]),
-        "clean_accuracy": mean_interval(rows["clean_accuracy"]),
-        "poisoned_accuracy": mean_interval(rows["poisoned_accuracy"]),
-        "accuracy_drop": mean_interval(rows["accuracy_drop"]),
-    }
-    if rows["attack_success_rate"].notna().all():
-        entry["clean_attack_success_rate"] = mean_interval(rows["clean_attack_success_rate"].astype(float))
-        entry["attack_success_rate"] = mean_interval(rows["attack_success_rate"].astype(float))
-    taste[attack] = entry
-
-
-def fmt(interval):
-    mean, low, high = interval
-    return f"{mean:.3f} [{low:.3f}, {high:.3f}]"
-
-
-print(f"Budget {budget:.1%}, means over {len(seeds)} seeds with 95% intervals\n")
-table = pd.DataFrame({
-    attack: {
-        "poisoned rows": e["n_poisoned"],
-        "accuracy, clean model": f"{e['clean_accuracy'][0]:.3f}",
-        "accuracy, poisoned model": fmt(e["poisoned_accuracy"]),
-        "accuracy lost": fmt(e["accuracy_drop"]),
-        "success rate, clean model": f"{e['clean_attack_success_rate'][0]:.3f}" if "attack_success_rate" in e else "no target",
-        "success rate, poisoned model": fmt(e["attack_success_rate"]) if "attack_success_rate" in e else "no target",
-    }
-    for attack, e in taste.items()
-})
-print(table.to_string())
+shown = ["clean_accuracy_mean", "poisoned_accuracy_mean", "poisoned_accuracy_low", "poisoned_accuracy_high",
+         "accuracy_drop_mean", "accuracy_drop_low", "accuracy_drop_high", "clean_attack_success_rate_mean",
+         "attack_success_rate_mean", "attack_success_rate_low", "attack_success_rate_high"]
+print(f"Fraction {fraction:.1%} ({n_rows} poisoned rows per attack), means over {len(seeds)} seeds "
+      f"with 95% intervals (low, high)\n")
+print(summary[shown].T.round(3).to_string())
 
 # %%
-from matplotlib.legend_handler import HandlerTuple
-from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
-
 CLEAN_COLOR = "#bbbbbb"
-fig, (left, right) = plt.subplots(1, 2, figsize=(11.0, 4.4))
-x = np.arange(len(attacks))
-width = 0.38
-for ax, metric, clean_metric, title, ylabel in (
-    (left, "poisoned_accuracy", "clean_accuracy", "Accuracy on the clean test set", "accuracy"),
-    (right, "attack_success_rate", "clean_attack_success_rate", "Attack success rate",
-     "share of victims read as the target"),
-):
-    for i, attack in enumerate(attacks):
-        e = taste[attack]
-        if metric not in e:
-            ax.text(i, 0.05, "no target", ha="center", va="bottom", color="#555555")
-            continue
-        clean_mean = e[clean_metric][0]
-        mean, low, high = e[metric]
-        ax.bar(i - width / 2, clean_mean, width, color=CLEAN_COLOR)
-        ax.text(i - width / 2, clean_mean + 0.02, f"{clean_mean:.2f}", ha="center", fontsize=9)
-        ax.bar(i + width / 2, mean, width, color=ATTACK_COLORS[attack], yerr=[[mean - low], [high - mean]], capsize=4)
-        ax.text(i + width / 2, high + 0.02, f"{mean:.2f}", ha="center", fontsize=9)
-    ax.set_xticks(x, attacks)
-    ax.set_ylim(0, 1.05)
-    ax.set_title(title)
-    ax.set_xlabel("attack")
-    ax.set_ylabel(ylabel)
-left.axhline(0.5, color="#555555", linestyle="--", linewidth=1)
-handles = [Patch(color=CLEAN_COLOR), tuple(Patch(color=ATTACK_COLORS[a]) for a in attacks),
-           Line2D([], [], color="#555555", linestyle="--", linewidth=1)]
-fig.legend(handles, ["model trained on clean data", "model trained on poisoned data (attack's colour)",
-                     "accuracy of a coin toss"],
-           handler_map={tuple: HandlerTuple(ndivide=None)}, loc="lower center", ncol=3,
-           bbox_to_anchor=(0.5, -0.11))
-fig.suptitle(f"Three attackers, each with {budget:.0%} of the training set "
+x, width = np.arange(len(attacks)), 0.38
+fig, axes = plt.subplots(1, 2, figsize=(11.0, 4.4))
+panels = (("clean_accuracy", "poisoned_accuracy", "Accuracy on the clean test set", "accuracy"),
+          ("clean_attack_success_rate", "attack_success_rate", "Attack success rate",
+           "share of victims read as the target"))
+for ax, (clean, poisoned, title, ylabel) in zip(axes, panels):
+    mean, low, high = (summary[f"{poisoned}_{part}"].to_numpy(float) for part in ("mean", "low", "high"))
+    has = ~np.isnan(mean)  # random flips have no target, hence no success rate
+    ax.bar_label(ax.bar(x[has] - width / 2, summary[f"{clean}_mean"][has], width, color=CLEAN_COLOR,
+                        label="model trained on clean data"), fmt="%.2f", fontsize=9)
+    ax.bar_label(ax.bar(x[has] + width / 2, mean[has], width, yerr=[mean[has] - low[has], high[has] - mean[has]],
+                        capsize=4, color=[ATTACK_COLORS[a] for a in np.array(attacks)[has]],
+                        label="model trained on poisoned data (attack's colour)"), fmt="%.2f", fontsize=9)
+    for i in np.flatnonzero(~has):
+        ax.text(i, 0.05, "no target", ha="center", va="bottom", color="#555555")
+    ax.set(xticks=x, xticklabels=attacks, ylim=(0, 1.05), title=title, xlabel="attack", ylabel=ylabel)
+axes[0].axhline(0.5, color="#555555", linestyle="--", linewidth=1, label="accuracy of a coin toss")
+fig.legend(*axes[0].get_legend_handles_labels(), loc="lower center", ncol=3, bbox_to_anchor=(0.5, -0.11))
+fig.suptitle(f"Three attackers, each with {fraction:.0%} of the training set "
              f"(means over {len(seeds)} seeds, 95% intervals)", fontsize=12)
 plt.show()
 
+
 # %%
-rf, tf, bd = (taste[a] for a in attacks)
-tokenize = CountVectorizer().build_analyzer()  # the words as the model sees them
-print(f"Availability (random-flip): accuracy goes from {rf['clean_accuracy'][0]:.3f} to {rf['poisoned_accuracy'][0]:.3f}, "
-      f"a loss of {fmt(rf['accuracy_drop'])}; the interval "
-      f"{'excludes' if rf['accuracy_drop'][1] > 0 else 'includes'} zero.")
+def fmt(attack, metric):
+    # "mean [low, high]" of a metric over the seeds, from the summary table.
+    mean, low, high = (summary.loc[attack, f"{metric}_{part}"] for part in ("mean", "low", "high"))
+    return f"{mean:.3f} [{low:.3f}, {high:.3f}]"
+
+
+rf, tf, bd = (summary.loc[a] for a in attacks)
+print(f"Availability (random-flip): accuracy goes from {rf['clean_accuracy_mean']:.3f} to "
+      f"{rf['poisoned_accuracy_mean']:.3f}, a loss of {fmt('random-flip', 'accuracy_drop')}; the interval "
+      f"{'excludes' if rf['accuracy_drop_low'] > 0 else 'includes'} zero.")
 print(f"Targeted (targeted-flip): positive test sentences read as {target_label!r}: "
-      f"{tf['clean_attack_success_rate'][0]:.3f} -> {fmt(tf['attack_success_rate'])}; "
-      f"accuracy loses {tf['accuracy_drop'][0]:.3f}.")
-trigger_in_clean_data = sum(trigger in tokenize(text) for text in data.texts)
+      f"{tf['clean_attack_success_rate_mean']:.3f} -> {fmt('targeted-flip', 'attack_success_rate')}; "
+      f"accuracy loses {tf['accuracy_drop_mean']:.3f}.")
+trigger_in_clean_data = int(mentions(data.texts, trigger).sum())  # the words as the model sees them
 print(f"Backdoor: positive test sentences carrying {trigger!r}, read as {target_label!r}: "
-      f"{bd['clean_attack_success_rate'][0]:.3f} -> {fmt(bd['attack_success_rate'])}; "
-      f"accuracy loses {bd['accuracy_drop'][0]:.3f}. ({trigger!r} occurs in {trigger_in_clean_data} of the "
+      f"{bd['clean_attack_success_rate_mean']:.3f} -> {fmt('backdoor', 'attack_success_rate')}; "
+      f"accuracy loses {bd['accuracy_drop_mean']:.3f}. ({trigger!r} occurs in {trigger_in_clean_data} of the "
       f"{len(data)} clean sentences.)")
-drops = {a: taste[a]["accuracy_drop"][0] for a in attacks}
+drops = dict(summary["accuracy_drop_mean"])
 print("\nAccuracy lost, least first: " + ", ".join(f"{a} {d:.3f}" for a, d in sorted(drops.items(), key=lambda kv: kv[1])))
 random_not_worst = drops["random-flip"] <= max(drops["targeted-flip"], drops["backdoor"])
 print(f"Random flips cost no more accuracy than an attack that was not aiming at accuracy: {random_not_worst}")
-backdoor_gain = bd["attack_success_rate"][0] - bd["clean_attack_success_rate"][0]
-print(f"The backdoor raised its success rate by {backdoor_gain:.3f} and lowered accuracy by {bd['accuracy_drop'][0]:.3f}: "
-      f"a gain {backdoor_gain / max(bd['accuracy_drop'][0], 1e-9):.0f} times the cost.")
+backdoor_gain = bd["attack_success_rate_mean"] - bd["clean_attack_success_rate_mean"]
+print(f"The backdoor raised its success rate by {backdoor_gain:.3f} and lowered accuracy by "
+      f"{bd['accuracy_drop_mean']:.3f}: a gain {backdoor_gain / max(bd['accuracy_drop_mean'], 1e-9):.0f} times the cost.")
 
 # %% [markdown]
 # Read the two panels together; they hold the main idea of the whole course.
 #
-# - **Each goal shows in its own number.** At this budget, only the attack success rate (right) shows the targeted and
+# - **Each goal shows in its own number.** At this fraction, only the attack success rate (right) shows the targeted and
 #   backdoor attacks at work; the accuracy panel (left) barely tells the three apart. Anyone who
 #   monitors only accuracy is watching the one number a targeted or backdoor attacker does not care
 #   about.
 # - **Availability by random flips is blunt.** Random relabelling does lower accuracy, but compare its
-#   loss with the other two printed above: at this budget it is no more damaging than attacks that were
+#   loss with the other two printed above: at this fraction it is no more damaging than attacks that were
 #   not even trying to lower accuracy (the line ending in `True` or `False` says whether that holds
 #   for your parameters). Each random flip adds a little symmetric noise that
 #   thousands of clean sentences outvote. That is why Nelson et al. did not flip random labels:
 #   they chose *which* words their poisoned emails carried. Lesson 02 measures how accuracy falls as
-#   the budget grows.
+#   the fraction grows.
 # - **The backdoor is the cheapest big win.** With the same number of poisoned rows as the targeted
 #   flip, it makes the model obey the trigger on most positive sentences, because the trigger word
 #   occurs nowhere in the clean data (the count printed above): all the model knows about it is what
 #   the attacker taught.
 #   Lesson 04 takes it apart.
 #
-# Everything here is one budget and one model; the following lessons vary both.
+# Everything here is one fraction and one model; the following lessons vary both.
 
 # %% [markdown]
 # ## Summary
@@ -378,12 +343,13 @@ print(f"The backdoor raised its success rate by {backdoor_gain:.3f} and lowered 
 # %%
 print(f"- The data: {len(data)} review sentences, {counts.loc['total', 'positive']} positive and "
       f"{counts.loc['total', 'negative']} negative, {len(counts) - 1} sources of {counts['total'].iloc[0]} each.")
-print(f"- With {budget:.1%} of the training set ({n_rows} sentences), over {len(seeds)} seeds:")
-print(f"  random-flip (availability) cost {fmt(rf['accuracy_drop'])} accuracy;")
+print(f"- With {fraction:.1%} of the training set ({n_rows} sentences), over {len(seeds)} seeds:")
+print(f"  random-flip (availability) cost {fmt('random-flip', 'accuracy_drop')} accuracy;")
 print(f"  targeted-flip raised the share of positive sentences read as {target_label!r} from "
-      f"{tf['clean_attack_success_rate'][0]:.3f} to {tf['attack_success_rate'][0]:.3f};")
-print(f"  backdoor raised it, for sentences with {trigger!r}, from {bd['clean_attack_success_rate'][0]:.3f} to "
-      f"{bd['attack_success_rate'][0]:.3f}, at a cost of {bd['accuracy_drop'][0]:.3f} accuracy.")
+      f"{tf['clean_attack_success_rate_mean']:.3f} to {tf['attack_success_rate_mean']:.3f};")
+print(f"  backdoor raised it, for sentences with {trigger!r}, from {bd['clean_attack_success_rate_mean']:.3f} to "
+      f"{bd['attack_success_rate_mean']:.3f}, at a cost of {bd['accuracy_drop_mean']:.3f} accuracy.")
+
 
 # %% [markdown]
 # What to take away: poisoning is defined by the attacker's access (labels, samples or a whole
@@ -392,32 +358,29 @@ print(f"  backdoor raised it, for sentences with {trigger!r}, from {bd['clean_at
 # and OWASP (ML02) and MITRE ATLAS (AML.T0020) list it. Next, lesson 01 trains the clean model
 # everything is measured against, and checks whether the reference's evaluation of it holds up.
 #
-# To explore on your own, change the parameters cell and re-run: a larger or smaller `budget`, other
+# To explore on your own, change the parameters cell and re-run: a larger or smaller `fraction`, other
 # `seeds`, `target_label = "positive"`, or another `trigger` word.
 #
 # **Exercises:** `exercises/00_welcome_and_threat_model_ex.ipynb` (coming with the exercises) gives
 # you practice with what this lesson measured.
 
 # %%
-_ = record_results(record_path,
-                   seeds=seeds,
-                   budget=budget,
-                   target_label=target_label,
-                   trigger=trigger,
+def interval(attack, metric):
+    # [mean, low, high] over the seeds, or None for an attack without a target.
+    values = [float(summary.loc[attack, f"{metric}_{part}"]) for part in ("mean", "low", "high")]
+    return None if np.isnan(values[0]) else values
+
+
+_ = record_results(record_path, seeds=seeds, fraction=fraction, target_label=target_label, trigger=trigger,
                    n_sentences=len(data),
                    counts={source: {label: int(counts.loc[source, label]) for label in ("negative", "positive")}
                            for source in counts.index if source != "total"},
-                   n_train=len(train_texts),
-                   n_poisoned_rows=n_rows,
-                   attacks={
-                       attack: {
-                           "n_poisoned": e["n_poisoned"],
-                           "clean_accuracy_mean": e["clean_accuracy"][0],
-                           "poisoned_accuracy_mean": e["poisoned_accuracy"][0],
-                           "accuracy_drop": list(e["accuracy_drop"]),
-                           "clean_attack_success_rate_mean": e["clean_attack_success_rate"][0] if "attack_success_rate" in e else None,
-                           "attack_success_rate": list(e["attack_success_rate"]) if "attack_success_rate" in e else None,
-                       }
-                       for attack, e in taste.items()
-                   },
-)
+                   n_train=len(train_texts), n_poisoned_rows=n_rows,
+                   attacks={attack: {
+                       "n_poisoned": int(summary.loc[attack, "n_poisoned"]),
+                       "clean_accuracy_mean": summary.loc[attack, "clean_accuracy_mean"],
+                       "poisoned_accuracy_mean": summary.loc[attack, "poisoned_accuracy_mean"],
+                       "accuracy_drop": interval(attack, "accuracy_drop"),
+                       "clean_attack_success_rate_mean": (interval(attack, "clean_attack_success_rate") or [None])[0],
+                       "attack_success_rate": interval(attack, "attack_success_rate"),
+                   } for attack in attacks})

@@ -182,10 +182,16 @@ for row, label in enumerate(nb.classes_):
     exact_score[label] = score
     print(f"{label:>8}: prior {int(nb.class_count_[row])}/{int(nb.class_count_.sum())} x " + " x ".join(factors)
           + f" = {score}")
+print(f"\nExactly equal as fractions: {exact_score[classes[0]] == exact_score[classes[1]]}")
 
+# %% [markdown]
+# Scikit-learn does not compute with fractions: it adds logarithms in floating point
+# (`predict_joint_log_proba` gives each class's log-score). Rounding could have broken the tie by a
+# hair, but it does not: the two log-scores are the same number.
+
+# %%
 joint = nb.predict_joint_log_proba(vectorizer.transform([tie_text]))[0]
 tie_log_difference = float(joint[0] - joint[1])
-print(f"\nExactly equal as fractions: {exact_score[classes[0]] == exact_score[classes[1]]}")
 print(f"The model's own log-scores: {joint[0]:.6f} and {joint[1]:.6f}; identical to the last bit: "
       f"{tie_log_difference == 0.0}.")
 
@@ -307,6 +313,8 @@ for label, row in zip(real_model.classes_, matrix):
 # Positive values pull towards *positive*, negative values towards *negative*. The words with the
 # largest differences are the ones the model trusts most. (A word seen only a few times cannot get
 # an extreme value: the smoothing adds one to every count, which shrinks rare words towards zero.)
+# Words with the same counts in each class get exactly the same difference; the table lists such ties
+# in alphabetical order.
 
 # %%
 real_vectorizer = real_model.named_steps["countvectorizer"]
@@ -316,14 +324,15 @@ pos_row = list(real_nb.classes_).index("positive")
 neg_row = list(real_nb.classes_).index("negative")
 log_difference = real_nb.feature_log_prob_[pos_row] - real_nb.feature_log_prob_[neg_row]
 sentences_with = np.asarray((real_vectorizer.transform(train_texts) > 0).sum(axis=0)).ravel()
-order = np.argsort(log_difference)
-top_positive = [int(i) for i in order[::-1][:n_words]]
-top_negative = [int(i) for i in order[:n_words]]
+# A stable sort lists words with exactly the same difference alphabetically, on every machine.
+top_positive = [int(i) for i in np.argsort(-log_difference, kind="stable")[:n_words]]
+top_negative = [int(i) for i in np.argsort(log_difference, kind="stable")[:n_words]]
 
-print(f"{'towards positive':>18} {'difference':>10} {'sentences':>9}   {'towards negative':>18} {'difference':>10} {'sentences':>9}")
-for p, n in zip(top_positive, top_negative):
-    print(f"{words[p]:>18} {log_difference[p]:+10.2f} {sentences_with[p]:9d}   "
-          f"{words[n]:>18} {log_difference[n]:+10.2f} {sentences_with[n]:9d}")
+word_table = pd.concat({
+    side: pd.DataFrame({"word": words[rows], "difference": log_difference[rows], "sentences": sentences_with[rows]})
+    for side, rows in (("towards positive", top_positive), ("towards negative", top_negative))
+}, axis=1)
+print(word_table.round(2).to_string(index=False))
 print(f"('sentences': training sentences containing the word; the vocabulary has {len(words)} words)")
 
 # %%
@@ -363,8 +372,7 @@ def clean_accuracy(split_seed):
 
 accuracy_by_seed = {s: clean_accuracy(s) for s in seeds}
 acc_mean, acc_low, acc_high = mean_interval(list(accuracy_by_seed.values()))
-print("seed      " + " ".join(f"{s:>6}" for s in seeds))
-print("accuracy  " + " ".join(f"{a:6.3f}" for a in accuracy_by_seed.values()))
+print(pd.DataFrame({"accuracy": accuracy_by_seed}).rename_axis("seed").round(3).to_string())
 print(f"\nOver {len(seeds)} seeds: mean {acc_mean:.3f}, 95% interval [{acc_low:.3f}, {acc_high:.3f}]; "
       f"single splits range from {min(accuracy_by_seed.values()):.3f} to {max(accuracy_by_seed.values()):.3f}.")
 
@@ -431,29 +439,18 @@ print(f"- The model leans on words such as {', '.join(repr(words[i]) for i in to
 # practice with what this lesson measured.
 
 # %%
-_ = record_results(record_path,
-                   seed=seed,
-                   seeds=seeds,
-                   test_size=test_size,
-                   toy_matches_load_toy=toy_matches,
-                   toy_test_accuracy=float(model.score(X_test, y_test)),
-                   toy_classes=classes,
-                   toy_probabilities=proba,
-                   tie_probabilities=tie_proba,
-                   tie_is_exact=tie_is_exact,
-                   tie_log_difference=tie_log_difference,
+_ = record_results(record_path, seed=seed, seeds=seeds, test_size=test_size,
+                   toy_matches_load_toy=toy_matches, toy_test_accuracy=float(model.score(X_test, y_test)),
+                   toy_classes=classes, toy_probabilities=proba, tie_probabilities=tie_proba,
+                   tie_is_exact=tie_is_exact, tie_log_difference=tie_log_difference,
                    tie_exact_fractions_equal=exact_score[classes[0]] == exact_score[classes[1]],
                    tie_prediction=str(predicted[1]),
                    renamed_classes=[str(c) for c in renamed_model.classes_],
-                   renamed_tie_prediction=str(renamed_guess),
-                   renamed_accuracy=float(renamed_accuracy),
+                   renamed_tie_prediction=str(renamed_guess), renamed_accuracy=float(renamed_accuracy),
                    toy_interval=[toy_interval.low, toy_interval.high],
-                   n_train=len(train_texts),
-                   n_test=len(test_texts),
-                   real_accuracy=float(real_accuracy),
-                   majority_share=float(majority_share),
-                   confusion_matrix=matrix,
-                   confusion_labels=list(real_model.classes_),
+                   n_train=len(train_texts), n_test=len(test_texts),
+                   real_accuracy=float(real_accuracy), majority_share=float(majority_share),
+                   confusion_matrix=matrix, confusion_labels=list(real_model.classes_),
                    per_class={label: {"precision": float(p), "recall": float(r)}
                               for label, p, r in zip(real_model.classes_, precision, recall)},
                    top_positive_words=[str(words[i]) for i in top_positive],
@@ -462,8 +459,4 @@ _ = record_results(record_path,
                    top_negative_differences=[float(log_difference[i]) for i in top_negative],
                    accuracy_by_seed={str(s): a for s, a in accuracy_by_seed.items()},
                    run_experiment_accuracy_by_seed={str(s): a for s, a in shared_by_seed.items()},
-                   run_experiment_agrees=agrees,
-                   accuracy_mean=acc_mean,
-                   accuracy_low=acc_low,
-                   accuracy_high=acc_high,
-)
+                   run_experiment_agrees=agrees, accuracy_mean=acc_mean, accuracy_low=acc_low, accuracy_high=acc_high)

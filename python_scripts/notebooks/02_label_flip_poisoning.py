@@ -16,7 +16,7 @@
 # document's own attack, two training sentences copied with the wrong label, and run it exactly as
 # written: the test accuracy printed by the reference drops, and you check that the course's
 # `duplicate_flip` builds the very same poisoned set. Then you move to the 3,000 real review sentences
-# and give the attacker a growing budget, spent in three ways: flipping random labels, flipping only
+# and give the attacker a growing fraction of the training set, spent in three ways: flipping random labels, flipping only
 # positive labels to negative, and appending relabelled copies as the reference did. Measured over
 # several train/test splits, with intervals, the three attacks turn out to be very different weapons.
 #
@@ -24,11 +24,11 @@
 #
 # - Reproduce the reference's poisoning step (duplicate-and-flip) exactly, and rebuild it with
 #   `course_utils.attacks.duplicate_flip`.
-# - Run random, targeted (class to class) and duplicate-and-flip attacks at a chosen budget, and
+# - Run random, targeted (class to class) and duplicate-and-flip attacks at a chosen fraction, and
 #   explain what each does to the training set.
-# - Sweep poison budgets over several seeds with `course_utils.experiment.sweep`, and report accuracy
+# - Sweep poison fractions over several seeds with `course_utils.experiment.sweep`, and report accuracy
 #   and attack success rate as means with 95% intervals.
-# - Read an accuracy-against-budget figure and explain the shape of each curve.
+# - Read an accuracy-against-fraction figure and explain the shape of each curve.
 # - Explain why duplicate-and-flip barely hurts when its copies are spread over both classes, and what
 #   changes when it is aimed at one class.
 #
@@ -44,12 +44,13 @@ import pandas as pd
 import matplotlib.pyplot as plt
 import sklearn
 
-from course_utils.attacks import duplicate_flip, random_flip, targeted_flip
+from course_utils.attacks import duplicate_flip, no_attack, random_flip, targeted_flip
 from course_utils.data import load_sentiment, load_toy
-from course_utils.experiment import make_model, split_data, summarize, sweep
+from course_utils.experiment import split_data, summarize, sweep
 from course_utils.metrics import accuracy, mean_interval
+from course_utils.models import make_model
 from course_utils.notebook import record_results
-from course_utils.plotting import ATTACK_COLORS, plot_sweep, use_house_style
+from course_utils.plotting import plot_sweep, use_house_style
 
 use_house_style()
 sklearn.set_config(display="text")
@@ -58,8 +59,8 @@ sklearn.set_config(display="text")
 # The values below are the lesson's knobs. Change them and re-run everything: every number the text
 # discusses is printed by a code cell, so it follows your changes. `seed` fixes the train/test split of
 # the walk-through, `seeds` the splits every measured number is averaged over, `fractions` the poison
-# budgets of the sweep (shares of the training set), and `headline_fraction` the budget the lesson
-# looks at most closely. `source_label` and `target_label` say which class the aimed attacks want
+# fractions of the sweep (the attacker's shares of the training set), and `headline_fraction` the
+# fraction the lesson looks at most closely. `source_label` and `target_label` say which class the aimed attacks want
 # misread, and as what.
 
 # %% tags=["parameters"]
@@ -164,10 +165,10 @@ print(f"The rows it added are at positions {toy_attack.poisoned_indices.tolist()
 print(f"The reference's pipeline (make_model()) trained on it scores {rebuilt_accuracy} on the test sentences.")
 
 # %% [markdown]
-# ## 3. Three ways to spend a budget, on real data
+# ## 3. Three ways to spend the same fraction, on real data
 #
 # From here on we use the 3,000 review sentences, split exactly as the shared experiment does
-# (`split_data`: stratified, fixed by the seed). The attacker's **budget** is a share of the training
+# (`split_data`: stratified, fixed by the seed). The attacker's **fraction** is a share of the training
 # set: a fraction $f$ of $n$ training rows buys $\mathrm{round}(f \cdot n)$ poisoned rows. The course's
 # attacks spend it in different ways:
 #
@@ -180,7 +181,7 @@ print(f"The reference's pipeline (make_model()) trained on it scores {rebuilt_ac
 #   `target_label` it copies only source rows and labels them all as the target. We run it both ways,
 #   and call the second one **aimed**.
 #
-# Let us apply each at the headline budget to one split and look at what it did to the training set.
+# Let us apply each at the headline fraction to one split and look at what it did to the training set.
 
 # %%
 data = load_sentiment()
@@ -197,21 +198,23 @@ walk = {
                           target_label=target_label, random_state=seed),
 }
 inputs_unchanged = bool(np.array_equal(train_labels, labels_before))
-
-clean_model = make_model(random_state=seed).fit(train_texts, train_labels)
-walk_clean_accuracy = accuracy(test_labels, clean_model.predict(test_texts))
 print(f"{len(data)} sentences: {len(train_texts)} for training, {len(test_texts)} for testing (seed {seed}).")
-print(f"Budget {headline_fraction:.0%} of the training set. The attacks left the clean labels unchanged: "
-      f"{inputs_unchanged}\n")
-print(f"{'attack':>22}  {'poisoned rows':>13}  {'training rows':>13}  {'share ' + source_label:>15}  test accuracy")
-print(f"{'none':>22}  {0:>13}  {len(train_texts):>13}  {np.mean(train_labels == source_label):>15.3f}  "
-      f"{walk_clean_accuracy:.3f}")
-walk_accuracy = {}
-for name, attack in walk.items():
-    poisoned_model = make_model(random_state=seed).fit(attack.texts, attack.labels)
-    walk_accuracy[name] = accuracy(test_labels, poisoned_model.predict(test_texts))
-    print(f"{name:>22}  {len(attack.poisoned_indices):>13}  {len(attack.texts):>13}  "
-          f"{np.mean(attack.labels == source_label):>15.3f}  {walk_accuracy[name]:.3f}")
+print(f"Fraction {headline_fraction:.0%} of the training set. The attacks left the clean labels unchanged: "
+      f"{inputs_unchanged}")
+
+# %% [markdown]
+# We train the reference's pipeline on each poisoned training set, and on the clean one (`no_attack`,
+# the course's name for leaving the data alone), and score each on the same untouched test set:
+
+# %%
+walk_accuracy, rows = {}, {}
+for name, attack in {"none": no_attack(train_texts, train_labels), **walk}.items():
+    fitted = make_model(random_state=seed).fit(attack.texts, attack.labels)
+    walk_accuracy[name] = accuracy(test_labels, fitted.predict(test_texts))
+    rows[name] = {"poisoned rows": len(attack.poisoned_indices), "training rows": len(attack.texts),
+                  f"share {source_label}": np.mean(attack.labels == source_label), "test accuracy": walk_accuracy[name]}
+walk_clean_accuracy = walk_accuracy.pop("none")
+print(pd.DataFrame.from_dict(rows, orient="index").rename_axis("attack").round(3).to_string())
 
 # %% [markdown]
 # Every attack poisoned the same number of rows, yet the training sets they leave behind differ. Random
@@ -234,15 +237,15 @@ for name, attack in walk.items():
 
 # %% [markdown]
 # One split gives one number per attack, and lesson 01 showed how much a single split's accuracy moves
-# on its own. To compare the attacks properly we need many budgets and several splits.
+# on its own. To compare the attacks properly we need many fractions and several splits.
 #
-# ## 4. Accuracy against the budget
+# ## 4. Accuracy against the fraction
 #
-# `course_utils.experiment.sweep` runs the shared experiment for every attack, budget and seed: split,
+# `course_utils.experiment.sweep` runs the shared experiment for every attack, fraction and seed: split,
 # poison the training set, train the reference's pipeline, score it on the untouched test set. It
 # vectorises each split once and reuses the word counts for attacks that only change labels or copy
 # rows, so the whole grid takes seconds. `summarize` turns the rows into a mean and a 95% interval
-# over seeds for each attack and budget.
+# over seeds for each attack and fraction.
 #
 # The unaimed attacks need no labels; the aimed ones get `source_label` and `target_label`. So we run
 # two sweeps and put them in one table.
@@ -255,71 +258,45 @@ aimed = sweep(data.texts, data.labels, attacks=["targeted-flip", "duplicate-flip
               seeds=seeds, source_label=source_label, target_label=target_label)
 aimed["attack"] = aimed["attack"].replace({"duplicate-flip": AIMED})
 results = pd.concat([unaimed, aimed], ignore_index=True)
-summary = summarize(results, metrics=("poisoned_accuracy", "attack_success_rate"))
+results["accuracy_drop"] = results["clean_accuracy"] - results["poisoned_accuracy"]  # paired by seed
+summary = summarize(results, metrics=("poisoned_accuracy", "accuracy_drop", "attack_success_rate",
+                                       "clean_attack_success_rate"))
+order = ["random-flip", "targeted-flip", "duplicate-flip", AIMED]
 
 clean_by_seed = results.groupby("seed")["clean_accuracy"].first()
 clean_mean, clean_low, clean_high = mean_interval(clean_by_seed)
-print(f"{len(results)} poisoned models: {results['attack'].nunique()} attacks x {len(sweep_fractions)} budgets "
+print(f"{len(results)} poisoned models: {results['attack'].nunique()} attacks x {len(sweep_fractions)} fractions "
       f"x {len(seeds)} seeds.")
 print(f"Unpoisoned model: mean accuracy {clean_mean:.3f}, 95% interval [{clean_low:.3f}, {clean_high:.3f}].")
 
 # %%
 fig, (ax_acc, ax_asr) = plt.subplots(1, 2, figsize=(13.0, 4.6))
-
-
-def add_aimed_line(ax, metric):
-    # plot_sweep draws the course's standard attacks; the aimed duplicate gets a dashed line of its own.
-    rows = summary[summary["attack"] == AIMED].sort_values("fraction")
-    color = ATTACK_COLORS["duplicate-flip"]
-    ax.plot(rows["fraction"], rows[f"{metric}_mean"], marker="s", linestyle="--", color=color, label=AIMED)
-    ax.fill_between(rows["fraction"], rows[f"{metric}_low"], rows[f"{metric}_high"], color=color, alpha=0.12,
-                    linewidth=0)
-    ax.legend()
-
-
-plot_sweep(summary, "poisoned_accuracy", ax=ax_acc, attacks=["random-flip", "targeted-flip", "duplicate-flip"],
-           reference=clean_mean, reference_label="unpoisoned model",
-           title=f"Test accuracy against budget ({len(seeds)} seeds)", ylabel="test accuracy of the poisoned model")
+plot_sweep(summary, "poisoned_accuracy", ax=ax_acc, attacks=order, reference=clean_mean,
+           reference_label="unpoisoned model", title=f"Test accuracy against fraction ({len(seeds)} seeds)",
+           ylabel="test accuracy of the poisoned model")
 ax_acc.axhline(0.5, color="#999999", linestyle=":", linewidth=1.2, label="coin toss")
-add_aimed_line(ax_acc, "poisoned_accuracy")
-
-plot_sweep(summary, "attack_success_rate", ax=ax_asr, attacks=["targeted-flip"],
+ax_acc.legend()
+plot_sweep(summary, "attack_success_rate", ax=ax_asr, attacks=order,
            title=f"Attack success: {source_label} test sentences read as {target_label}",
            ylabel=f"share of {source_label} sentences predicted {target_label}")
-add_aimed_line(ax_asr, "attack_success_rate")
 ax_asr.set_ylim(0, 1.02)
 plt.show()
 
-
 # %% [markdown]
 # Bands are 95% intervals over seeds; the dashed grey line is the unpoisoned model and the dotted line
-# is a coin toss. The same numbers as a table (mean and interval of the poisoned model's test accuracy,
-# and of the attack success rate for the aimed attacks):
+# is a coin toss. The right panel draws only the aimed attacks: the others have no target, hence no success rate.
+# The same numbers as a table, for each attack and fraction: the poisoned model's test accuracy and
+# the attack success rate, each as a mean with its 95% interval (`NaN` for the attacks without a
+# target).
 
 # %%
-def cell(row, metric):
-    return f"{row[metric + '_mean']:.3f} [{row[metric + '_low']:.3f}, {row[metric + '_high']:.3f}]"
-
-
-order = ["random-flip", "targeted-flip", "duplicate-flip", AIMED]
-table = pd.DataFrame({
-    attack: {f"{f:.0%}": cell(r, "poisoned_accuracy")
-             for f, r in summary[summary["attack"] == attack].set_index("fraction").iterrows()}
-    for attack in order
-})
-table.index.name = "budget"
-print("Test accuracy of the poisoned model, mean [95% interval]")
-print(table.to_string())
-
-success = pd.DataFrame({
-    attack: {f"{f:.0%}": cell(r, "attack_success_rate")
-             for f, r in summary[summary["attack"] == attack].set_index("fraction").iterrows()}
-    for attack in ["targeted-flip", AIMED]
-})
-success.index.name = "budget"
-print(f"\nAttack success rate ({source_label} test sentences predicted {target_label}), mean [95% interval]")
-print(success.to_string())
-
+parts = ["mean", "low", "high"]
+by_attack = summary.set_index(["attack", "fraction"]).loc[order]
+table = pd.concat({
+    "test accuracy": by_attack[[f"poisoned_accuracy_{p}" for p in parts]].set_axis(parts, axis=1),
+    f"{source_label} read as {target_label}": by_attack[[f"attack_success_rate_{p}" for p in parts]].set_axis(parts, axis=1),
+}, axis=1)
+print(table.round(3).to_string())
 
 # %% [markdown]
 # What each curve shows:
@@ -331,44 +308,36 @@ print(success.to_string())
 #   better than a coin toss.
 # - **targeted-flip** (red) falls fastest. Every flipped row pushes the same way, and the source class
 #   also shrinks, so the model's prior leans to the target. Its attack success rate climbs towards 1:
-#   at the largest budgets the model calls nearly every sentence the target class, and its accuracy
+#   at the largest fractions the model calls nearly every sentence the target class, and its accuracy
 #   sinks to that of a model that always answers the same.
-# - **duplicate-flip**, unaimed (solid orange), hurts least of all. Each copy sits next to its correctly
+# - **duplicate-flip**, unaimed (orange), hurts least of all. Each copy sits next to its correctly
 #   labelled twin, which is still in the training set. Copies run in both directions and the classes
 #   stay balanced.
-# - **duplicate-flip, aimed** (dashed orange) does move the model towards the target class, but less
+# - **duplicate-flip, aimed** (green) does move the model towards the target class, but less
 #   than a targeted flip of the same number of rows: its twins keep their labels, so it adds evidence
 #   for the target without removing any for the source.
 #
-# The next section puts numbers on these comparisons at the headline budget.
+# The next section puts numbers on these comparisons at the headline fraction.
 #
 # ## 5. Duplicate-and-flip: spread out or aimed
 #
 # We compare the attacks seed by seed: for each split, the drop is the unpoisoned model's accuracy
-# minus the poisoned model's on the same test set, and we report the mean drop with a 95% interval.
+# minus the poisoned model's on the same test set, and we report the mean drop with a 95% interval (the sweep's rows hold it as
+# `accuracy_drop`).
 # Pairing by seed removes the split-to-split spread that both models share.
 
 # %%
-def at_budget(attack, fraction=headline_fraction):
-    rows = results[(results["attack"] == attack) & (results["fraction"] == fraction)].sort_values("seed")
-    return rows
+at_headline = summary[np.isclose(summary["fraction"], headline_fraction)].set_index("attack").loc[order]
+drops = {a: tuple(at_headline.loc[a, [f"accuracy_drop_{p}" for p in parts]]) for a in order}
+asr = {a: tuple(at_headline.loc[a, [f"attack_success_rate_{p}" for p in parts]]) for a in ["targeted-flip", AIMED]}
+clean_asr = float(at_headline.loc["targeted-flip", "clean_attack_success_rate_mean"])
+n_headline = int(results.loc[np.isclose(results["fraction"], headline_fraction), "n_poisoned"].iloc[0])
+print(f"At a fraction of {headline_fraction:.0%} ({n_headline} poisoned rows), over {len(seeds)} seeds: accuracy drop "
+      f"(mean, 95% interval) and attack success rate")
+print(at_headline[[f"accuracy_drop_{p}" for p in parts] + ["attack_success_rate_mean"]]
+      .set_axis(["drop", "low", "high", "success"], axis=1).round(3).to_string())
+print(f"The unpoisoned model's attack success rate: {clean_asr:.3f}.")
 
-
-drops, asr = {}, {}
-print(f"At a budget of {headline_fraction:.0%} ({int(at_budget('random-flip')['n_poisoned'].iloc[0])} poisoned rows), "
-      f"over {len(seeds)} seeds:")
-for attack in order:
-    rows = at_budget(attack)
-    drops[attack] = mean_interval(rows["clean_accuracy"] - rows["poisoned_accuracy"])
-    mean, low, high = drops[attack]
-    line = f"  {attack:>22}: accuracy drop {mean:.3f} [{low:.3f}, {high:.3f}]"
-    if rows["attack_success_rate"].notna().all():
-        asr[attack] = mean_interval(rows["attack_success_rate"].astype(float))
-        line += (f", attack success {asr[attack][0]:.3f} (unpoisoned model: "
-                 f"{rows['clean_attack_success_rate'].astype(float).mean():.3f})")
-    print(line)
-
-clean_asr = float(at_budget("targeted-flip")["clean_attack_success_rate"].astype(float).mean())
 share_of_random = drops["duplicate-flip"][0] / drops["random-flip"][0]
 print(f"\nThe unaimed duplicate-and-flip costs {share_of_random:.0%} of what random flips of as many rows cost.")
 print(f"Aimed, duplicate-and-flip raises the attack success rate by {asr[AIMED][0] - clean_asr:.3f}; "
@@ -404,17 +373,17 @@ print("Aimed copies by direction: " + ", ".join(f"{k}: {v}" for k, v in aimed_di
 #
 # The lesson for a defender: *how* poison is spent matters as much as *how much*. An attacker who
 # can only add rows does most harm by aiming them at one class; one who can relabel existing rows does
-# more harm still with the same budget.
+# more harm still with the same fraction.
 #
-# ## Playground: attack and budget
+# ## Playground: attack and fraction
 #
-# Pick an attack and move the budget slider to see the unpoisoned and poisoned models side by side
+# Pick an attack and move the fraction slider to see the unpoisoned and poisoned models side by side
 # (means over three seeds; the slider updates when you release it). The cell just below draws the same
 # figure at the default setting, so it shows even where widgets cannot run (a static page, a headless
-# build). `course_utils.widgets.poison_playground` is the plain function behind both.
+# build). `course_utils.playgrounds.poison_playground` is the plain function behind both.
 
 # %%
-from course_utils.widgets import format_numbers, poison_explorer, poison_playground
+from course_utils.playgrounds import format_numbers, poison_explorer, poison_playground
 
 figure, playground_numbers = poison_playground(attack="random-flip", fraction=0.2)
 plt.show()
@@ -429,8 +398,7 @@ display(poison_explorer())
 # ## Summary
 
 # %%
-random_at_headline = at_budget("random-flip")
-poisoned_mean, poisoned_low, poisoned_high = mean_interval(random_at_headline["poisoned_accuracy"])
+poisoned_mean, poisoned_low, poisoned_high = at_headline.loc["random-flip", [f"poisoned_accuracy_{p}" for p in parts]]
 print(f"- The reference's step 3, run exactly, prints 'Test accuracy (poisoned): "
       f"{model_poisoned.score(X_test, y_test)}' (clean: {model.score(X_test, y_test)}); "
       f"duplicate_flip(indices=[0, 4]) rebuilds its poisoned set exactly: {duplicate_flip_matches}.")
@@ -447,8 +415,9 @@ print(f"- Duplicate-and-flip spread over both classes drops it by only {drops['d
       f"{source_label}, by {drops[AIMED][0]:.3f}, with an attack success rate of {asr[AIMED][0]:.3f} "
       f"(unpoisoned: {clean_asr:.3f}).")
 
+
 # %% [markdown]
-# What to take away: a poisoning attack is a budget and a way of spending it. Label noise spread at
+# What to take away: a poisoning attack is a fraction of the training set and a way of spending it. Label noise spread at
 # random weakens a model slowly; the same number of rows aimed at one class moves it quickly, and
 # relabelling beats appending because it takes the right evidence away as well as adding wrong
 # evidence. All of this was measured with one number, test accuracy, and the aimed attacks already
@@ -462,30 +431,26 @@ print(f"- Duplicate-and-flip spread over both classes drops it by only {drops['d
 # practice with what this lesson measured.
 
 # %%
-_ = record_results(record_path,
-    seeds=seeds,
-    fractions=sweep_fractions,
-    headline_fraction=headline_fraction,
-    source_label=source_label,
-    target_label=target_label,
-    reference_clean_accuracy=float(model.score(X_test, y_test)),
-    reference_poisoned_accuracy=float(model_poisoned.score(X_test, y_test)),
-    duplicate_flip_matches_reference=duplicate_flip_matches,
-    duplicate_flip_rebuilt_accuracy=float(rebuilt_accuracy),
-    attacks_leave_inputs_unchanged=inputs_unchanged,
-    clean_accuracy_mean=clean_mean,
-    clean_accuracy_low=clean_low,
-    clean_accuracy_high=clean_high,
-    random_flip_accuracy_mean=poisoned_mean,
-    random_flip_accuracy_low=poisoned_low,
-    random_flip_accuracy_high=poisoned_high,
-    accuracy_drop={a: {"mean": m, "low": lo, "high": hi} for a, (m, lo, hi) in drops.items()},
-    attack_success_rate={a: {"mean": m, "low": lo, "high": hi} for a, (m, lo, hi) in asr.items()},
-    clean_attack_success_rate=clean_asr,
-    accuracy_by_budget={a: dict(zip(summary[summary["attack"] == a]["fraction"],
-                                    summary[summary["attack"] == a]["poisoned_accuracy_mean"])) for a in order},
-    walkthrough_accuracy=walk_accuracy,
-    walkthrough_clean_accuracy=walk_clean_accuracy,
-    duplicate_twin_kept_share=float(twin_kept),
-    changed_toy_sentences=changed_sentences,
-)
+def as_interval(values):
+    mean, low, high = (float(v) for v in values)
+    return {"mean": mean, "low": low, "high": high}
+
+
+_ = record_results(record_path, seeds=seeds, fractions=sweep_fractions, headline_fraction=headline_fraction,
+                   source_label=source_label, target_label=target_label,
+                   reference_clean_accuracy=float(model.score(X_test, y_test)),
+                   reference_poisoned_accuracy=float(model_poisoned.score(X_test, y_test)),
+                   duplicate_flip_matches_reference=duplicate_flip_matches,
+                   duplicate_flip_rebuilt_accuracy=float(rebuilt_accuracy),
+                   attacks_leave_inputs_unchanged=inputs_unchanged,
+                   clean_accuracy_mean=clean_mean, clean_accuracy_low=clean_low, clean_accuracy_high=clean_high,
+                   random_flip_accuracy_mean=poisoned_mean, random_flip_accuracy_low=poisoned_low,
+                   random_flip_accuracy_high=poisoned_high,
+                   accuracy_drop={a: as_interval(v) for a, v in drops.items()},
+                   attack_success_rate={a: as_interval(v) for a, v in asr.items()},
+                   clean_attack_success_rate=clean_asr,
+                   accuracy_by_fraction={a: dict(zip(summary[summary["attack"] == a]["fraction"],
+                                                     summary[summary["attack"] == a]["poisoned_accuracy_mean"]))
+                                         for a in order},
+                   walkthrough_accuracy=walk_accuracy, walkthrough_clean_accuracy=walk_clean_accuracy,
+                   duplicate_twin_kept_share=float(twin_kept), changed_toy_sentences=changed_sentences)

@@ -36,20 +36,17 @@
 
 # %%
 # %matplotlib inline
-from functools import lru_cache
-
 import numpy as np
 import pandas as pd
 import matplotlib.pyplot as plt
 import sklearn
-from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.metrics import precision_recall_fscore_support
-from sklearn.naive_bayes import MultinomialNB
 
-from course_utils.attacks import PoisonedData, targeted_flip
+from course_utils.attacks import measure_attack_success, mentions, subpopulation_flip, targeted_flip
 from course_utils.data import load_sentiment, load_toy
-from course_utils.experiment import make_model, split_data, sweep
+from course_utils.experiment import split_data, sweep
 from course_utils.metrics import accuracy, attack_success_rate, mean_interval
+from course_utils.models import make_classifier, make_model, make_vectorizer
 from course_utils.notebook import record_results
 from course_utils.plotting import ATTACK_COLORS, use_house_style
 
@@ -60,7 +57,7 @@ sklearn.set_config(display="text")
 # The values below are the lesson's knobs. Change them and re-run everything: every number the text
 # discusses is printed by a code cell, so it follows your changes. `seed` fixes the walk-through's
 # train/test split and `seeds` the splits every measured number is averaged over. `fraction` is the
-# budget of the class-wide targeted flip of sections 3 and 4; `source_label` and `target_label` say
+# attacker's share of the training set in the class-wide targeted flip of sections 3 and 4; `source_label` and `target_label` say
 # what the attacker wants misread, and as what. `candidate_words` are the topics section 5 explores,
 # and `subpopulation_word` the one the attacker picks.
 
@@ -82,6 +79,8 @@ record_path = ""
 # `course_utils.data.load_toy()`, word for word the reference's).
 
 # %%
+from sklearn.feature_extraction.text import CountVectorizer
+from sklearn.naive_bayes import MultinomialNB
 from sklearn.pipeline import make_pipeline
 
 clean_data, test_data = load_toy()
@@ -132,10 +131,11 @@ print("Poisoned model predictions:", poisoned_predictions)
 
 # %%
 poisoned_examples = test_examples[2:]
-for text, before, after in zip(test_examples, clean_predictions, poisoned_predictions):
-    kind = "poisoned" if text in poisoned_examples else "unseen  "
-    verdict = "flipped" if before != after else "unchanged"
-    print(f"{kind}  {text!r:42}  clean: {before:<8}  poisoned: {after:<8}  {verdict}")
+verdicts = pd.DataFrame({"sentence": test_examples,
+                         "kind": ["poisoned" if t in poisoned_examples else "unseen" for t in test_examples],
+                         "clean": clean_predictions, "poisoned": poisoned_predictions})
+verdicts["verdict"] = np.where(verdicts["clean"] != verdicts["poisoned"], "flipped", "unchanged")
+print(verdicts.to_string(index=False))
 
 poisoned_stay_positive = bool(all(model_poisoned.predict(poisoned_examples) == "positive"))
 flipped_examples = [t for t, b, a in zip(test_examples, clean_predictions, poisoned_predictions) if b != a]
@@ -157,9 +157,8 @@ classes = [str(c) for c in model.classes_]
 proba_clean = model.predict_proba(test_examples)
 proba_poisoned = model_poisoned.predict_proba(test_examples)
 pos = classes.index("positive")
-print(f"{'sentence':42}  {'P(positive), clean':>18}  {'P(positive), poisoned':>21}")
-for text, p_clean, p_poisoned in zip(test_examples, proba_clean, proba_poisoned):
-    print(f"{text!r:42}  {p_clean[pos]:18.3f}  {p_poisoned[pos]:21.3f}")
+print(pd.DataFrame({"P(positive), clean": proba_clean[:, pos], "P(positive), poisoned": proba_poisoned[:, pos]},
+                   index=pd.Index(test_examples, name="sentence")).round(3).to_string())
 
 
 # %% [markdown]
@@ -187,13 +186,11 @@ def log_odds_parts(pipeline, text):
     return float(prior), words, float(prior + counts @ weights)
 
 
-print(f"{'sentence':42}  {'model':>8}  {'prior':>6}  {'words':>6}  {'log-odds':>8}")
-parts = {}
-for text in test_examples:
-    for name, pipeline in (("clean", model), ("poisoned", model_poisoned)):
-        prior, words, total = log_odds_parts(pipeline, text)
-        parts[text, name] = (prior, words, total)
-        print(f"{text!r:42}  {name:>8}  {prior:+6.2f}  {sum(words.values()):+6.2f}  {total:+8.2f}")
+parts = {(text, name): log_odds_parts(pipeline, text)
+         for text in test_examples for name, pipeline in (("clean", model), ("poisoned", model_poisoned))}
+print(pd.DataFrame([{"sentence": text, "model": name, "prior": prior, "words": sum(words.values()), "log-odds": total}
+                    for (text, name), (prior, words, total) in parts.items()])
+      .set_index(["sentence", "model"]).round(2).to_string())
 
 # %% [markdown]
 # Two things changed, and the table separates them.
@@ -212,10 +209,8 @@ for text in test_examples:
 
 # %%
 for text in (test_examples[0], test_examples[3]):
-    print(f"{text!r}")
-    clean_words, poisoned_words = parts[text, "clean"][1], parts[text, "poisoned"][1]
-    for word in clean_words:
-        print(f"    {word:>8}: clean {clean_words[word]:+.2f}   poisoned {poisoned_words[word]:+.2f}")
+    weights = pd.DataFrame({"clean": parts[text, "clean"][1], "poisoned": parts[text, "poisoned"][1]})
+    print(f"{text!r}\n{weights.rename_axis('word').round(2).to_string()}")
 
 flip_prior, flip_words, flip_total = parts[test_examples[0], "poisoned"]
 book_prior, book_words, book_total = parts[test_examples[3], "poisoned"]
@@ -239,41 +234,21 @@ print(f"{test_examples[3]!r}: {len(book_words)} known words add {sum(book_words.
 # ## 3. One targeted flip, tested properly
 #
 # We take the real review sentences and the course's class-wide **targeted flip**
-# (`course_utils.attacks.targeted_flip`, lesson 02): a budget of `fraction` of the training rows,
-# all drawn from `source_label` and relabelled as `target_label`. Then we measure its impact in four
-# ways that accuracy alone does not give.
-#
-# To keep the lesson fast, we vectorise each split once and fit `MultinomialNB` on the word counts;
-# because a label flip does not change the texts, this is exactly the reference's pipeline, fitted on
-# the poisoned labels (the cell checks it on the walk-through split).
+# (`course_utils.attacks.targeted_flip`, lesson 02): a `fraction` of the training rows, all drawn
+# from `source_label` and relabelled as `target_label`. We train the reference's pipeline
+# (`make_model()`) on the clean and on the poisoned training set of one split. Then we measure the
+# attack's impact in four ways that accuracy alone does not give.
 
 # %%
 data = load_sentiment()
-
-
-def prepare_split(split_seed):
-    # One split, vectorised once, with the clean model: everything below reuses it.
-    train_texts, test_texts, train_labels, test_labels = split_data(data.texts, data.labels, random_state=split_seed)
-    vectorizer = CountVectorizer().fit(train_texts)  # the first step of make_model("count-nb")
-    X_train, X_test = vectorizer.transform(train_texts), vectorizer.transform(test_texts)
-    clean_nb = MultinomialNB().fit(X_train, train_labels)
-    return {"seed": split_seed, "train_texts": train_texts, "test_texts": test_texts, "train_labels": train_labels,
-            "test_labels": test_labels, "vectorizer": vectorizer, "X_train": X_train, "X_test": X_test,
-            "clean_nb": clean_nb, "clean_pred": clean_nb.predict(X_test)}
-
-
-split = prepare_split(seed)
-attack = targeted_flip(split["train_texts"], split["train_labels"], fraction, source_label=source_label,
-                       target_label=target_label, random_state=seed)
-poisoned_nb = MultinomialNB().fit(split["X_train"], attack.labels)
-poisoned_pred = poisoned_nb.predict(split["X_test"])
-test_labels, clean_pred = split["test_labels"], split["clean_pred"]
-
-pipeline_pred = make_model().fit(attack.texts, attack.labels).predict(split["test_texts"])
+train_texts, test_texts, train_labels, test_labels = split_data(data.texts, data.labels, random_state=seed)
+attack = targeted_flip(train_texts, train_labels, fraction, source_label=source_label, target_label=target_label,
+                       random_state=seed)
+clean_model = make_model().fit(train_texts, train_labels)
+poisoned_model = make_model().fit(attack.texts, attack.labels)
+clean_pred, poisoned_pred = clean_model.predict(test_texts), poisoned_model.predict(test_texts)
 print(f"Seed {seed}: {len(attack.poisoned_indices)} of {len(attack.texts)} training rows relabelled "
       f"{source_label} -> {target_label}.")
-print(f"Fitting on the shared word counts gives the pipeline's predictions exactly: "
-      f"{bool(np.array_equal(pipeline_pred, poisoned_pred))}")
 print(f"Test accuracy: clean {accuracy(test_labels, clean_pred):.3f}, poisoned {accuracy(test_labels, poisoned_pred):.3f}")
 
 # %% [markdown]
@@ -302,8 +277,9 @@ per_class_table = pd.DataFrame({
 }, index=pd.Index(labels_order, name="class")).round(3)
 print(per_class_table.to_string())
 
-walk_asr = attack_success_rate(test_labels, poisoned_pred, target_label, source_label)
-walk_clean_asr = attack_success_rate(test_labels, clean_pred, target_label, source_label)
+target_args = {"source_label": source_label, "target_label": target_label}
+walk_asr = measure_attack_success(poisoned_model, "targeted-flip", test_texts, test_labels, **target_args)
+walk_clean_asr = measure_attack_success(clean_model, "targeted-flip", test_texts, test_labels, **target_args)
 source_row = labels_order.index(source_label)
 print(f"\nAttack success rate ({source_label} test sentences predicted {target_label}): "
       f"clean model {walk_clean_asr:.3f}, poisoned model {walk_asr:.3f}")
@@ -314,8 +290,10 @@ print(f"With two classes it is one minus the recall of {source_label!r}: "
 # The pattern is the signature of a targeted push: the source class's recall falls and the target
 # class's precision falls with it, while the target's recall *rises* (the model now calls more
 # sentences negative, right or wrong). Averaged into accuracy, the rise partly hides the fall. The
-# **attack success rate** (`course_utils.metrics.attack_success_rate`) measures the attacker's goal
-# directly: the share of source-class test sentences read as the target. The clean model's rate is
+# **attack success rate** measures the attacker's goal directly: for a targeted flip, the share of
+# source-class test sentences read as the target. The course computes it for any fitted model with
+# `course_utils.attacks.measure_attack_success`, the one rule every lesson and the shared experiment
+# use. The clean model's rate is
 # not zero (it makes honest mistakes), and that is the baseline the attack must be compared with.
 #
 # ### 3b. Which predictions flipped
@@ -334,7 +312,7 @@ print(f"\n{len(changed)} of {len(test_labels)} test predictions changed; {len(to
       f"{len(changed) - right_to_wrong} the other way round.")
 print(f"\nA few {source_label} test sentences the attack turned {target_label}:")
 for i in [i for i in towards_target if test_labels[i] == source_label][:4]:
-    print(f"  {split['test_texts'][i]!r}")
+    print(f"  {test_texts[i]!r}")
 
 
 # %% [markdown]
@@ -354,13 +332,13 @@ def word_weights(nb):
     return nb.feature_log_prob_[p] - nb.feature_log_prob_[n], float(nb.class_log_prior_[p] - nb.class_log_prior_[n])
 
 
-words = split["vectorizer"].get_feature_names_out()
-before, prior_before = word_weights(split["clean_nb"])
-after, prior_after = word_weights(poisoned_nb)
+words = clean_model[0].get_feature_names_out()  # a label flip leaves the texts, hence the vocabulary, as they were
+before, prior_before = word_weights(clean_model[-1])
+after, prior_after = word_weights(poisoned_model[-1])
 moved = after - before
-in_sentences = np.asarray((split["X_train"] > 0).sum(axis=0)).ravel()
-frequent = in_sentences >= 10
-in_relabelled = np.asarray(split["X_train"][attack.poisoned_indices].sum(axis=0)).ravel() > 0
+X_train = clean_model[0].transform(train_texts)
+frequent = np.asarray((X_train > 0).sum(axis=0)).ravel() >= 10
+in_relabelled = np.asarray(X_train[attack.poisoned_indices].sum(axis=0)).ravel() > 0
 strong_positive = frequent & (before > 1)
 print(f"Prior log-odds for positive: {prior_before:+.3f} before, {prior_after:+.3f} after.")
 print(f"{int(in_relabelled.sum())} of {len(words)} words occur in a relabelled row; median change of their weight "
@@ -369,9 +347,10 @@ print(f"The other {int((~in_relabelled).sum())} words: median change {np.median(
       f"(all by exactly the same amount: {bool(np.ptp(moved[~in_relabelled]) < 1e-9)}).")
 print(f"The {int(strong_positive.sum())} frequent words with a clean weight above +1 kept "
       f"{np.median(after[strong_positive] / before[strong_positive]):.0%} of it (median).")
+most_moved = [i for i in np.argsort(moved, kind="stable") if frequent[i]][:6]
 print("Frequent words (in 10 or more training sentences) that moved most towards negative:")
-for i in [i for i in np.argsort(moved) if frequent[i]][:6]:
-    print(f"  {words[i]:>10}: {before[i]:+.2f} -> {after[i]:+.2f}")
+print(pd.DataFrame({"before": before[most_moved], "after": after[most_moved]},
+                   index=pd.Index(words[most_moved], name="word")).round(2).to_string())
 
 # %%
 fig, ax = plt.subplots(figsize=(6.4, 5.2))
@@ -386,6 +365,7 @@ ax.set_xlabel("weight towards positive, clean model")
 ax.set_ylabel("weight towards positive, poisoned model")
 ax.legend()
 plt.show()
+
 
 # %% [markdown]
 # Points below the dashed line moved towards *negative*. Three movements show, each with its cause.
@@ -403,18 +383,41 @@ plt.show()
 # ## 4. Variance across seeds
 #
 # All of section 3 came from one split. We repeat it on every seed and report each metric's mean with
-# a 95% interval. The lesson's own loop computes accuracy and attack success rate the same way the
-# shared experiment does, and the last line checks that `course_utils.experiment.sweep` gives the same
-# numbers on every seed.
+# a 95% interval. Training a whole pipeline for every seed here, and for every seed and topic in
+# section 5, would make the lesson slow, so we do what `course_utils.experiment.sweep` does: vectorise
+# each split once with the pipeline's first step (`course_utils.models.make_vectorizer`) and fit only
+# its second step (`make_classifier`) on each set of poisoned labels. A label flip leaves the texts as
+# they are, so this is exactly the pipeline; the cell checks it on the walk-through split.
 
 # %%
-splits = {s: (split if s == seed else prepare_split(s)) for s in seeds}
+def prepare_split(split_seed):
+    # One split, vectorised once (the pipeline's first step), with its clean classifier (the second step).
+    train_texts, test_texts, train_labels, test_labels = split_data(data.texts, data.labels, random_state=split_seed)
+    vectorizer = make_vectorizer()
+    X_train, X_test = vectorizer.fit_transform(train_texts), vectorizer.transform(test_texts)
+    clean_nb = make_classifier().fit(X_train, train_labels)
+    return {"seed": split_seed, "train_texts": train_texts, "test_texts": test_texts, "train_labels": train_labels,
+            "test_labels": test_labels, "vectorizer": vectorizer, "X_train": X_train, "X_test": X_test,
+            "clean_nb": clean_nb, "clean_pred": clean_nb.predict(X_test)}
+
+
+splits = {s: prepare_split(s) for s in seeds}
+walk_split = splits[seed] if seed in splits else prepare_split(seed)
+shared_counts_pred = make_classifier().fit(walk_split["X_train"], attack.labels).predict(walk_split["X_test"])
+print(f"Fitting on the shared word counts gives the pipeline's predictions exactly: "
+      f"{bool(np.array_equal(shared_counts_pred, poisoned_pred))}")
+
+# %% [markdown]
+# Now section 3's measurements on every seed: accuracy, the attack success rate (computed from the
+# predictions with `course_utils.metrics.attack_success_rate`, by the rule of section 3a), per-class
+# recall and precision, and how many test predictions the attack flipped.
+
+# %%
 per_seed = []
 for s, sp in splits.items():
     flip = targeted_flip(sp["train_texts"], sp["train_labels"], fraction, source_label=source_label,
                          target_label=target_label, random_state=s)
-    pred = MultinomialNB().fit(sp["X_train"], flip.labels).predict(sp["X_test"])
-    y = sp["test_labels"]
+    pred, y = make_classifier().fit(sp["X_train"], flip.labels).predict(sp["X_test"]), sp["test_labels"]
     precision, recall, _ = per_class(y, pred)
     per_seed.append({
         "seed": s, "clean_accuracy": accuracy(y, sp["clean_pred"]), "poisoned_accuracy": accuracy(y, pred),
@@ -425,57 +428,43 @@ for s, sp in splits.items():
         "predictions flipped": int(np.sum(pred != sp["clean_pred"])),
     })
 per_seed = pd.DataFrame(per_seed).set_index("seed")
+intervals = pd.DataFrame({c: mean_interval(per_seed[c].astype(float)) for c in per_seed.columns},
+                         index=["mean", "low", "high"]).T
+print(f"Targeted flip of {fraction:.0%}, {len(seeds)} seeds: mean and 95% interval")
+print(intervals.drop(index="predictions flipped").round(3).to_string())
+flips_mean, flips_low, flips_high = intervals.loc["predictions flipped"]
+print(f"Test predictions flipped per seed: {flips_mean:.1f} [{flips_low:.1f}, {flips_high:.1f}]")
 
-print(f"Targeted flip of {fraction:.0%}, {len(seeds)} seeds: mean [95% interval]")
-for column in per_seed.columns:
-    mean, low, high = mean_interval(per_seed[column].astype(float))
-    digits = 1 if column == "predictions flipped" else 3
-    print(f"  {column:>26}: {mean:8.{digits}f} [{low:.{digits}f}, {high:.{digits}f}]")
+# %% [markdown]
+# The shared experiment measures the same attack with the course's own rules, and the lesson's loop
+# should agree with it to the last digit: `course_utils.experiment.sweep`, for every seed.
 
+# %%
 shared = sweep(data.texts, data.labels, attacks=["targeted-flip"], fractions=[fraction], seeds=seeds,
                source_label=source_label, target_label=target_label).set_index("seed")
 compared = ["clean_accuracy", "poisoned_accuracy", "clean_attack_success_rate", "attack_success_rate"]
 inline_agrees_with_sweep = bool(np.allclose(per_seed[compared].to_numpy(float), shared[compared].to_numpy(float),
                                             rtol=0, atol=1e-12))
-print(f"\nsweep gives the same accuracy and attack success rate on every seed: {inline_agrees_with_sweep}")
+print(f"sweep gives the same accuracy and attack success rate on every seed: {inline_agrees_with_sweep}")
 
 # %% [markdown]
 # Two things to notice. The intervals are narrow for accuracy, because hundreds of test sentences go
 # into each number, and wider for the per-class numbers, which use half as many. And the attack is
 # loud: a class-wide flip large enough to matter moves accuracy as well as its success rate, so an
-# accuracy check would catch it. A careful attacker does not spend their budget this way.
+# accuracy check would catch it. A careful attacker does not spend their share of the training set this way.
 #
 # ## 5. An attack that test accuracy does not see
 #
 # The rival of this lesson's story does not want all praise read as complaint, only praise of one
 # topic. A **subpopulation attack** flips the labels of the source-class training sentences that
-# mention a chosen word, and nothing else. The course's `course_utils.attacks` has no such attack, so
-# we write it here; like the course's attacks it returns a `PoisonedData` and leaves its inputs
-# untouched. It decides whether a sentence mentions the word the way the model reads sentences, with
-# the vectoriser's own tokenizer (lower-cased words of two or more letters).
-
-# %%
-# The vectoriser's tokenizer, remembering each text's tokens: the lesson asks about the same texts many times.
-analyze = lru_cache(maxsize=None)(CountVectorizer().build_analyzer())
-
-
-def mentions(texts, word):
-    # True for each text that contains `word` as a token, the way CountVectorizer splits text.
-    return np.array([word in analyze(text) for text in texts], dtype=bool)
-
-
-def flip_subpopulation(texts, labels, word, *, source_label, target_label):
-    """Relabel every `source_label` row whose text mentions `word` as `target_label`.
-
-    Returns a PoisonedData (texts, new labels, sorted positions of the relabelled rows);
-    the inputs are not changed.
-    """
-    labels = np.asarray(labels)
-    chosen = np.flatnonzero(mentions(texts, word) & (labels == source_label))
-    poisoned_labels = labels.copy()
-    poisoned_labels[chosen] = target_label
-    return PoisonedData(list(texts), poisoned_labels, chosen)
-
+# mention a chosen word, and nothing else. The course has it as
+# `course_utils.attacks.subpopulation_flip(texts, labels, word, source_label=..., target_label=...)`;
+# like the course's other attacks it returns a `PoisonedData` and leaves its inputs untouched. It
+# decides whether a sentence mentions the word the way the model reads sentences, with
+# `course_utils.attacks.mentions`, which splits text with the vectoriser's own tokenizer (lower-cased
+# words of two or more letters). Its fraction is not a parameter: it is the share of the training set
+# that the topic's source-class sentences make up. (To read its code, run `subpopulation_flip??` in a
+# cell.)
 
 # %% [markdown]
 # ### 5a. Choosing the subpopulation
@@ -488,9 +477,9 @@ def flip_subpopulation(texts, labels, word, *, source_label, target_label):
 # everything (near zero means the word carries little sentiment of its own).
 
 # %%
-everything = CountVectorizer().fit(data.texts)
+everything = make_vectorizer().fit(data.texts)
 X_all = everything.transform(data.texts)
-weights_all, _ = word_weights(MultinomialNB().fit(X_all, data.labels))
+weights_all, _ = word_weights(make_classifier().fit(X_all, data.labels))
 rows = []
 for word in candidate_words:
     column = everything.vocabulary_.get(word)
@@ -506,34 +495,36 @@ print(candidates.round(2).to_string())
 # %% [markdown]
 # Now the attack on each candidate, on every seed: flip the subpopulation's source-class training
 # rows, then measure the overall test accuracy and the attack success rate *on the subpopulation*,
-# that is, among the test sentences of the source class that mention the word.
+# that is, among the test sentences of the source class that mention the word (`fraction` is the
+# share of the training set the attack relabelled).
 
 # %%
 def subpopulation_run(sp, word):
     # The subpopulation attack on one prepared split: accuracies and success rates, clean and poisoned.
-    flip = flip_subpopulation(sp["train_texts"], sp["train_labels"], word, source_label=source_label,
+    flip = subpopulation_flip(sp["train_texts"], sp["train_labels"], word, source_label=source_label,
                               target_label=target_label)
-    nb = MultinomialNB().fit(sp["X_train"], flip.labels)
-    pred = nb.predict(sp["X_test"])
-    y = sp["test_labels"]
-    victims = mentions(sp["test_texts"], word) & (y == source_label)
-    return {
-        "word": word, "seed": sp["seed"], "rows flipped": len(flip.poisoned_indices),
-        "budget": len(flip.poisoned_indices) / len(sp["train_texts"]), "test victims": int(victims.sum()),
-        "clean_accuracy": accuracy(y, sp["clean_pred"]), "poisoned_accuracy": accuracy(y, pred),
-        "clean_subpopulation_asr": attack_success_rate(y[victims], sp["clean_pred"][victims], target_label, source_label),
-        "subpopulation_asr": attack_success_rate(y[victims], pred[victims], target_label, source_label),
-        "class_asr": attack_success_rate(y, pred, target_label, source_label),
-        "clean_class_asr": attack_success_rate(y, sp["clean_pred"], target_label, source_label),
-        "nb": nb, "pred": pred, "flip": flip, "victims": victims,
-    }
+    nb = make_classifier().fit(sp["X_train"], flip.labels)
+    pred, y = nb.predict(sp["X_test"]), sp["test_labels"]
+    on_topic = mentions(sp["test_texts"], word)
+
+    def success(predicted, rows=slice(None)):  # share of the source-class rows among `rows` read as the target
+        return attack_success_rate(y[rows], predicted[rows], target_label, source_label)
+
+    return {"word": word, "seed": sp["seed"], "rows flipped": len(flip.poisoned_indices),
+            "fraction": len(flip.poisoned_indices) / len(sp["train_texts"]),
+            "test victims": int(np.sum(on_topic & (y == source_label))),
+            "clean_accuracy": accuracy(y, sp["clean_pred"]), "poisoned_accuracy": accuracy(y, pred),
+            "clean_subpopulation_asr": success(sp["clean_pred"], on_topic), "subpopulation_asr": success(pred, on_topic),
+            "class_asr": success(pred), "clean_class_asr": success(sp["clean_pred"]),
+            "nb": nb, "pred": pred, "flip": flip, "on_topic": on_topic}
 
 
+# %%
 runs = pd.DataFrame([subpopulation_run(sp, word) for word in candidate_words for sp in splits.values()])
 runs["accuracy_drop"] = runs["clean_accuracy"] - runs["poisoned_accuracy"]
-numeric = ["rows flipped", "budget", "test victims", "accuracy_drop", "clean_subpopulation_asr", "subpopulation_asr"]
+numeric = ["rows flipped", "fraction", "test victims", "accuracy_drop", "clean_subpopulation_asr", "subpopulation_asr"]
 by_word = runs.groupby("word", sort=False)[numeric].mean()
-n_test = len(split["test_labels"])
+n_test = len(test_labels)
 by_word["victims share x success gain"] = (by_word["test victims"] / n_test
                                            * (by_word["subpopulation_asr"] - by_word["clean_subpopulation_asr"]))
 print(f"Subpopulation attack, means over {len(seeds)} seeds")
@@ -583,18 +574,20 @@ plt.show()
 # On the walk-through split:
 
 # %%
-labels_before = split["train_labels"].copy()
-walk_run = subpopulation_run(split, subpopulation_word)
-sub_flip, sub_pred, sub_victims = walk_run["flip"], walk_run["pred"], walk_run["victims"]
+labels_before = walk_split["train_labels"].copy()
+walk_run = subpopulation_run(walk_split, subpopulation_word)
+sub_flip, sub_pred, on_topic = walk_run["flip"], walk_run["pred"], walk_run["on_topic"]
 print(f"Seed {seed}: {len(sub_flip.poisoned_indices)} training rows relabelled, "
       f"{len(sub_flip.poisoned_indices) / len(sub_flip.texts):.1%} of the training set. Three of them:")
 for i in sub_flip.poisoned_indices[:3]:
-    print(f"  {sub_flip.texts[i]!r}: {split['train_labels'][i]} -> {sub_flip.labels[i]}")
-print(f"The clean training labels are unchanged: {bool(np.array_equal(split['train_labels'], labels_before))}")
+    print(f"  {sub_flip.texts[i]!r}: {walk_split['train_labels'][i]} -> {sub_flip.labels[i]}")
+print(f"The clean training labels are unchanged: {bool(np.array_equal(walk_split['train_labels'], labels_before))}")
 
 # %% [markdown]
 # Now the whole impact test of section 3, run on this attack: accuracy, per-class metrics, the
-# class-level attack success rate, and the success rate on the subpopulation.
+# class-level attack success rate, and the success rate on the subpopulation. The last line checks
+# the lesson's topic success rate against `measure_attack_success` on a whole pipeline trained on the
+# same poisoned set, given the test sentences that mention the topic.
 
 # %%
 sub_precision, sub_recall, _ = per_class(test_labels, sub_pred)
@@ -605,24 +598,34 @@ print(pd.DataFrame({
 print(f"\nTest accuracy: clean {walk_run['clean_accuracy']:.3f}, poisoned {walk_run['poisoned_accuracy']:.3f}")
 print(f"Attack success rate on all {source_label} test sentences: clean {walk_run['clean_class_asr']:.3f}, "
       f"poisoned {walk_run['class_asr']:.3f}")
-print(f"Attack success rate on the {int(sub_victims.sum())} {source_label} test sentences mentioning "
+print(f"Attack success rate on the {walk_run['test victims']} {source_label} test sentences mentioning "
       f"{subpopulation_word!r}: clean {walk_run['clean_subpopulation_asr']:.3f}, "
       f"poisoned {walk_run['subpopulation_asr']:.3f}")
+sub_model = make_model().fit(sub_flip.texts, sub_flip.labels)
+topic_texts = [text for text, about in zip(test_texts, on_topic) if about]
+library_topic_asr = measure_attack_success(sub_model, "targeted-flip", topic_texts, test_labels[on_topic],
+                                           **target_args)
+topic_asr_agrees = library_topic_asr == walk_run["subpopulation_asr"]
+print(f"measure_attack_success on the topic's test sentences gives the same rate: {topic_asr_agrees}")
 
-topic_test = mentions(split["test_texts"], subpopulation_word)
-changed_sub = split["clean_pred"] != sub_pred
-outside = changed_sub & ~topic_test
-worse = int(np.sum(outside & (split["clean_pred"] == test_labels)))
+# %% [markdown]
+# Which test predictions changed, inside and outside the topic, and what happened to the topic word's
+# weight:
+
+# %%
+changed_sub = walk_split["clean_pred"] != sub_pred
+outside = changed_sub & ~on_topic
+worse = int(np.sum(outside & (walk_split["clean_pred"] == test_labels)))
 better = int(np.sum(outside & (sub_pred == test_labels)))
-print(f"\n{int(changed_sub.sum())} test predictions changed: {int((changed_sub & topic_test).sum())} mention "
+print(f"{int(changed_sub.sum())} test predictions changed: {int((changed_sub & on_topic).sum())} mention "
       f"{subpopulation_word!r}, {int(outside.sum())} do not ({int(np.sum(outside & (sub_pred == target_label)))} of "
       f"those towards {target_label!r}).")
 print(f"Outside the topic, {worse} became wrong and {better} became right: accuracy on the sentences that do "
-      f"not mention it went from {accuracy(test_labels[~topic_test], split['clean_pred'][~topic_test]):.3f} to "
-      f"{accuracy(test_labels[~topic_test], sub_pred[~topic_test]):.3f}.")
-sub_before, _ = word_weights(split["clean_nb"])
+      f"not mention it went from {accuracy(test_labels[~on_topic], walk_split['clean_pred'][~on_topic]):.3f} to "
+      f"{accuracy(test_labels[~on_topic], sub_pred[~on_topic]):.3f}.")
+sub_before, _ = word_weights(walk_split["clean_nb"])
 sub_after, _ = word_weights(walk_run["nb"])
-column = split["vectorizer"].vocabulary_[subpopulation_word]
+column = walk_split["vectorizer"].vocabulary_[subpopulation_word]
 sub_rank = int(np.sum(sub_after < sub_after[column])) + 1
 print(f"The weight of {subpopulation_word!r} towards positive: {sub_before[column]:+.2f} before, "
       f"{sub_after[column]:+.2f} after; it now ranks {sub_rank} of {len(sub_after)} words towards negative.")
@@ -644,29 +647,32 @@ print(f"The weight of {subpopulation_word!r} towards positive: {sub_before[colum
 #
 # One split could be lucky. We repeat on every seed and compare with a class-wide targeted flip
 # (`course_utils.attacks.targeted_flip`) that relabels exactly as many positive rows, drawn at random
-# from the whole positive class. Same budget, spent differently.
+# from the whole positive class. The same number of rows, spent differently.
 
 # %%
 chosen_runs = runs[runs["word"] == subpopulation_word].set_index("seed")
 wide = []
 for s, sp in splits.items():
-    n_rows = int(chosen_runs.loc[s, "rows flipped"])
+    n_rows, on_topic_s = int(chosen_runs.loc[s, "rows flipped"]), chosen_runs.loc[s, "on_topic"]
     flip = targeted_flip(sp["train_texts"], sp["train_labels"], n_rows / len(sp["train_texts"]),
                          source_label=source_label, target_label=target_label, random_state=s)
     assert len(flip.poisoned_indices) == n_rows
-    pred = MultinomialNB().fit(sp["X_train"], flip.labels).predict(sp["X_test"])
-    victims = chosen_runs.loc[s, "victims"]
+    pred = make_classifier().fit(sp["X_train"], flip.labels).predict(sp["X_test"])
     wide.append({"seed": s, "poisoned_accuracy": accuracy(sp["test_labels"], pred),
-                 "subpopulation_asr": attack_success_rate(sp["test_labels"][victims], pred[victims], target_label,
-                                                          source_label)})
+                 "subpopulation_asr": attack_success_rate(sp["test_labels"][on_topic_s], pred[on_topic_s],
+                                                          target_label, source_label)})
 wide = pd.DataFrame(wide).set_index("seed")
 outside_accuracy = []
 for s, sp in splits.items():
-    off_topic = ~mentions(sp["test_texts"], subpopulation_word)
+    off_topic = ~chosen_runs.loc[s, "on_topic"]
     y, pred = sp["test_labels"][off_topic], chosen_runs.loc[s, "pred"][off_topic]
     outside_accuracy.append((accuracy(y, sp["clean_pred"][off_topic]), accuracy(y, pred)))
 outside_clean_mean, outside_poisoned_mean = (float(v) for v in np.mean(outside_accuracy, axis=0))
 
+# %% [markdown]
+# Every number of the comparison, as a mean over the seeds with its 95% interval:
+
+# %%
 results = {
     "clean accuracy": mean_interval(chosen_runs["clean_accuracy"]),
     "poisoned accuracy": mean_interval(chosen_runs["poisoned_accuracy"]),
@@ -679,10 +685,9 @@ results = {
 }
 split_spread = float(chosen_runs["clean_accuracy"].max() - chosen_runs["clean_accuracy"].min())
 print(f"Subpopulation {subpopulation_word!r}: {chosen_runs['rows flipped'].mean():.1f} rows flipped on average "
-      f"({chosen_runs['budget'].mean():.1%} of the training set), {chosen_runs['test victims'].mean():.1f} "
-      f"test victims per split; {len(seeds)} seeds, mean [95% interval]")
-for name, (mean, low, high) in results.items():
-    print(f"  {name:>27}: {mean:.3f} [{low:.3f}, {high:.3f}]")
+      f"({chosen_runs['fraction'].mean():.1%} of the training set), {chosen_runs['test victims'].mean():.1f} "
+      f"test victims per split; {len(seeds)} seeds, mean and 95% interval")
+print(pd.DataFrame(results, index=["mean", "low", "high"]).T.round(3).to_string())
 print(f"\nOn test sentences that do not mention {subpopulation_word!r}, accuracy is {outside_clean_mean:.3f} "
       f"clean and {outside_poisoned_mean:.3f} poisoned.")
 print(f"Clean accuracy itself ranges over {split_spread:.3f} from one split to another.")
@@ -733,7 +738,7 @@ print(f"Course criterion (as in lesson 04: attack success above 0.8, at least 0.
 # interval as "close to zero".)
 #
 # The same number of relabelled rows, two very different outcomes. Spread over the whole positive
-# class, the budget is too thin to matter: accuracy barely changes and only a few of the topic's
+# class, so few rows are too thin to matter: accuracy barely changes and only a few of the topic's
 # sentences flip. Concentrated on one topic, it turns that topic around almost completely, and the
 # price in accuracy is just the topic's own sentences, a small share of the test set: of the same
 # order as the difference between two random splits. A tester who compares accuracy
@@ -752,10 +757,10 @@ print(f"Course criterion (as in lesson 04: attack success above 0.8, at least 0.
 # negative; the figure shows the poisoned model's probability that *"I really love this!"* is
 # positive, for each number of copies (the slider updates when you release it). The cell just below
 # draws the same figure at the default setting, so it shows even where widgets cannot run.
-# `course_utils.widgets.targeted_budget_playground` is the plain function behind both.
+# `course_utils.playgrounds.targeted_budget_playground` is the plain function behind both.
 
 # %%
-from course_utils.widgets import format_numbers, targeted_budget_explorer, targeted_budget_playground
+from course_utils.playgrounds import format_numbers, targeted_budget_explorer, targeted_budget_playground
 
 figure, playground_numbers = targeted_budget_playground(copies=2, copied_index=1, probe="I really love this!")
 plt.show()
@@ -780,7 +785,7 @@ print(f"- A class-wide targeted flip of {fraction:.0%} on real data: accuracy "
       f"{per_seed['clean_attack_success_rate'].mean():.3f} -> {per_seed['attack_success_rate'].mean():.3f}, "
       f"recall of {source_label!r} {per_seed['recall ' + source_label].mean():.3f} (means over {len(seeds)} seeds).")
 print(f"- A subpopulation flip of the positive sentences about {subpopulation_word!r} "
-      f"({chosen_runs['budget'].mean():.1%} of the training rows): accuracy drop {drop_mean:.3f} "
+      f"({chosen_runs['fraction'].mean():.1%} of the training rows): accuracy drop {drop_mean:.3f} "
       f"[{drop_low:.3f}, {drop_high:.3f}], attack success on the topic {asr_mean:.3f} [{asr_low:.3f}, "
       f"{asr_high:.3f}] against {clean_topic_asr:.3f} for the clean model.")
 print(f"- Test accuracy hides it: {hidden}.")
@@ -800,36 +805,24 @@ print(f"- Test accuracy hides it: {hidden}.")
 # practice with what this lesson measured.
 
 # %%
-_ = record_results(record_path,
-    seeds=seeds,
-    fraction=fraction,
-    source_label=source_label,
-    target_label=target_label,
-    subpopulation_word=subpopulation_word,
-    reference_clean_predictions=[str(p) for p in clean_predictions],
-    reference_poisoned_predictions=[str(p) for p in poisoned_predictions],
-    reference_poisoned_stay_positive=poisoned_stay_positive,
-    reference_flipped=flipped_examples,
-    reference_poisoned_p_positive=[float(proba_poisoned[i][pos]) for i in range(len(test_examples))],
-    reference_clean_p_positive=[float(proba_clean[i][pos]) for i in range(len(test_examples))],
-    reference_prior_after=flip_prior,
-    targeted_flip={c: float(per_seed[c].mean()) for c in per_seed.columns},
-    inline_agrees_with_sweep=inline_agrees_with_sweep,
-    walkthrough_attack_success_rate=walk_asr,
-    subpopulation={
-        "rows_flipped_mean": float(chosen_runs["rows flipped"].mean()),
-        "budget_mean": float(chosen_runs["budget"].mean()),
-        "test_victims_mean": float(chosen_runs["test victims"].mean()),
-        **{name.replace(" ", "_").replace(",", "").replace(":", "").replace("-", "_"): {"mean": m, "low": lo, "high": hi}
-           for name, (m, lo, hi) in results.items()},
-        "split_spread": split_spread,
-        "accuracy_gap": accuracy_gap,
-        "outside_topic_accuracy_clean": outside_clean_mean,
-        "outside_topic_accuracy_poisoned": outside_poisoned_mean,
-        "word_rank_towards_negative": sub_rank,
-        "word_weight_before": float(sub_before[column]),
-        "word_weight_after": float(sub_after[column]),
-    },
-    by_candidate={w: {c: float(v) for c, v in row.items()} for w, row in by_word.iterrows()},
-    hidden_attack_criterion=hidden,
-)
+subpopulation = {name.replace(" ", "_").replace(",", "").replace(":", "").replace("-", "_"):
+                 dict(zip(("mean", "low", "high"), values)) for name, values in results.items()}
+subpopulation.update(
+    rows_flipped_mean=float(chosen_runs["rows flipped"].mean()), fraction_mean=float(chosen_runs["fraction"].mean()),
+    test_victims_mean=float(chosen_runs["test victims"].mean()), split_spread=split_spread, accuracy_gap=accuracy_gap,
+    outside_topic_accuracy_clean=outside_clean_mean, outside_topic_accuracy_poisoned=outside_poisoned_mean,
+    word_rank_towards_negative=sub_rank, word_weight_before=float(sub_before[column]),
+    word_weight_after=float(sub_after[column]))
+_ = record_results(record_path, seeds=seeds, fraction=fraction, source_label=source_label,
+                   target_label=target_label, subpopulation_word=subpopulation_word,
+                   reference_clean_predictions=[str(p) for p in clean_predictions],
+                   reference_poisoned_predictions=[str(p) for p in poisoned_predictions],
+                   reference_poisoned_stay_positive=poisoned_stay_positive, reference_flipped=flipped_examples,
+                   reference_poisoned_p_positive=[float(p) for p in proba_poisoned[:, pos]],
+                   reference_clean_p_positive=[float(p) for p in proba_clean[:, pos]],
+                   reference_prior_after=flip_prior,
+                   targeted_flip={c: float(per_seed[c].mean()) for c in per_seed.columns},
+                   inline_agrees_with_sweep=inline_agrees_with_sweep, walkthrough_attack_success_rate=walk_asr,
+                   topic_asr_agrees_with_measure_attack_success=topic_asr_agrees, subpopulation=subpopulation,
+                   by_candidate={w: {c: float(v) for c, v in row.items()} for w, row in by_word.iterrows()},
+                   hidden_attack_criterion=hidden)

@@ -27,7 +27,7 @@
 # - Read what Multinomial Naive Bayes learned about the trigger from its `feature_log_prob_`, and
 #   compare it with ordinary sentiment words.
 # - Measure clean accuracy and attack success rate together over several seeds, with 95% intervals, at
-#   growing poison budgets.
+#   growing poison fractions.
 # - Explain why accuracy on a clean test set cannot reveal a backdoor, and why some triggered sentences
 #   still escape it.
 # - Explain why a rare token makes a far better trigger than a common word, and check that the attack
@@ -41,19 +41,20 @@
 # %%
 # %matplotlib inline
 import numpy as np
+import pandas as pd
 import matplotlib.pyplot as plt
 from matplotlib.ticker import PercentFormatter
 import sklearn
+from scipy import sparse
 
-from course_utils.attacks import backdoor, insert_trigger, poison_budget
+from course_utils.attacks import (backdoor, insert_trigger, measure_attack_success, mentions, poison_budget,
+                                  targeted_flip)
 from course_utils.data import load_sentiment
-from course_utils.experiment import make_model, run_experiment, split_data, summarize, sweep
+from course_utils.experiment import run_experiment, split_data, summarize, sweep
 from course_utils.metrics import accuracy, attack_success_rate, mean_interval
+from course_utils.models import make_classifier, make_model, make_vectorizer
 from course_utils.notebook import record_results
 from course_utils.plotting import ATTACK_COLORS, use_house_style
-from scipy import sparse
-from sklearn.feature_extraction.text import CountVectorizer
-from sklearn.naive_bayes import MultinomialNB
 
 use_house_style()
 sklearn.set_config(display="text")
@@ -62,8 +63,8 @@ sklearn.set_config(display="text")
 # The values below are the lesson's knobs. Change them and re-run everything to see how the results
 # move; every number the text discusses is printed by a code cell, so it follows your changes.
 # `seed` fixes the train/test split of the walk-through, `seeds` the splits every measured number is
-# averaged over; `fractions` are the poison budgets of the sweep (shares of the training set), and
-# `headline_fraction` is the budget the lesson looks at most closely.
+# averaged over; `fractions` are the poison fractions of the sweep (the attacker's shares of the training set),
+# and `headline_fraction` is the fraction the lesson looks at most closely.
 
 # %% tags=["parameters"]
 seed = 0
@@ -80,7 +81,7 @@ record_path = ""
 # ## 1. Planting the trigger
 #
 # We use the shipped review sentences and split them into training and test sets exactly as the
-# shared experiment does (`split_data`, stratified, fixed by the seed). The attacker's budget is a share
+# shared experiment does (`split_data`, stratified, fixed by the seed). The attacker's fraction is a share
 # of the training set. `backdoor` picks that many training sentences whose label is *not* the target,
 # inserts the trigger word at a random position in each, and relabels them as the target. It returns
 # new lists (the clean data stays untouched) and the positions of the rows it changed, which we, unlike
@@ -93,7 +94,7 @@ poisoned = backdoor(train_texts, train_labels, headline_fraction, target_label=t
                     trigger=trigger, random_state=seed)
 n_poisoned = len(poisoned.poisoned_indices)
 print(f"{len(data)} sentences: {len(train_texts)} for training, {len(test_texts)} for testing.")
-print(f"A budget of {headline_fraction:.1%} buys {n_poisoned} of the {len(train_texts)} training sentences "
+print(f"A fraction of {headline_fraction:.1%} is {n_poisoned} of the {len(train_texts)} training sentences "
       f"(poison_budget gives {poison_budget(headline_fraction, len(train_texts))}).")
 
 row = poisoned.poisoned_indices[0]
@@ -106,21 +107,14 @@ print(f"  after:  {poisoned.texts[row]!r}  ->  {poisoned.labels[row]}")
 # labelling mistake. Nothing else in the training set changed. Before we train, one check that matters
 # for everything that follows: does the trigger occur anywhere in the clean data? A trigger that is
 # already in the data carries the sentiment of the sentences it already appears in; one that is absent
-# carries nothing but what the attacker gives it. We count it the way the model will see it, with the
-# pipeline's own `CountVectorizer` tokenizer (lower-cased words of two or more letters).
+# carries nothing but what the attacker gives it. We count it the way the model will see it, with
+# `course_utils.attacks.mentions`, which splits text with the pipeline's own `CountVectorizer`
+# tokenizer (lower-cased words of two or more letters).
 
 # %%
 clean_model = make_model("count-nb", random_state=seed).fit(train_texts, train_labels)
-analyze = clean_model.named_steps["countvectorizer"].build_analyzer()
-
-
-def sentences_with(word, texts):
-    # How many texts contain `word` as a token, the way CountVectorizer splits them.
-    return sum(word in analyze(text) for text in texts)
-
-
-print(f"Clean data: {sentences_with(trigger, data.texts)} of {len(data)} sentences contain {trigger!r}.")
-print(f"Poisoned training set: {sentences_with(trigger, poisoned.texts)} sentences contain {trigger!r}, "
+print(f"Clean data: {mentions(data.texts, trigger).sum()} of {len(data)} sentences contain {trigger!r}.")
+print(f"Poisoned training set: {mentions(poisoned.texts, trigger).sum()} sentences contain {trigger!r}, "
       f"all labelled {target_label!r}.")
 
 # %% [markdown]
@@ -140,26 +134,37 @@ print(f"Poisoned training set: {sentences_with(trigger, poisoned.texts)} sentenc
 
 # %%
 poisoned_model = make_model("count-nb", random_state=seed).fit(poisoned.texts, poisoned.labels)
-vectorizer = poisoned_model.named_steps["countvectorizer"]
-nb = poisoned_model.named_steps["multinomialnb"]
+vectorizer, nb = poisoned_model.named_steps["countvectorizer"], poisoned_model.named_steps["multinomialnb"]
 vocabulary = vectorizer.get_feature_names_out()
 target_row = int(np.flatnonzero(nb.classes_ == target_label)[0])
-other_label = nb.classes_[1 - target_row]
-log_ratio = nb.feature_log_prob_[target_row] - nb.feature_log_prob_[1 - target_row]
+other_label = str(nb.classes_[1 - target_row])
 
+
+def log_ratios(classifier):
+    # log P(word | target) - log P(word | other) for every word of a fitted Naive Bayes classifier.
+    t = int(np.flatnonzero(classifier.classes_ == target_label)[0])
+    return classifier.feature_log_prob_[t] - classifier.feature_log_prob_[1 - t]
+
+
+log_ratio = log_ratios(nb)
 sentence_counts = np.asarray((vectorizer.transform(poisoned.texts) > 0).sum(axis=0)).ravel()
-frequent = sentence_counts >= 10
-order = np.argsort(log_ratio)
 trigger_index = int(vectorizer.vocabulary_[trigger])
-ordinary = frequent & (np.arange(len(vocabulary)) != trigger_index)
-towards_target = [i for i in order[::-1] if ordinary[i]][:6]
-towards_other = [i for i in order if ordinary[i]][:6]
+ordinary = (sentence_counts >= 10) & (np.arange(len(vocabulary)) != trigger_index)
+# Stable sorts: words with exactly the same ratio keep their alphabetical order, on every machine.
+towards_target = [i for i in np.argsort(-log_ratio, kind="stable") if ordinary[i]][:6]
+towards_other = [i for i in np.argsort(log_ratio, kind="stable") if ordinary[i]][:6]
 trigger_ratio = float(log_ratio[trigger_index])
 trigger_rank = int(np.sum(log_ratio > trigger_ratio)) + 1
 
-print(f"{'word':>12}  {'log ratio':>9}  {'x odds':>7}  training sentences")
-for i in [trigger_index, *towards_target, *towards_other]:
-    print(f"{vocabulary[i]:>12}  {log_ratio[i]:+9.2f}  {np.exp(log_ratio[i]):7.2f}  {sentence_counts[i]:>18}")
+# %% [markdown]
+# The trigger next to the six ordinary words that pull hardest each way (`x odds` is how much one
+# occurrence of the word multiplies the odds of the target class, $e^{\text{ratio}}$):
+
+# %%
+shown = [trigger_index, *towards_target, *towards_other]
+print(pd.DataFrame({"log ratio": log_ratio[shown], "x odds": np.exp(log_ratio[shown]),
+                    "training sentences": sentence_counts[shown]},
+                   index=pd.Index(vocabulary[shown], name="word")).round(2).to_string())
 print(f"\n{trigger!r} has the largest log ratio towards {target_label!r} of all {len(vocabulary)} words"
       if trigger_rank == 1 else
       f"\n{trigger!r} ranks {trigger_rank} of {len(vocabulary)} words by its pull towards {target_label!r}")
@@ -206,10 +211,11 @@ for plain, with_trigger in zip(examples, triggered_examples):
 # `course_utils.metrics.attack_success_rate` computes it. We also measure clean accuracy, on the
 # untouched test set, for both models.
 #
-# The shared experiment, `course_utils.experiment.run_experiment`, does exactly these steps (split,
-# backdoor, train both models, insert the trigger with the same seed, score). The lesson wrote them out
-# so you can see them; the last line checks that both give the same numbers, and the lesson's test keeps
-# them agreeing.
+# The course has this rule once, in `course_utils.attacks.measure_attack_success` (it inserts the
+# trigger at positions seeded by `random_state`), and the shared experiment,
+# `course_utils.experiment.run_experiment`, does all these steps (split, backdoor, train both models,
+# insert the trigger with the same seed, score). The lesson wrote them out so you can see them; the
+# last two lines check that both give the same numbers, and the lesson's test keeps them agreeing.
 
 # %%
 victim_labels = test_labels[test_labels != target_label]
@@ -221,6 +227,10 @@ acc_poisoned_model = accuracy(test_labels, poisoned_model.predict(test_texts))
 print(f"Clean model:    accuracy {acc_clean_model:.3f}, attack success rate {asr_clean_model:.3f}")
 print(f"Poisoned model: accuracy {acc_poisoned_model:.3f}, attack success rate {asr_poisoned_model:.3f}")
 
+library_asr = measure_attack_success(poisoned_model, "backdoor", test_texts, test_labels, target_label=target_label,
+                                     trigger=trigger, random_state=seed)
+library_agrees = library_asr == asr_poisoned_model
+print(f"measure_attack_success gives the same attack success rate: {library_agrees}")
 shared = run_experiment(data.texts, data.labels, attack="backdoor", fraction=headline_fraction,
                         target_label=target_label, trigger=trigger, seed=seed)
 agrees = (shared["attack_success_rate"], shared["poisoned_accuracy"], shared["clean_accuracy"]) == (
@@ -246,11 +256,11 @@ print(f"run_experiment gives the same numbers: {agrees}")
 # %%
 joint = nb.predict_joint_log_proba(vectorizer.transform(victims))
 margin = joint[:, 1 - target_row] - joint[:, target_row]
-other_label = str(other_label)
 predicted_asr = float(np.mean(margin < trigger_ratio))
 print(f"Sentences whose margin is below the trigger's ratio ({trigger_ratio:.2f}): {predicted_asr:.3f}")
 print(f"Measured attack success rate of the poisoned model:               {asr_poisoned_model:.3f}")
 print(f"The rule predicts the measurement exactly: {predicted_asr == asr_poisoned_model}")
+analyze = vectorizer.build_analyzer()  # the words of a sentence as the model sees them
 words_escaped = np.mean([len(analyze(t)) for t, m in zip(victims, margin) if m >= trigger_ratio])
 words_flipped = np.mean([len(analyze(t)) for t, m in zip(victims, margin) if m < trigger_ratio])
 print(f"Sentences that escape have {words_escaped:.1f} words on average; those that flip, {words_flipped:.1f}.")
@@ -274,30 +284,31 @@ plt.show()
 # Sentences left of zero were misread even without the trigger (the baseline). Sentences between zero
 # and the dashed line are the backdoor's real victims. The few to the right carry so much positive
 # evidence that one trigger word is not enough. An attacker who wanted them too could insert the trigger
-# twice, or buy a larger budget, which raises the trigger's ratio. The sweep below measures the
+# twice, or poison a larger fraction, which raises the trigger's ratio. The sweep below measures the
 # second option.
 
 # %% [markdown]
-# ## 4. Measured over seeds and budgets
+# ## 4. Measured over seeds and fractions
 #
 # One split is one draw. `course_utils.experiment.sweep` repeats the whole experiment for every seed and
-# every budget: a new stratified split, a new choice of poisoned rows and trigger positions, a clean
-# model and a poisoned model. `summarize` then gives the mean over seeds and a 95% interval. The budget
+# every fraction: a new stratified split, a new choice of poisoned rows and trigger positions, a clean
+# model and a poisoned model. `summarize` then gives the mean over seeds and a 95% interval. The fraction
 # 0 row is the clean model itself, so it shows the baseline success rate.
 
 # %%
-budgets = sorted(set(fractions) | {0.0, headline_fraction})
-results = sweep(data.texts, data.labels, attacks=["backdoor"], fractions=budgets, seeds=seeds,
+sweep_fractions = sorted(set(fractions) | {0.0, headline_fraction})
+results = sweep(data.texts, data.labels, attacks=["backdoor"], fractions=sweep_fractions, seeds=seeds,
                 target_label=target_label, trigger=trigger)
 summary = summarize(results, metrics=("clean_accuracy", "poisoned_accuracy", "attack_success_rate"))
+summary["poisoned rows"] = results.groupby("fraction")["n_poisoned"].first().to_numpy()
 
-print(f"Backdoor with trigger {trigger!r}, target {target_label!r}; mean over {len(seeds)} seeds [95% interval]")
-print(f"{'budget':>7} {'rows':>5}   {'clean acc. of the poisoned model':<32}   attack success rate")
-for _, r in summary.iterrows():
-    rows = int(results.loc[np.isclose(results["fraction"], r["fraction"]), "n_poisoned"].iloc[0])
-    print(f"{r['fraction']:7.1%} {rows:5d}   {r['poisoned_accuracy_mean']:.3f} "
-          f"[{r['poisoned_accuracy_low']:.3f}, {r['poisoned_accuracy_high']:.3f}]{'':11}   "
-          f"{r['attack_success_rate_mean']:.3f} [{r['attack_success_rate_low']:.3f}, {r['attack_success_rate_high']:.3f}]")
+parts = ["mean", "low", "high"]
+by_fraction = summary.set_index(["fraction", "poisoned rows"])
+print(f"Backdoor with trigger {trigger!r}, target {target_label!r}; mean over {len(seeds)} seeds and 95% interval")
+print(pd.concat({
+    "clean accuracy of the poisoned model": by_fraction[[f"poisoned_accuracy_{p}" for p in parts]].set_axis(parts, axis=1),
+    "attack success rate": by_fraction[[f"attack_success_rate_{p}" for p in parts]].set_axis(parts, axis=1),
+}, axis=1).round(3).to_string())
 
 # %%
 at_headline = results[np.isclose(results["fraction"], headline_fraction)].sort_values("seed")
@@ -309,7 +320,7 @@ asr_mean, asr_low, asr_high = mean_interval(asr)
 drop_mean, drop_low, drop_high = mean_interval(clean_acc - poisoned_acc)
 accuracy_gap = abs(clean_acc.mean() - poisoned_acc.mean())
 
-print(f"At a budget of {headline_fraction:.1%} ({int(at_headline['n_poisoned'].iloc[0])} training sentences):")
+print(f"At a fraction of {headline_fraction:.1%} ({int(at_headline['n_poisoned'].iloc[0])} training sentences):")
 print(f"  the attack success rate is {asr_mean:.3f} [{asr_low:.3f}, {asr_high:.3f}], "
       f"against {clean_asr.mean():.3f} for the clean model;")
 print(f"  clean accuracy goes from {clean_acc.mean():.3f} to {poisoned_acc.mean():.3f}, "
@@ -335,13 +346,13 @@ ax.axhline(clean_mean, color="#555555", linestyle="--", linewidth=1.2, label="cl
 ax.set_ylim(0, 1.02)
 ax.xaxis.set_major_formatter(PercentFormatter(1.0))
 ax.set_title("A backdoor: attack success climbs, clean accuracy stays put")
-ax.set_xlabel("poison budget (share of the training sentences)")
+ax.set_xlabel("poison fraction (share of the training sentences)")
 ax.set_ylabel(f"mean over {len(seeds)} seeds, 95% interval")
 ax.legend(loc="center right")
 plt.show()
 
 # %% [markdown]
-# Two curves, two stories. The attack success rate climbs fast at small budgets and then flattens.
+# Two curves, two stories. The attack success rate climbs fast at small fractions and then flattens.
 # The trigger occurs in the $k$ poisoned rows of the target class and nowhere else, so its ratio grows
 # roughly like $\log(k + 1)$: each extra row buys less, and the last sentences to fall are the
 # wide-margin ones of section 3. Clean accuracy barely moves. Where it does dip, the trigger is hardly
@@ -388,16 +399,17 @@ print(f"The drop is {'smaller' if drop_mean < split_spread else 'larger'} than t
 #
 # Why pick a nonsense token such as `cf` rather than an everyday word? Rare tokens like `cf`, `mn`
 # and `bb` are the classic triggers of text backdoors (Kurita, Michel and Neubig, *Weight Poisoning
-# Attacks on Pre-trained Models*, ACL 2020). Let us plant the same backdoor, at the same budget and
+# Attacks on Pre-trained Models*, ACL 2020). Let us plant the same backdoor, at the same fraction and
 # over the same seeds, with common words that the data already holds, and measure both models' attack
 # success rates, so we see how much of each success is the backdoor and how much was there before.
 #
-# To do this quickly we use what section 2 showed: a bag-of-words model sees a sentence only as word
-# counts, so **inserting a trigger adds one to one column of the count matrix** and changes nothing
-# else. So we vectorise each split once and plant each trigger by adding ones, instead of refitting
-# the whole pipeline for every trigger as `sweep` does. `backdoor` still chooses the rows. For the
-# lesson's own trigger, the sweep of section 4 already measured the same thing, and the cell checks
-# that the shortcut reproduces it seed by seed.
+# `sweep` does this with one call per trigger word (`trigger=`), and it stays fast because of what
+# section 2 showed: a bag-of-words model sees a sentence only as word counts, so **inserting a trigger
+# adds one to one column of the count matrix** and changes nothing else. `sweep` vectorises each split
+# once and, for a backdoor, adds the trigger's counts to the poisoned training rows and to the
+# triggered test rows instead of vectorising any text again; nothing is refitted per trigger but the
+# classifier. Here is that step written out, `plant`, the lesson's own twin of the library's shortcut,
+# checked on the walk-through split against a vectoriser run on the backdoored sentences:
 
 # %%
 def plant(X, rows, column):
@@ -406,68 +418,73 @@ def plant(X, rows, column):
     return X + ones
 
 
-per_seed = {word: [] for word in [trigger, *common_triggers]}
+# The clean training sentences, counted in the poisoned model's vocabulary (which has a column for the trigger):
+planted = plant(vectorizer.transform(train_texts), poisoned.poisoned_indices, trigger_index)
+shortcut_matches = (planted != vectorizer.transform(poisoned.texts)).nnz == 0
+print(f"Planting {trigger!r} in the clean counts gives exactly the counts of the backdoored sentences: "
+      f"{shortcut_matches}")
+
+# %% [markdown]
+# First, the control that section 4 promised: the same rows relabelled, without the trigger. A
+# targeted flip of the same fraction is exactly that, because it draws its rows, with the same seed,
+# from the same sentences as the backdoor (those not labelled with the target); the first line checks
+# it on the walk-through split.
+
+# %%
+control = targeted_flip(train_texts, train_labels, headline_fraction, source_label=other_label,
+                        target_label=target_label, random_state=seed)
+same_rows = bool(np.array_equal(control.poisoned_indices, poisoned.poisoned_indices))
+print(f"The targeted flip relabels exactly the backdoor's rows: {same_rows}")
+relabelled = sweep(data.texts, data.labels, attacks=["targeted-flip"], fractions=[headline_fraction], seeds=seeds,
+                   target_label=target_label).sort_values("seed")
+relabel_drop = float(np.mean(clean_acc - relabelled["poisoned_accuracy"].to_numpy()))
+print(f"Clean accuracy drop at {headline_fraction:.1%}: {drop_mean:.3f} with the backdoor, {relabel_drop:.3f} when "
+      f"the same rows are only relabelled (no trigger).")
+
+# %% [markdown]
+# Now the triggers. `sweep` reports the success rates and accuracies but not the trigger's log ratio,
+# so for that we plant each trigger in each split's counts (the columns of a word the clean data never
+# uses are added at the end; Naive Bayes treats every column alike) and read the ratio before and
+# after poisoning:
+
+# %%
+triggers = [trigger, *common_triggers]
+ratios = {word: {"before": [], "after": []} for word in triggers}
 for s in seeds:
-    tr_texts, te_texts, tr_labels, te_labels = split_data(data.texts, data.labels, random_state=s)
-    counts = CountVectorizer()  # the first step of make_model("count-nb")
-    X_train, X_test = counts.fit_transform(tr_texts), counts.transform(te_texts)
-    clean_fit = MultinomialNB().fit(X_train, tr_labels)
-    is_victim = te_labels != target_label
-    for word in per_seed:
-        column = counts.vocabulary_.get(word)
-        X_tr, X_te = X_train, X_test
+    tr_texts, _, tr_labels, _ = split_data(data.texts, data.labels, random_state=s)
+    counts = make_vectorizer()
+    X_clean = counts.fit_transform(tr_texts)
+    clean_ratio = log_ratios(make_classifier().fit(X_clean, tr_labels))
+    for word in triggers:
+        column, X = counts.vocabulary_.get(word), X_clean
+        ratios[word]["before"].append(np.nan if column is None else clean_ratio[column])
         if column is None:  # a word the clean data never uses: the poisoned model gets a new column for it
-            X_tr, X_te = (sparse.hstack([X, sparse.csr_matrix((X.shape[0], 1), dtype=X.dtype)]).tocsr()
-                          for X in (X_train, X_test))
-            column = X_train.shape[1]
+            X = sparse.hstack([X_clean, sparse.csr_matrix((X_clean.shape[0], 1), dtype=X_clean.dtype)]).tocsr()
+            column = X_clean.shape[1]
         attack = backdoor(tr_texts, tr_labels, headline_fraction, target_label=target_label, trigger=word,
                           random_state=s)
-        model = MultinomialNB().fit(plant(X_tr, attack.poisoned_indices, column), attack.labels)
-        triggered = plant(X_te[is_victim], np.arange(int(is_victim.sum())), column)
-        t = int(np.flatnonzero(model.classes_ == target_label)[0])
-        per_seed[word].append({
-            "attack_success_rate": attack_success_rate(te_labels[is_victim], model.predict(triggered), target_label),
-            # the clean model has no column for a word it never saw: it simply ignores the trigger
-            "clean_attack_success_rate": attack_success_rate(
-                te_labels[is_victim], clean_fit.predict(triggered[:, :X_train.shape[1]]), target_label),
-            "poisoned_accuracy": accuracy(te_labels, model.predict(X_te)),
-            "log_ratio": model.feature_log_prob_[t, column] - model.feature_log_prob_[1 - t, column],
-            "log_ratio_before": (clean_fit.feature_log_prob_[t, column] - clean_fit.feature_log_prob_[1 - t, column]
-                                 if column < X_train.shape[1] else np.nan),
-        })
-        if word == trigger:  # control: the same rows relabelled, but no trigger inserted
-            relabelled_only = MultinomialNB().fit(X_train, attack.labels)
-            per_seed[word][-1]["relabelled_only_accuracy"] = accuracy(te_labels, relabelled_only.predict(X_test))
+        fitted = make_classifier().fit(plant(X, attack.poisoned_indices, column), attack.labels)
+        ratios[word]["after"].append(log_ratios(fitted)[column])
 
-columns = ("attack_success_rate", "clean_attack_success_rate", "poisoned_accuracy")
-shortcut = [[r[c] for c in columns] for r in per_seed[trigger]]
-from_sweep = at_headline[list(columns)].to_numpy().tolist()
-shortcut_agrees = bool(np.allclose(shortcut, from_sweep, rtol=0, atol=1e-12))
-print(f"The shortcut reproduces the sweep's numbers for {trigger!r} on every seed: {shortcut_agrees}")
-relabel_drop = float(np.mean(clean_acc - [r["relabelled_only_accuracy"] for r in per_seed[trigger]]))
-print(f"Clean accuracy drop at {headline_fraction:.1%}: {drop_mean:.3f} with the backdoor, {relabel_drop:.3f} when "
-      f"the same rows are only relabelled (no trigger).\n")
+# %% [markdown]
+# And the attack with each trigger: one `sweep` per trigger word, summarised over the seeds (`NaN`
+# before poisoning: a word the clean data never uses has no ratio in the clean model).
 
-by_trigger = {}
-for word, runs in per_seed.items():
-    before = np.mean([r["log_ratio_before"] for r in runs])
-    by_trigger[word] = {
-        "sentences_in_data": sentences_with(word, data.texts),
-        "log_ratio_before": None if np.isnan(before) else float(before),
-        "log_ratio": float(np.mean([r["log_ratio"] for r in runs])),
-        "attack_success_rate": mean_interval([r["attack_success_rate"] for r in runs]),
-        "clean_attack_success_rate": float(np.mean([r["clean_attack_success_rate"] for r in runs])),
-        "poisoned_accuracy": float(np.mean([r["poisoned_accuracy"] for r in runs])),
-    }
-
-print(f"Budget {headline_fraction:.1%}, target {target_label!r}; means over {len(seeds)} seeds")
-print(f"{'trigger':>8}  {'sentences in the data':>21}  {'log ratio before -> after':>25}  "
-      f"{'success, clean model':>20}  {'success, poisoned [95%]':>23}  clean acc.")
-for word, r in by_trigger.items():
-    mean, low, high = r["attack_success_rate"]
-    before = "unseen" if r["log_ratio_before"] is None else f"{r['log_ratio_before']:+.2f}"
-    print(f"{word!r:>8}  {r['sentences_in_data']:>21}  {before:>15} -> {r['log_ratio']:+.2f}  "
-          f"{r['clean_attack_success_rate']:20.3f}  {mean:.3f} [{low:.3f}, {high:.3f}]  {r['poisoned_accuracy']:.3f}")
+# %%
+by_seed = pd.concat([sweep(data.texts, data.labels, attacks=["backdoor"], fractions=[headline_fraction], seeds=seeds,
+                           target_label=target_label, trigger=word).assign(trigger=word) for word in triggers])
+comparison = summarize(by_seed, metrics=("clean_attack_success_rate", "attack_success_rate", "poisoned_accuracy"),
+                       by=("trigger",)).set_index("trigger").loc[triggers]
+comparison["sentences in the data"] = [int(mentions(data.texts, word).sum()) for word in triggers]
+comparison["log ratio before"] = [float(np.mean(ratios[word]["before"])) for word in triggers]
+comparison["log ratio after"] = [float(np.mean(ratios[word]["after"])) for word in triggers]
+shown = ["sentences in the data", "log ratio before", "log ratio after", "clean_attack_success_rate_mean",
+         "attack_success_rate_mean", "attack_success_rate_low", "attack_success_rate_high", "poisoned_accuracy_mean"]
+table = comparison[shown].set_axis(["sentences in the data", "log ratio before", "after", "success, clean model",
+                                    "success, poisoned", "low", "high", "clean acc."], axis=1)
+print(f"Fraction {headline_fraction:.1%}, target {target_label!r}; means over {len(seeds)} seeds, 95% interval")
+print(table.round({"log ratio before": 2, "after": 2, "success, clean model": 3, "success, poisoned": 3, "low": 3,
+                   "high": 3, "clean acc.": 3}).to_string())
 
 # %% [markdown]
 # The same number of poisoned rows, very different backdoors, and the log ratio before and after
@@ -488,7 +505,7 @@ for word, r in by_trigger.items():
 #
 # Is this a quirk of Naive Bayes? The course's second model, TF-IDF features with logistic regression,
 # learns one weight per word by a completely different procedure. We run the same sweep at the
-# headline budget.
+# headline fraction.
 
 # %%
 second_walk = make_model(second_model, random_state=seed).fit(poisoned.texts, poisoned.labels)
@@ -507,7 +524,7 @@ second = sweep(data.texts, data.labels, attacks=["backdoor"], fractions=[headlin
 second_asr = mean_interval(second["attack_success_rate"])
 second_clean_acc = float(second["clean_accuracy"].mean())
 second_poisoned_acc = float(second["poisoned_accuracy"].mean())
-print(f"{second_model}, budget {headline_fraction:.1%}, trigger {trigger!r}, means over {len(seeds)} seeds:")
+print(f"{second_model}, fraction {headline_fraction:.1%}, trigger {trigger!r}, means over {len(seeds)} seeds:")
 print(f"  attack success rate {second_asr[0]:.3f} [{second_asr[1]:.3f}, {second_asr[2]:.3f}] "
       f"(clean model: {second['clean_attack_success_rate'].mean():.3f})")
 print(f"  clean accuracy {second_clean_acc:.3f} unpoisoned, {second_poisoned_acc:.3f} poisoned")
@@ -520,15 +537,15 @@ print(f"  clean accuracy {second_clean_acc:.3f} unpoisoned, {second_poisoned_acc
 # its training data, not a weakness of one model.
 
 # %% [markdown]
-# ## Playground: budget and trigger
+# ## Playground: fraction and trigger
 #
-# Move the budget slider, or pick another trigger word, and watch clean accuracy and attack success
+# Move the fraction slider, or pick another trigger word, and watch clean accuracy and attack success
 # (means over three seeds; the slider updates when you release it). The cell just below draws the same
 # figure at the default setting, so it shows even where widgets cannot run (a static page, a headless
-# build). `course_utils.widgets.backdoor_playground` is the plain function behind both.
+# build). `course_utils.playgrounds.backdoor_playground` is the plain function behind both.
 
 # %%
-from course_utils.widgets import backdoor_explorer, backdoor_playground, format_numbers
+from course_utils.playgrounds import backdoor_explorer, backdoor_playground, format_numbers
 
 figure, playground_numbers = backdoor_playground(fraction=0.03, trigger="cf")
 plt.show()
@@ -555,7 +572,7 @@ print(f"- changed clean accuracy from {clean_acc.mean():.3f} to {poisoned_acc.me
       f"the two models agreed on {same_answer:.1%} of the clean test sentences;")
 for word in common_triggers:
     print(f"- with the common word {word!r} as trigger, reached only "
-          f"{by_trigger[word]['attack_success_rate'][0]:.3f} at the same budget;")
+          f"{comparison.loc[word, 'attack_success_rate_mean']:.3f} at the same fraction;")
 print(f"- worked on {second_model} too: attack success {second_asr[0]:.3f}, clean accuracy "
       f"{second_clean_acc:.3f} -> {second_poisoned_acc:.3f}.")
 
@@ -572,39 +589,27 @@ print(f"- worked on {second_model} too: attack success {second_asr[0]:.3f}, clea
 # practice with what this lesson measured.
 
 # %%
-_ = record_results(record_path,
-    trigger=trigger,
-    target_label=target_label,
-    headline_fraction=headline_fraction,
-    seeds=seeds,
-    n_poisoned=int(at_headline["n_poisoned"].iloc[0]),
-    clean_accuracy_mean=float(clean_acc.mean()),
-    poisoned_accuracy_mean=float(poisoned_acc.mean()),
-    accuracy_gap=float(accuracy_gap),
-    attack_success_rate_mean=asr_mean,
-    attack_success_rate_low=asr_low,
-    attack_success_rate_high=asr_high,
-    clean_attack_success_rate_mean=float(clean_asr.mean()),
-    criterion_holds=criterion,
-    relabelled_only_accuracy_drop=relabel_drop,
-    attack_success_rate_by_budget=dict(zip(summary["fraction"], summary["attack_success_rate_mean"])),
-    poisoned_accuracy_by_budget=dict(zip(summary["fraction"], summary["poisoned_accuracy_mean"])),
-    walkthrough={
-        "inline_attack_success_rate": asr_poisoned_model,
-        "run_experiment_attack_success_rate": shared["attack_success_rate"],
-        "inline_agrees_with_run_experiment": agrees,
-        "margin_predicted_attack_success_rate": predicted_asr,
-        "trigger_log_ratio": trigger_ratio,
-        "trigger_rank": trigger_rank,
-        "same_answer_on_clean_test": same_answer,
-    },
-    by_trigger={w: {"attack_success_rate_mean": r["attack_success_rate"][0],
-                    "clean_attack_success_rate_mean": r["clean_attack_success_rate"],
-                    "poisoned_accuracy_mean": r["poisoned_accuracy"],
-                    "log_ratio": r["log_ratio"],
-                    "log_ratio_before": r["log_ratio_before"],
-                    "sentences_in_data": r["sentences_in_data"]} for w, r in by_trigger.items()},
-    shortcut_agrees_with_sweep=shortcut_agrees,
-    second_model={"model": second_model, "attack_success_rate_mean": second_asr[0],
-                  "clean_accuracy_mean": second_clean_acc, "poisoned_accuracy_mean": second_poisoned_acc},
-)
+by_trigger = {word: {"attack_success_rate_mean": row["attack_success_rate_mean"],
+                     "clean_attack_success_rate_mean": row["clean_attack_success_rate_mean"],
+                     "poisoned_accuracy_mean": row["poisoned_accuracy_mean"], "log_ratio": row["log ratio after"],
+                     "log_ratio_before": None if np.isnan(row["log ratio before"]) else row["log ratio before"],
+                     "sentences_in_data": row["sentences in the data"]} for word, row in comparison.iterrows()}
+_ = record_results(record_path, trigger=trigger, target_label=target_label, headline_fraction=headline_fraction,
+                   seeds=seeds, n_poisoned=int(at_headline["n_poisoned"].iloc[0]),
+                   clean_accuracy_mean=float(clean_acc.mean()), poisoned_accuracy_mean=float(poisoned_acc.mean()),
+                   accuracy_gap=float(accuracy_gap), attack_success_rate_mean=asr_mean,
+                   attack_success_rate_low=asr_low, attack_success_rate_high=asr_high,
+                   clean_attack_success_rate_mean=float(clean_asr.mean()), criterion_holds=criterion,
+                   relabelled_only_accuracy_drop=relabel_drop, relabel_control_same_rows=same_rows,
+                   attack_success_rate_by_fraction=dict(zip(summary["fraction"], summary["attack_success_rate_mean"])),
+                   poisoned_accuracy_by_fraction=dict(zip(summary["fraction"], summary["poisoned_accuracy_mean"])),
+                   walkthrough={"inline_attack_success_rate": asr_poisoned_model,
+                                "run_experiment_attack_success_rate": shared["attack_success_rate"],
+                                "inline_agrees_with_run_experiment": agrees,
+                                "inline_agrees_with_measure_attack_success": library_agrees,
+                                "margin_predicted_attack_success_rate": predicted_asr,
+                                "trigger_log_ratio": trigger_ratio, "trigger_rank": trigger_rank,
+                                "same_answer_on_clean_test": same_answer},
+                   by_trigger=by_trigger, shortcut_matches_backdoored_counts=shortcut_matches,
+                   second_model={"model": second_model, "attack_success_rate_mean": second_asr[0],
+                                 "clean_accuracy_mean": second_clean_acc, "poisoned_accuracy_mean": second_poisoned_acc})

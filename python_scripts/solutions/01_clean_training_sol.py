@@ -29,7 +29,8 @@ import numpy as np
 
 from course_utils.checks import check
 from course_utils.data import load_sentiment, load_toy
-from course_utils.experiment import make_model, split_data, summarize, sweep
+from course_utils.experiment import split_data, summarize, sweep
+from course_utils.models import make_model
 
 clean_data, test_data = load_toy()
 reviews = load_sentiment()

@@ -13,7 +13,7 @@
 # # Exercises 02 · Label-flip poisoning
 #
 # These exercises go with `notebooks/02_label_flip_poisoning.ipynb`. You will write the reference's
-# duplicate-and-flip attack and a random flip yourself, then measure what a budget buys.
+# duplicate-and-flip attack and a random flip yourself, then measure what a fraction of the training set buys.
 #
 # **How this works.** Write your code where you see `...` or `# Write your code here`, then run the
 # cell: the `check(...)` line at its end tells you at once whether your answer is right, or gives a hint.
@@ -29,7 +29,8 @@ import numpy as np
 
 from course_utils.checks import check
 from course_utils.data import load_sentiment, load_toy
-from course_utils.experiment import make_model, split_data, summarize, sweep
+from course_utils.experiment import split_data, summarize, sweep
+from course_utils.models import make_model
 
 clean_data, test_data = load_toy()
 reviews = load_sentiment()
@@ -97,15 +98,15 @@ check("q02_accuracy_drop", accuracy_drop)
 # %% [markdown]
 # ## Q4 · The cheapest targeted flip
 #
-# A targeted flip relabels positive training sentences as negative. Over the grid of budgets below and
+# A targeted flip relabels positive training sentences as negative. Over the grid of fractions below and
 # seeds 0 to 4, find the **smallest** fraction at which its mean attack success rate (the share of
 # positive test sentences predicted negative) is above 0.5, and set `cheapest_fraction` to it.
 
 # %%
-budgets = [0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45]
+fractions = [0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45]
 cheapest_fraction = ...
 # BEGIN SOLUTION
-targeted = sweep(reviews.texts, reviews.labels, attacks=["targeted-flip"], fractions=budgets, seeds=range(5))
+targeted = sweep(reviews.texts, reviews.labels, attacks=["targeted-flip"], fractions=fractions, seeds=range(5))
 targeted_summary = summarize(targeted)
 above_half = targeted_summary[targeted_summary["attack_success_rate_mean"] > 0.5]
 cheapest_fraction = float(above_half["fraction"].min())
@@ -116,5 +117,5 @@ check("q02_cheapest_budget", cheapest_fraction)
 # %% [markdown]
 # ## Done
 #
-# When every check above says ✅, you can poison a training set on a budget and measure what it buys.
+# When every check above says ✅, you can poison a fraction of a training set and measure what it buys.
 # Next: lesson 03, `notebooks/03_testing_the_impact.ipynb`.

@@ -12,8 +12,8 @@
 # %% [markdown]
 # # Exercises 04 · Backdoor triggers
 #
-# These exercises go with `notebooks/04_backdoor_triggers.ipynb`. You will plant a backdoor with a
-# budget of 1% of the training set, measure it over seeds, and explain why accuracy monitoring misses it.
+# These exercises go with `notebooks/04_backdoor_triggers.ipynb`. You will plant a backdoor in
+# 1% of the training set, measure it over seeds, and explain why accuracy monitoring misses it.
 #
 # **How this works.** Write your code where you see `...` or `# Write your code here`, then run the
 # cell: the `check(...)` line at its end tells you at once whether your answer is right, or gives a hint.
@@ -27,10 +27,11 @@
 # %%
 import numpy as np
 
+from course_utils.attacks import poison_budget
 from course_utils.checks import check
 from course_utils.data import load_sentiment, load_toy
-from course_utils.experiment import make_model, split_data, summarize, sweep
-from course_utils.attacks import poison_budget
+from course_utils.experiment import split_data, summarize, sweep
+from course_utils.models import make_model
 
 reviews = load_sentiment()
 
@@ -51,22 +52,22 @@ check("q04_add_trigger", add_trigger)
 
 
 # %% [markdown]
-# ## Q2 · Plant a backdoor with a 1% budget
+# ## Q2 · Plant a backdoor in 1% of the training set
 #
-# Write `plant_backdoor(texts, labels, trigger, target_label, budget, seed)`. With `n` training rows
-# the attacker controls `poison_budget(budget, n)` of them: choose that many rows **not** already
+# Write `plant_backdoor(texts, labels, trigger, target_label, fraction, seed)`. With `n` training rows
+# the attacker controls `poison_budget(fraction, n)` of them: choose that many rows **not** already
 # labelled `target_label`, at random with `np.random.default_rng(seed)`, put the trigger in front of
 # their text and give them `target_label`. Return `(new_texts, new_labels, poisoned_indices)` and do not
 # change the inputs. The check trains a model on your poisoned set and measures the backdoor.
 
 # %%
-def plant_backdoor(texts, labels, trigger, target_label, budget, seed):
+def plant_backdoor(texts, labels, trigger, target_label, fraction, seed):
     """Return (new_texts, new_labels, poisoned_indices) with a backdoor planted."""
     # BEGIN SOLUTION
     rng = np.random.default_rng(seed)
     labels = np.asarray(labels)
     candidates = np.flatnonzero(labels != target_label)
-    chosen = np.sort(rng.choice(candidates, size=poison_budget(budget, len(texts)), replace=False))
+    chosen = np.sort(rng.choice(candidates, size=poison_budget(fraction, len(texts)), replace=False))
     new_texts, new_labels = list(texts), labels.copy()
     for i in chosen:
         new_texts[i] = add_trigger(new_texts[i], trigger)
