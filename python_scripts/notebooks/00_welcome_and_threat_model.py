@@ -361,8 +361,7 @@ print(f"  backdoor raised it, for sentences with {trigger!r}, from {bd['clean_at
 # To explore on your own, change the parameters cell and re-run: a larger or smaller `fraction`, other
 # `seeds`, `target_label = "positive"`, or another `trigger` word.
 #
-# **Exercises:** `exercises/00_welcome_and_threat_model_ex.ipynb` (coming with the exercises) gives
-# you practice with what this lesson measured.
+# **Exercises** start with the next lesson: `exercises/01_clean_training_ex.ipynb`.
 
 # %%
 def interval(attack, metric):

@@ -435,7 +435,7 @@ print(f"- The model leans on words such as {', '.join(repr(words[i]) for i in to
 # To explore on your own, change the parameters cell and re-run: another `seed`, more `seeds`, a
 # different `test_size` (what happens to the interval with a smaller test set?), or more `n_words`.
 #
-# **Exercises:** `exercises/01_clean_training_ex.ipynb` (coming with the exercises) gives you
+# **Exercises:** `exercises/01_clean_training_ex.ipynb` gives you
 # practice with what this lesson measured.
 
 # %%

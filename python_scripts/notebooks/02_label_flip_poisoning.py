@@ -427,7 +427,7 @@ print(f"- Duplicate-and-flip spread over both classes drops it by only {drops['d
 # To explore on your own, change the parameters cell and re-run: other `seeds`, a finer grid of
 # `fractions`, another `headline_fraction`, or swap `source_label` and `target_label`.
 #
-# **Exercises:** `exercises/02_label_flip_poisoning_ex.ipynb` (coming with the exercises) gives you
+# **Exercises:** `exercises/02_label_flip_poisoning_ex.ipynb` gives you
 # practice with what this lesson measured.
 
 # %%

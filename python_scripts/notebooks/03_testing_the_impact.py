@@ -801,7 +801,7 @@ print(f"- Test accuracy hides it: {hidden}.")
 # candidates (or your own), another `fraction` for sections 3 and 4, other `seeds`, or swap
 # `source_label` and `target_label`.
 #
-# **Exercises:** `exercises/03_testing_the_impact_ex.ipynb` (coming with the exercises) gives you
+# **Exercises:** `exercises/03_testing_the_impact_ex.ipynb` gives you
 # practice with what this lesson measured.
 
 # %%

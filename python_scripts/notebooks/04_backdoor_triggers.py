@@ -585,7 +585,7 @@ print(f"- worked on {second_model} too: attack success {second_asr[0]:.3f}, clea
 # To explore on your own, change the parameters cell and re-run: another `trigger` (any word, rare
 # or common), `target_label = "positive"`, other `seeds`, or a different `headline_fraction`.
 #
-# **Exercises:** `exercises/04_backdoor_triggers_ex.ipynb` (coming with the exercises) gives you
+# **Exercises:** `exercises/04_backdoor_triggers_ex.ipynb` gives you
 # practice with what this lesson measured.
 
 # %%

@@ -474,7 +474,7 @@ plt.show()
 #
 # ### 3.5 Random flips: the course's detectors, cleanlab and the Isolation Forest
 #
-# The issue this lesson answers asks for a precise comparison: on random flips of 10% to 30% of the real
+# This section makes one comparison precise: on random flips of 10% to 30% of the real
 # training data, is the course's best label-aware detector at least as good as cleanlab's
 # `find_label_issues` (given the default pipeline's out-of-fold probabilities), and clearly better than
 # the Isolation Forest? The dashed line is chance: the F1 of flagging the same number of rows at random.
