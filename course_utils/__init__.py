@@ -11,7 +11,8 @@ base           ``_validation`` (argument checks), ``data`` (the toy set and the
                factories), ``metrics``
 science        ``attacks``; ``detect`` (audit, outliers, label noise, triggers);
                ``defenses`` (the registry of filters, trainers and monitors)
-experiment     ``experiment``: split, poison, train, score; ``defend``; sweeps
+experiment     ``experiment``: split, poison, train, score; ``defend``; sweeps;
+               ``evaluation``: detectors graded over attacks and seeds
 show           ``plotting`` (the house style, the sweep figure), ``playgrounds``
 teach          ``notebook`` (what a lesson records), ``checks``, ``exercises``,
                ``grading``
