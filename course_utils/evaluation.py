@@ -68,16 +68,11 @@ def _check_detectors(detectors):
     """``detectors`` as a dict of name -> unfitted detector (a registered name or an estimator)."""
     if not isinstance(detectors, dict) or not detectors:
         raise TypeError("detectors must be a non-empty dict of name -> registered detector name or detector")
-    built = {}
     for name, spec in detectors.items():
-        if isinstance(spec, str):
-            built[name] = spec
-        elif isinstance(spec, BaseDetector):
-            built[name] = spec
-        else:
+        if not isinstance(spec, (str, BaseDetector)):
             raise TypeError(f"detectors[{name!r}] must be a registered detector name or a detector, "
                             f"got {type(spec).__name__}")
-    return built
+    return dict(detectors)
 
 
 class _Views:
@@ -117,7 +112,7 @@ def _fit_detector(detector, poisoned, views, blind, share):
         used.append((views, key))
     elif isinstance(detector, ConfidentLearningDetector) and detector.estimators != PRECOMPUTED:
         parts = []
-        for name in detector._estimator_names():
+        for name in detector.view_names():
             if name == "knn":
                 # The neighbour shares of a KNNDisagreement fit: confident learning's "knn" view.
                 key = ("knn", detector.n_neighbors, detector.random_state)
@@ -162,7 +157,7 @@ def _one_seed(texts, labels, seed, runs, detectors, retrain, true_share, targets
         share = len(poisoned.poisoned_indices) / len(poisoned.texts)
         target_args = {"source_label": source, "target_label": target, "trigger": trigger, "random_state": seed}
         defended_names = retrain.get((attack, fraction), ())
-        poisoned_model = None
+        before = None  # the poisoned model's scores, computed once for the run's retrained detectors
         views = _Views(poisoned.texts, poisoned.labels)
         for name in names:
             spec = detectors[name]
@@ -177,20 +172,23 @@ def _one_seed(texts, labels, seed, runs, detectors, retrain, true_share, targets
                    "n_flagged": scores["n_flagged"], "n_poisoned": len(poisoned.poisoned_indices),
                    "chance": share, "seconds": seconds, "retrained": name in defended_names}
             if name in defended_names:
-                if poisoned_model is None:
+                if before is None:
                     poisoned_model = make_model(model, random_state=seed).fit(poisoned.texts, poisoned.labels)
+                    before = {
+                        "clean_accuracy": clean_accuracy,
+                        "poisoned_accuracy": accuracy(test_labels, poisoned_model.predict(test_texts)),
+                        "clean_attack_success_rate": measure_attack_success(clean_model, attack, test_texts,
+                                                                            test_labels, **target_args),
+                        "attack_success_rate": measure_attack_success(poisoned_model, attack, test_texts,
+                                                                      test_labels, **target_args),
+                    }
                 outcome = defend(fitted, poisoned.texts, poisoned.labels, model=model,
                                  flag_share=share if name in true_share else None, random_state=seed,
                                  poisoned_indices=poisoned.poisoned_indices, prefit=True)
                 removed = outcome.detection["clean_rows_removed"]
                 row.update({
-                    "clean_accuracy": clean_accuracy,
-                    "poisoned_accuracy": accuracy(test_labels, poisoned_model.predict(test_texts)),
+                    **before,
                     "defended_accuracy": accuracy(test_labels, outcome.model.predict(test_texts)),
-                    "clean_attack_success_rate": measure_attack_success(clean_model, attack, test_texts,
-                                                                        test_labels, **target_args),
-                    "attack_success_rate": measure_attack_success(poisoned_model, attack, test_texts, test_labels,
-                                                                  **target_args),
                     "defended_attack_success_rate": measure_attack_success(outcome.model, attack, test_texts,
                                                                            test_labels, **target_args),
                     "clean_rows_removed": removed,

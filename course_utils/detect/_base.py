@@ -7,7 +7,6 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from .._validation import (
-    check_fraction,
     check_labels,
     check_number,
     check_random_state,
@@ -78,9 +77,7 @@ class BaseDetector(BaseEstimator):
         if flag_share is not None and threshold is not None:
             raise ValueError("give flag_share or threshold, not both")
         if flag_share is not None:
-            flag_share = check_fraction(flag_share, "flag_share")
-            if flag_share == 0:
-                raise ValueError("flag_share must be a share of the rows in (0, 1], got 0.0")
+            check_number(flag_share, "flag_share", low=0, high=1, low_open=True)
             k = rows_for_share(flag_share, len(self.suspicion_))
             return np.sort(self.ranking()[:k]).astype(np.int64)
         if threshold is not None:

@@ -131,16 +131,27 @@ def out_of_fold_probabilities(texts, labels, model="count-nb", cv=5, random_stat
                              method="predict_proba")
 
 
-def _given_probabilities(probabilities, n_rows, n_classes, owner, name):
-    """Validated ``probabilities`` passed to ``fit``, which the settings must say to expect."""
-    if probabilities is None:
-        raise ValueError(f"{owner}({name}={PRECOMPUTED!r}) needs fit(texts, labels, probabilities=...)")
-    probabilities = np.array(probabilities, dtype=float)
-    if probabilities.shape != (n_rows, n_classes):
-        raise ValueError(f"probabilities must have shape ({n_rows}, {n_classes}), got {probabilities.shape}")
-    if not np.all(np.isfinite(probabilities)) or probabilities.min() < 0 or probabilities.max() > 1:
-        raise ValueError("probabilities must be finite numbers in [0, 1]")
-    return probabilities
+def _probabilities(estimator, setting_name, probabilities, n_rows, n_classes, compute):
+    """The class probabilities a detector reads: given to ``fit`` or computed, as its setting says.
+
+    With the setting ``setting_name`` equal to ``"precomputed"``, ``probabilities`` are required and
+    validated; otherwise giving them is an error (they would be ignored) and ``compute()`` makes them.
+    """
+    setting = getattr(estimator, setting_name)
+    owner = type(estimator).__name__
+    if isinstance(setting, str) and setting == PRECOMPUTED:
+        if probabilities is None:
+            raise ValueError(f"{owner}({setting_name}={PRECOMPUTED!r}) needs fit(texts, labels, probabilities=...)")
+        probabilities = np.array(probabilities, dtype=float)
+        if probabilities.shape != (n_rows, n_classes):
+            raise ValueError(f"probabilities must have shape ({n_rows}, {n_classes}), got {probabilities.shape}")
+        if not np.all(np.isfinite(probabilities)) or probabilities.min() < 0 or probabilities.max() > 1:
+            raise ValueError("probabilities must be finite numbers in [0, 1]")
+        return probabilities
+    if probabilities is not None:
+        raise ValueError(f"probabilities were given but {setting_name}={setting!r} computes its own; "
+                         f"set {setting_name}={PRECOMPUTED!r} to use them")
+    return compute()
 
 
 class ConfidentLearningDetector(BaseDetector):
@@ -189,15 +200,10 @@ class ConfidentLearningDetector(BaseDetector):
         """Compute out-of-fold probabilities (or take them, with ``estimators="precomputed"``) and thresholds."""
         texts, labels, classes = check_data(texts, labels)
         index = np.searchsorted(classes, labels)
-        if isinstance(self.estimators, str) and self.estimators == PRECOMPUTED:
-            probabilities = _given_probabilities(probabilities, len(texts), len(classes),
-                                                 type(self).__name__, "estimators")
-        else:
-            if probabilities is not None:
-                raise ValueError(f"probabilities were given but estimators={self.estimators!r} computes its own; "
-                                 f"set estimators={PRECOMPUTED!r} to use them")
-            probabilities = np.mean([self._view(name, texts, labels, index, len(classes))
-                                     for name in self._estimator_names()], axis=0)
+        probabilities = _probabilities(
+            self, "estimators", probabilities, len(texts), len(classes),
+            lambda: np.mean([self._view(name, texts, labels, index, len(classes)) for name in self.view_names()],
+                            axis=0))
         thresholds = np.array([probabilities[index == c, c].mean() for c in range(len(classes))])
         above = probabilities >= thresholds
         confident = np.where(above, probabilities, -np.inf).argmax(axis=1)
@@ -206,7 +212,8 @@ class ConfidentLearningDetector(BaseDetector):
         suspicion = 1.0 - probabilities[np.arange(len(texts)), index]
         return self._set_flags(suspicion, np.flatnonzero(above.any(axis=1) & (confident != index)))
 
-    def _estimator_names(self):
+    def view_names(self):
+        """The views whose probabilities are averaged, checked: ``estimators`` as a list."""
         names = [self.estimators] if isinstance(self.estimators, str) else list(self.estimators)
         if not names:
             raise ValueError("estimators must name at least one of " + ", ".join(self.ESTIMATORS))
@@ -255,15 +262,10 @@ class CleanlabDetector(BaseDetector):
 
         texts, labels, classes = check_data(texts, labels)
         index = np.searchsorted(classes, labels)
-        if self.model == PRECOMPUTED:
-            probabilities = _given_probabilities(probabilities, len(texts), len(classes), type(self).__name__,
-                                                 "model")
-        else:
-            if probabilities is not None:
-                raise ValueError(f"probabilities were given but model={self.model!r} computes its own; "
-                                 f"set model={PRECOMPUTED!r} to use them")
-            check_choice(self.model, "model", MODELS + (PRECOMPUTED,))
-            probabilities = out_of_fold_probabilities(texts, labels, self.model, self.cv, self.random_state)
+        probabilities = _probabilities(
+            self, "model", probabilities, len(texts), len(classes),
+            lambda: out_of_fold_probabilities(texts, labels, check_choice(self.model, "model", MODELS + (PRECOMPUTED,)),
+                                              self.cv, self.random_state))
         self.probabilities_ = probabilities
         # n_jobs=1: cleanlab would otherwise start a process pool per call (slow, and it fails inside
         # worker processes such as joblib's).

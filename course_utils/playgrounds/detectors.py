@@ -11,7 +11,7 @@ from ..attacks import DEFAULT_TRIGGER, apply_attack, measure_attack_success
 from ..data import shared_sentiment
 from ..detect import make_detector
 from ..experiment import default_labels, defend, split_data
-from ..metrics import accuracy
+from ..metrics import accuracy, detection_scores
 from ..models import make_model
 from ._common import explorer, new_figure, slider
 from .attacks import PLAYGROUND_ATTACKS
@@ -71,8 +71,7 @@ def detector_playground(detector="confident", flag_share=0.2, *, attack="random-
         after, detection = outcome.model, outcome.detection
     else:  # nothing flagged: the defended model is the poisoned one
         after = before
-        detection = {"n_flagged": 0, "precision": 0.0, "recall": 0.0 if len(poisoned.poisoned_indices) else 1.0,
-                     "f1": 0.0, "clean_rows_removed": 0}
+        detection = {**detection_scores([], poisoned.poisoned_indices), "clean_rows_removed": 0}
     numbers = {key: detection[key] for key in ("n_flagged", "precision", "recall", "f1", "clean_rows_removed")}
     numbers["poisoned_accuracy"] = accuracy(test_labels, before.predict(test_texts))
     numbers["defended_accuracy"] = accuracy(test_labels, after.predict(test_texts))
