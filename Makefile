@@ -37,8 +37,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (poisoning course)"
 	touch $(STAMP)
 
+# As root it adds --allow-root, with no display --no-browser, and says so (course_utils/lab.py).
+# Further options for JupyterLab: make lab LAB_ARGS="--port=8890".
 lab: $(STAMP)
-	$(RUN) $(BIN)/jupyter lab --ServerApp.root_dir=. notebooks/00_welcome_and_threat_model.ipynb
+	$(RUN) $(BIN)/python -m course_utils.lab $(LAB_ARGS)
 
 test: $(STAMP)
 	$(RUN) $(BIN)/python -m pytest -n 2 --dist loadfile tests $(LESSONS) $(SOLUTIONS) $(NBVAL)
