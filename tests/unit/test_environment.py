@@ -49,3 +49,13 @@ def test_readme_commands_exist_in_makefile():
         assert f"make {target}" in readme, f"README does not show `make {target}`"
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "make test" in ci
+
+
+def test_the_license_uses_the_current_format():
+    # A TOML table under project.license makes setuptools print a deprecation warning at every
+    # install; an SPDX expression with license-files is the current format (setuptools 77 and up).
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    project = pyproject["project"]
+    assert isinstance(project["license"], str) and "MIT" in project["license"]
+    assert all((ROOT / name).is_file() for name in project["license-files"])
+    assert any(re.fullmatch(r"setuptools>=(7[7-9]|[89]\d)(\.\d+)*", r) for r in pyproject["build-system"]["requires"])
