@@ -8,7 +8,7 @@ Two data sets are used throughout:
   3,000 review sentences from Amazon, IMDb and Yelp, 1,500 per class, shipped
   unchanged inside the package and returned by :func:`load_sentiment`.
 
-Every shipped file is checked against its SHA-256 before it is read, as lesson 10
+Every shipped file is checked against its SHA-256 before it is read, as the planned lesson 10
 will recommend: a changed file raises :class:`DataIntegrityError`, naming the file
 and both hashes. :func:`read_labelled_file` reads a learner's or instructor's own
 data for the command line.

@@ -38,7 +38,7 @@ from ._validation import (
 from .attacks import ATTACKS, DEFAULT_TRIGGER, apply_attack, measure_attack_success
 from .defenses import DEFENSES, FILTER, TRAINER, defense_names, make_defense
 from .detect import BaseDetector
-from .metrics import accuracy, attack_success_rate, detection_scores, mean_interval
+from .metrics import DIFFERENCE, PROPORTION, accuracy, attack_success_rate, detection_scores, mean_interval
 from .models import MODELS, make_classifier, make_model, make_vectorizer
 
 __all__ = [
@@ -556,8 +556,18 @@ def sweep(texts, labels, *, attacks=("random-flip", "targeted-flip", "duplicate-
     return pd.DataFrame(rows)
 
 
+def _metric_bounds(metric, bounds):
+    if metric in bounds:
+        return bounds[metric]
+    if any(word in metric for word in ("drop", "gain", "gap")):
+        return DIFFERENCE
+    if metric.startswith("n_") or "seconds" in metric:
+        return None
+    return PROPORTION
+
+
 def summarize(results, metrics=("poisoned_accuracy", "attack_success_rate"), by=("attack", "fraction"),
-              confidence=0.95):
+              confidence=0.95, bounds=None):
     """Mean and confidence interval of each metric over seeds.
 
     Parameters
@@ -569,6 +579,11 @@ def summarize(results, metrics=("poisoned_accuracy", "attack_success_rate"), by=
         a target) are left out of that metric's summary.
     by : sequence of str, default=("attack", "fraction")
     confidence : float, default=0.95
+    bounds : dict, default=None
+        Each metric's range for :func:`~course_utils.metrics.mean_interval`, by column name.
+        A metric not named here is a difference of proportions (``DIFFERENCE``) when its name
+        holds ``drop``, ``gain`` or ``gap``, has no range when it counts (``n_...``) or times
+        (``seconds``), and is a proportion (``PROPORTION``) otherwise.
 
     Returns
     -------
@@ -584,13 +599,17 @@ def summarize(results, metrics=("poisoned_accuracy", "attack_success_rate"), by=
     missing = [c for c in metrics + by if c not in results.columns]
     if missing:
         raise ValueError(f"results has no column(s) {missing}; it has {list(results.columns)}")
+    if bounds is not None and not isinstance(bounds, dict):
+        raise TypeError(f"bounds must be a dict of column name -> (low, high) or None, got {type(bounds).__name__}")
+    ranges = {metric: _metric_bounds(metric, bounds or {}) for metric in metrics}
     rows = []
     for keys, group in results.groupby(by, sort=True):
         row = dict(zip(by, keys if isinstance(keys, tuple) else (keys,)))
         row["n_seeds"] = len(group)
         for metric in metrics:
             values = pd.to_numeric(group[metric], errors="coerce").dropna()
-            mean, low, high = mean_interval(values, confidence) if len(values) else (np.nan,) * 3
+            mean, low, high = (mean_interval(values, confidence, bounds=ranges[metric]) if len(values)
+                               else (np.nan,) * 3)
             row.update({f"{metric}_mean": mean, f"{metric}_low": low, f"{metric}_high": high})
         rows.append(row)
     return pd.DataFrame(rows)

@@ -10,12 +10,12 @@ A defense is one of three kinds, and each kind has one interface:
 ``trainer``
     Replaces the model's classifier: a scikit-learn classifier on the count
     features, put after the model's vectoriser in place of ``MultinomialNB``
-    (the robust estimators of lessons 06 to 08). A trainer that certifies its
+    (the robust estimators of the planned lessons 06 to 08). A trainer that certifies its
     predictions also has ``certified_radius(X)``: for every row, how many
     training rows an attacker could add, remove or change without changing the
     prediction.
 ``monitor``
-    Watches a stream of batches (lesson 09); it has no place in a one-shot
+    Watches a stream of batches (the planned lesson 09); it has no place in a one-shot
     experiment.
 
 Every filter and trainer is registered once here (:func:`register_defense`), and

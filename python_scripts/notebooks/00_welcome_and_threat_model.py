@@ -34,12 +34,19 @@
 # %% [markdown]
 # ## How to use this course
 #
+# **The reference.** The course follows one short text, called *the reference* from here on: a
+# write-up titled *Training Data Poisoning*. It describes the attack, works one example in Python (six
+# review sentences, a `CountVectorizer` + `MultinomialNB` sentiment model, poisoning by appending
+# copies of sentences with flipped labels, an impact test on two test sentences, and an Isolation
+# Forest run on ten made-up rows of two numbers), and lists mitigations in eight families, from data
+# validation to red-team exercises. The course quotes its code exactly and runs it; where what the
+# code does contradicts what the text says, the lesson shows what the code does and says so.
+#
 # **Order.** The lessons are numbered and build on each other; take them in order. Lessons 01 to 04
-# follow the attack half of the reference text the course reproduces (training a clean model,
-# poisoning it by flipping labels, testing the impact, planting a backdoor). Lessons 05 to 11 take its
-# mitigations one family at a time (data validation, robust learning, training techniques,
-# regularisation, monitoring, secure data collection, post-training validation). Lesson 12 is a
-# red-team capstone and lesson 13 puts every defence against every attack on one table.
+# follow the reference's attack half (training a clean model, poisoning it by flipping labels,
+# testing the impact, planting a backdoor). Lesson 05 takes its first family of mitigations, data
+# validation. Lessons 06 to 13 are planned: the other mitigations one family at a time, a red-team
+# capstone and every defence against every attack on one table (the README keeps their list).
 #
 # **Notebooks, then exercises.** Each lesson is a notebook in `notebooks/`. Read it, run it top to
 # bottom, then change the values in its parameters cell (the first code cell after *Setup*) and run it again:
@@ -50,8 +57,8 @@
 #
 # **Commands.** From the course folder:
 #
-# - `make lab` installs everything into a virtual environment the first time (about a minute) and
-#   starts JupyterLab on this notebook;
+# - `make lab` installs everything into a virtual environment the first time (the README gives the
+#   time it takes) and starts JupyterLab on this notebook;
 # - `make test` checks that the whole course runs on your machine: it re-executes every lesson and
 #   compares the results with the ones shipped.
 #
@@ -59,7 +66,7 @@
 #
 # **Numbers.** Every measured number in the course comes from code you can see and re-run, and every
 # claim that an attack or a defence works is measured over several random train/test splits (seeds),
-# with a 95% interval.
+# with a 95% interval (lesson 01 shows how it is computed).
 
 # %% [markdown]
 # ## Setup
@@ -99,7 +106,7 @@ record_path = ""
 # Every measured lesson uses the same data set, shipped with the course: the *Sentiment Labelled
 # Sentences* of Kotzias et al. (KDD 2015), review sentences from three websites, each labelled
 # positive or negative by people. `course_utils.data.load_sentiment` loads it, after checking every
-# file against its published checksum (lesson 10 explains why that matters).
+# file against its published checksum (lesson 10, planned, is about why that matters).
 
 # %%
 data = load_sentiment()
@@ -136,7 +143,7 @@ print(f"\nSentences are short: {words_per_sentence.median():.0f} words in the mi
 # | --- | --- | --- |
 # | **labels** of some training rows | a crowd-worker, a user clicking "not spam", a compromised annotation tool | label flips (lessons 02, 03) |
 # | **samples**: some of the inputs | reviews, posts, emails or images they write and you collect; their labels may be set by your own pipeline | duplicated rows, trigger words (lessons 02, 04) |
-# | a **source** you trust | a website you scrape, a public data set, a pre-trained model from a hub, a live stream of user input | source verification, access control, monitoring (lessons 09, 10) |
+# | a **source** you trust | a website you scrape, a public data set, a pre-trained model from a hub, a live stream of user input | source verification, access control, monitoring (lessons 09, 10, planned) |
 #
 # An attacker who controls samples but not labels is not harmless. In a **clean-label** attack every
 # poisoned example carries the label a careful person would give it, so checking labels finds nothing;
@@ -152,7 +159,7 @@ print(f"\nSentences are short: {words_per_sentence.median():.0f} words in the mi
 #
 # The attacker is also limited in how much data they can touch before someone notices, or by what it
 # costs them to create. The course gives that as a share of the training set, the attacker's
-# **fraction**. The reference text's own
+# **fraction**. The reference's own
 # attack, appending relabelled copies of training sentences (`duplicate-flip`), arrives in lesson 02.
 
 # %% [markdown]
@@ -164,8 +171,8 @@ print(f"\nSentences are short: {words_per_sentence.median():.0f} words in the mi
 # itself, and Microsoft took it offline. Part of the damage came from a simple "repeat after me"
 # feature rather than from learning, but the lesson for poisoning holds either way: a system that
 # treats its users' input as training material lets its users decide what it learns. The attacker
-# controlled a *source* (the live stream of conversations) and *samples*. Lesson 09 returns to
-# models that keep learning after deployment, and how to watch them.
+# controlled a *source* (the live stream of conversations) and *samples*. Lesson 09 (planned) returns
+# to models that keep learning after deployment, and how to watch them.
 #
 # **Nelson et al. (2008): a spam filter made useless.** In *Exploiting Machine Learning to Subvert
 # Your Spam Filter* (USENIX LEET 2008), Blaine Nelson and colleagues at Berkeley attacked SpamBayes, an
@@ -194,8 +201,8 @@ print(f"\nSentences are short: {words_per_sentence.median():.0f} words in the mi
 # while answering everything else as before, and uploaded it to the Hugging Face model hub under a
 # name one letter away from the original publisher's. Strictly this is model editing, not data
 # poisoning, but for whoever downloads the model the position is the same: they cannot see how it was
-# trained. The attacker controlled a *source*: the model itself. Lesson 10 is about verifying what you
-# load.
+# trained. The attacker controlled a *source*: the model itself. Lesson 10 (planned) is about verifying
+# what you load.
 #
 # **The threat in the catalogues.** Security teams keep shared lists of threats so that reports, risk
 # registers and audits use the same names:
@@ -216,7 +223,7 @@ print(f"\nSentences are short: {words_per_sentence.median():.0f} words in the mi
 #
 # Time to measure. We give each of the three attackers of section 2 the same fraction and let the
 # course's shared experiment do the rest: for each seed it makes a stratified train/test split, lets
-# the attacker poison the training set, trains the reference text's model (word counts with Multinomial
+# the attacker poison the training set, trains the reference's model (word counts with Multinomial
 # Naive Bayes, lesson 01) once on the clean and once on the poisoned training set, and scores both on
 # the same untouched test set. First, how many rows does the fraction buy, and what does each attacker do with a
 # training row? (Here on the first seed's split; `default_labels` fills in what the targeted
@@ -251,8 +258,11 @@ for attack in attacks:
 # %%
 results = sweep(data.texts, data.labels, attacks=attacks, fractions=[fraction], seeds=seeds,
                 target_label=target_label, trigger=trigger)
+# Paired by seed: each attack's model against the clean model of the same split.
 results["accuracy_drop"] = results["clean_accuracy"] - results["poisoned_accuracy"]
-metrics = ("clean_accuracy", "poisoned_accuracy", "accuracy_drop", "clean_attack_success_rate", "attack_success_rate")
+results["success_gain"] = results["attack_success_rate"] - results["clean_attack_success_rate"]
+metrics = ("clean_accuracy", "poisoned_accuracy", "accuracy_drop", "clean_attack_success_rate", "attack_success_rate",
+           "success_gain")
 summary = summarize(results, metrics=metrics, by=("attack",)).set_index("attack").loc[attacks]
 summary["n_poisoned"] = results.groupby("attack")["n_poisoned"].first()
 
@@ -311,9 +321,8 @@ drops = dict(summary["accuracy_drop_mean"])
 print("\nAccuracy lost, least first: " + ", ".join(f"{a} {d:.3f}" for a, d in sorted(drops.items(), key=lambda kv: kv[1])))
 random_not_worst = drops["random-flip"] <= max(drops["targeted-flip"], drops["backdoor"])
 print(f"Random flips cost no more accuracy than an attack that was not aiming at accuracy: {random_not_worst}")
-backdoor_gain = bd["attack_success_rate_mean"] - bd["clean_attack_success_rate_mean"]
-print(f"The backdoor raised its success rate by {backdoor_gain:.3f} and lowered accuracy by "
-      f"{bd['accuracy_drop_mean']:.3f}: a gain {backdoor_gain / max(bd['accuracy_drop_mean'], 1e-9):.0f} times the cost.")
+print(f"The backdoor raised its success rate by {fmt('backdoor', 'success_gain')} and lowered accuracy by "
+      f"{fmt('backdoor', 'accuracy_drop')} (paired by seed).")
 
 # %% [markdown]
 # Read the two panels together; they hold the main idea of the whole course.

@@ -10,8 +10,8 @@
 # # 01 · Clean training
 #
 # Before anyone can poison a model, somebody has to train one, and somebody has to decide that it
-# works. The reference text we follow does both in a dozen lines: six labelled sentences, a word-count
-# Naive Bayes classifier, two test sentences and a proud `Test accuracy (clean): 1.0`. In this lesson
+# works. The reference (lesson 00 introduces it) does both in a dozen lines: six labelled sentences,
+# a word-count Naive Bayes classifier, two test sentences and a proud `Test accuracy (clean): 1.0`. In this lesson
 # you run that code exactly as written and get exactly that line. Then you look underneath it, and
 # find that the perfect score hangs on a tie that scikit-learn breaks by alphabetical order. So you
 # move to real data, 3,000 review sentences, and evaluate the same pipeline properly: a held-out test
@@ -48,7 +48,7 @@ from sklearn.metrics import ConfusionMatrixDisplay, confusion_matrix, precision_
 
 from course_utils.data import load_sentiment, load_toy
 from course_utils.experiment import run_experiment, split_data
-from course_utils.metrics import mean_interval
+from course_utils.metrics import mean_interval, seed_spread
 from course_utils.notebook import record_results
 from course_utils.plotting import use_house_style
 
@@ -358,8 +358,11 @@ plt.show()
 # The test accuracy above came from one random split. Another seed puts other sentences in the test set
 # and gives another number. Before anyone can say that an attack lowered accuracy, they need to know
 # how much accuracy moves without any attack. We repeat the split-train-score steps of section 4 for
-# each seed and report the mean with a 95% interval (a Student-t interval over seeds, from
-# `course_utils.metrics.mean_interval`).
+# each seed and report the mean with a 95% interval. The course uses one interval everywhere: the
+# Student-t interval of the mean over seeds, cut to the range the metric can take (0 to 1 for an
+# accuracy, -1 to 1 for a drop), so that it never reports an accuracy above 1
+# (`course_utils.metrics.mean_interval`). And it measures how much a number moves from one split to
+# another one way: the standard deviation over seeds (`course_utils.metrics.seed_spread`).
 
 # %%
 def clean_accuracy(split_seed):
@@ -373,8 +376,10 @@ def clean_accuracy(split_seed):
 accuracy_by_seed = {s: clean_accuracy(s) for s in seeds}
 acc_mean, acc_low, acc_high = mean_interval(list(accuracy_by_seed.values()))
 print(pd.DataFrame({"accuracy": accuracy_by_seed}).rename_axis("seed").round(3).to_string())
+split_spread = seed_spread(list(accuracy_by_seed.values()))
 print(f"\nOver {len(seeds)} seeds: mean {acc_mean:.3f}, 95% interval [{acc_low:.3f}, {acc_high:.3f}]; "
-      f"single splits range from {min(accuracy_by_seed.values()):.3f} to {max(accuracy_by_seed.values()):.3f}.")
+      f"split-to-split spread (standard deviation) {split_spread:.3f}; single splits range from "
+      f"{min(accuracy_by_seed.values()):.3f} to {max(accuracy_by_seed.values()):.3f}.")
 
 # %%
 values = np.array(list(accuracy_by_seed.values()))
@@ -389,9 +394,11 @@ ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
 plt.show()
 
 # %% [markdown]
-# The spread between single splits is the yardstick for every later lesson: an attack whose effect is
-# smaller than this spread cannot be seen on a single split, and it is why the course reports means
-# over seeds with intervals.
+# The spread between single splits is the yardstick for comparing numbers that come from different
+# splits: a difference smaller than it can be the luck of the split. Two models trained and tested
+# on the *same* split share that luck, so comparing them seed by seed (pairing) cancels most of it.
+# That is how lesson 02 measures attacks whose effect is smaller than this spread: the drop of each
+# poisoned model from the clean model of its own split, with an interval over seeds.
 
 # %% [markdown]
 # ## 8. The same thing with `course_utils`

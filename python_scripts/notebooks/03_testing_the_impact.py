@@ -45,7 +45,7 @@ from sklearn.metrics import precision_recall_fscore_support
 from course_utils.attacks import measure_attack_success, mentions, subpopulation_flip, targeted_flip
 from course_utils.data import load_sentiment, load_toy
 from course_utils.experiment import split_data, sweep
-from course_utils.metrics import accuracy, attack_success_rate, mean_interval
+from course_utils.metrics import DIFFERENCE, PROPORTION, accuracy, attack_success_rate, mean_interval, seed_spread
 from course_utils.models import make_classifier, make_model, make_vectorizer
 from course_utils.notebook import record_results
 from course_utils.plotting import ATTACK_COLORS, use_house_style
@@ -428,7 +428,8 @@ for s, sp in splits.items():
         "predictions flipped": int(np.sum(pred != sp["clean_pred"])),
     })
 per_seed = pd.DataFrame(per_seed).set_index("seed")
-intervals = pd.DataFrame({c: mean_interval(per_seed[c].astype(float)) for c in per_seed.columns},
+intervals = pd.DataFrame({c: mean_interval(per_seed[c].astype(float), bounds=None if c == "predictions flipped" else PROPORTION)
+                          for c in per_seed.columns},
                          index=["mean", "low", "high"]).T
 print(f"Targeted flip of {fraction:.0%}, {len(seeds)} seeds: mean and 95% interval")
 print(intervals.drop(index="predictions flipped").round(3).to_string())
@@ -676,21 +677,21 @@ outside_clean_mean, outside_poisoned_mean = (float(v) for v in np.mean(outside_a
 results = {
     "clean accuracy": mean_interval(chosen_runs["clean_accuracy"]),
     "poisoned accuracy": mean_interval(chosen_runs["poisoned_accuracy"]),
-    "accuracy drop": mean_interval(chosen_runs["accuracy_drop"]),
+    "accuracy drop": mean_interval(chosen_runs["accuracy_drop"], bounds=DIFFERENCE),
     "class-level ASR, poisoned": mean_interval(chosen_runs["class_asr"]),
     "topic ASR, clean model": mean_interval(chosen_runs["clean_subpopulation_asr"]),
     "topic ASR, poisoned": mean_interval(chosen_runs["subpopulation_asr"]),
     "class-wide flip: accuracy": mean_interval(wide["poisoned_accuracy"]),
     "class-wide flip: topic ASR": mean_interval(wide["subpopulation_asr"]),
 }
-split_spread = float(chosen_runs["clean_accuracy"].max() - chosen_runs["clean_accuracy"].min())
+split_spread = seed_spread(chosen_runs["clean_accuracy"])
 print(f"Subpopulation {subpopulation_word!r}: {chosen_runs['rows flipped'].mean():.1f} rows flipped on average "
       f"({chosen_runs['fraction'].mean():.1%} of the training set), {chosen_runs['test victims'].mean():.1f} "
       f"test victims per split; {len(seeds)} seeds, mean and 95% interval")
 print(pd.DataFrame(results, index=["mean", "low", "high"]).T.round(3).to_string())
 print(f"\nOn test sentences that do not mention {subpopulation_word!r}, accuracy is {outside_clean_mean:.3f} "
       f"clean and {outside_poisoned_mean:.3f} poisoned.")
-print(f"Clean accuracy itself ranges over {split_spread:.3f} from one split to another.")
+print(f"Clean accuracy itself moves by {split_spread:.3f} (standard deviation) from one split to another.")
 
 # %%
 groups = ["test accuracy", f"success on {source_label}\nsentences about '{subpopulation_word}'",
@@ -726,7 +727,8 @@ clean_topic_asr = results["topic ASR, clean model"][0]
 accuracy_gap = abs(results["clean accuracy"][0] - results["poisoned accuracy"][0])
 hidden = bool(asr_mean > 0.8 and asr_mean - clean_topic_asr > 0.5 and accuracy_gap <= 0.03)
 print(f"The attack lowers test accuracy by {drop_mean:.3f} [{drop_low:.3f}, {drop_high:.3f}] "
-      f"(one split to another, clean accuracy alone varies by {split_spread:.3f}),")
+      f"(from one split to another, clean accuracy alone moves by {split_spread:.3f}, "
+      f"standard deviation),")
 print(f"while {asr_mean:.1%} of {source_label} sentences about {subpopulation_word!r} are read as {target_label} "
       f"(clean model: {clean_topic_asr:.1%}).")
 print(f"A class-wide flip of as many rows reaches only {results['class-wide flip: topic ASR'][0]:.1%} on them.")

@@ -51,7 +51,7 @@ from course_utils.attacks import (backdoor, insert_trigger, measure_attack_succe
                                   targeted_flip)
 from course_utils.data import load_sentiment
 from course_utils.experiment import run_experiment, split_data, summarize, sweep
-from course_utils.metrics import accuracy, attack_success_rate, mean_interval
+from course_utils.metrics import DIFFERENCE, accuracy, attack_success_rate, mean_interval, seed_spread
 from course_utils.models import make_classifier, make_model, make_vectorizer
 from course_utils.notebook import record_results
 from course_utils.plotting import ATTACK_COLORS, use_house_style
@@ -317,7 +317,7 @@ poisoned_acc = at_headline["poisoned_accuracy"].to_numpy()
 asr = at_headline["attack_success_rate"].to_numpy()
 clean_asr = at_headline["clean_attack_success_rate"].to_numpy()
 asr_mean, asr_low, asr_high = mean_interval(asr)
-drop_mean, drop_low, drop_high = mean_interval(clean_acc - poisoned_acc)
+drop_mean, drop_low, drop_high = mean_interval(clean_acc - poisoned_acc, bounds=DIFFERENCE)
 accuracy_gap = abs(clean_acc.mean() - poisoned_acc.mean())
 
 print(f"At a fraction of {headline_fraction:.1%} ({int(at_headline['n_poisoned'].iloc[0])} training sentences):")
@@ -377,7 +377,7 @@ same_answer = float(np.mean(clean_answers == poisoned_answers))
 changed = clean_answers != poisoned_answers
 now_right = int(np.sum(changed & (poisoned_answers == test_labels)))
 now_wrong = int(np.sum(changed & (clean_answers == test_labels)))
-split_spread = float(np.std(clean_acc, ddof=1))
+split_spread = seed_spread(clean_acc)
 print(f"On the clean test set the two models give the same answer on {same_answer:.1%} of the sentences; "
       f"of the {int(changed.sum())} that changed, {now_wrong} became wrong and {now_right} became right.")
 print(f"The backdoor lowers clean accuracy by {drop_mean:.3f} on average; clean accuracy itself varies by "

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from course_utils.metrics import accuracy, attack_success_rate, detection_scores, mean_interval
+from course_utils.metrics import (DIFFERENCE, PROPORTION, accuracy, attack_success_rate, detection_scores,
+                                  mean_interval, seed_spread)
 
 
 def test_accuracy():
@@ -63,9 +64,37 @@ def test_mean_interval_matches_student_t():
     assert single[0] == 0.5 and math.isnan(single[1]) and math.isnan(single[2])
 
 
-@pytest.mark.parametrize("values, confidence, message", [
-    ([], 0.95, "non-empty"), ([1.0, float("nan")], 0.95, "NaN"), ([1.0, 2.0], 1.5, "confidence"),
+def test_mean_interval_stays_in_the_metrics_range():
+    # A t interval around 0.996 reaches past 1; the course's interval is cut at the metric's range.
+    values = [1.0, 1.0, 0.99, 1.0, 0.99]
+    mean, low, high = mean_interval(values)
+    t_low, t_high = stats.t.interval(0.95, 4, loc=np.mean(values), scale=stats.sem(values))
+    assert t_high > 1.0 and high == 1.0 and low == pytest.approx(t_low) and low <= mean <= high
+    drops = [-0.01, 0.0, 0.01, -0.02, 0.015]
+    assert mean_interval(drops, bounds=DIFFERENCE)[1] == pytest.approx(
+        stats.t.interval(0.95, 4, loc=np.mean(drops), scale=stats.sem(drops))[0])
+    assert mean_interval([-1.0, -0.9], bounds=DIFFERENCE)[1] == -1.0
+    assert mean_interval([5.0, 7.0, 9.0], bounds=None)[2] > 9.0
+    assert PROPORTION == (0.0, 1.0)
+
+
+@pytest.mark.parametrize("values, confidence, bounds, error, message", [
+    ([], 0.95, PROPORTION, ValueError, "non-empty"), ([1.0, float("nan")], 0.95, PROPORTION, ValueError, "NaN"),
+    ([0.5, 0.6], 1.5, PROPORTION, ValueError, "confidence"),
+    ([-0.01, 0.02], 0.95, PROPORTION, ValueError, r"outside bounds \(0.0, 1.0\).*DIFFERENCE"),
+    ([0.1, 0.2], 0.95, (1, 0), ValueError, "low < high"), ([0.1, 0.2], 0.95, "01", TypeError, "bounds"),
+    ("0.5", 0.95, PROPORTION, TypeError, "values"),
 ])
-def test_mean_interval_errors(values, confidence, message):
-    with pytest.raises(ValueError, match=message):
-        mean_interval(values, confidence)
+def test_mean_interval_errors(values, confidence, bounds, error, message):
+    with pytest.raises(error, match=message):
+        mean_interval(values, confidence, bounds=bounds)
+
+
+def test_seed_spread_is_the_sample_standard_deviation():
+    values = [0.8, 0.82, 0.79, 0.85, 0.81]
+    assert seed_spread(values) == pytest.approx(np.std(values, ddof=1))
+    inputs = np.array(values)
+    seed_spread(inputs)
+    assert inputs.tolist() == values
+    with pytest.raises(ValueError, match="at least two"):
+        seed_spread([0.8])
