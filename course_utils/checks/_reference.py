@@ -97,6 +97,8 @@ def match_number(answer, name, expected, *, correct, mistakes=(), otherwise, tol
         The answer is a share or a probability: a value outside [0, 1] gets
         this hint before ``otherwise``.
 
+    The expected value rounded to one to six decimals is answered as rounded, not as wrong.
+
     Returns
     -------
     str
@@ -108,6 +110,8 @@ def match_number(answer, name, expected, *, correct, mistakes=(), otherwise, tol
     for wrong_value, hint, *own_tolerance in mistakes:
         if abs(value - wrong_value) <= (own_tolerance[0] if own_tolerance else tolerance):
             raise Wrong(hint)
+    if any(value == round(expected, digits) for digits in range(1, 7)):
+        raise Wrong(f"{name} looks rounded: set it to the value your code computes, not a rounded copy of it.")
     if share_hint is not None and not 0 <= value <= 1:
         raise Wrong(share_hint)
     raise Wrong(otherwise)
