@@ -10,7 +10,7 @@ import numpy as np
 from ..metrics import attack_success_rate
 from ..models import make_model
 from . import NotAnswered, Wrong, call_answer, expect_number, question, show
-from ._reference import as_list, judge_sentence, mentions, run_learner, toy
+from ._reference import judge_sentence, mentions, positions, run_learner, toy
 
 EXERCISE = "03_testing_the_impact"
 COPIED = "This is a great product, I am very satisfied."
@@ -61,21 +61,6 @@ def _success_rate(answer):
     return "Counts only the attacker's victims, on arrays and lists, and refuses an empty victim set."
 
 
-def _positions(result, n_rows):
-    """The learner's positions as ints; a True/False mask or np.where's tuple gets its own hint."""
-    if isinstance(result, tuple) and len(result) == 1 and isinstance(result[0], np.ndarray):
-        raise Wrong("np.where(...) returns a tuple with one array of positions per dimension: return the array "
-                    "itself (its element [0]), not the tuple.")
-    values = as_list(result, "flipped_indices(...)")
-    if len(values) == n_rows and all(isinstance(v, (bool, np.bool_)) for v in values):
-        raise Wrong(f"You returned a True/False mask, one value per row ({n_rows} values): return the positions "
-                    "(indices) of the rows where the predictions differ, not the mask.")
-    try:
-        return [int(i) for i in values]
-    except (TypeError, ValueError):
-        raise Wrong("flipped_indices should return row positions, whole numbers such as 0, 1, 2.") from None
-
-
 @question("q03_flipped", exercise=EXERCISE, answer_name="flipped_indices",
           prompt="flipped_indices(clean_pred, poisoned_pred) lists the rows whose prediction changed")
 def _flipped(answer):
@@ -83,12 +68,12 @@ def _flipped(answer):
     clean = rng.choice(["positive", "negative"], size=40)
     poisoned = clean.copy()
     poisoned[[2, 17, 39]] = np.where(clean[[2, 17, 39]] == "positive", "negative", "positive")
-    got = _positions(run_learner(answer, clean, poisoned), len(clean))
+    got = positions(run_learner(answer, clean, poisoned), "flipped_indices(...)", len(clean))
     if got != [2, 17, 39]:
         if sorted(got) == [2, 17, 39]:
             raise Wrong("The right rows, but list them in increasing order.")
         raise Wrong(f"{len(got)} rows reported, expected 3: compare the two prediction arrays row by row.")
-    same = _positions(run_learner(answer, list(clean), list(clean)), len(clean))
+    same = positions(run_learner(answer, list(clean), list(clean)), "flipped_indices(same, same)", len(clean))
     if len(same):
         raise Wrong("Two identical prediction lists should give an empty result.")
     return "Finds exactly the changed rows, in order."
