@@ -38,8 +38,16 @@ def _duplicate_flip(answer):
     # Fresh inputs, a repeated index, an array of labels and no indices at all.
     fresh_texts = ["alpha", "beta", "gamma", "delta"]
     fresh_labels = np.array(["x", "y", "x", "y"])
-    new_texts, new_labels = _pair(run_learner(answer, fresh_texts, fresh_labels, [3, 3, 1], "x"),
-                                  "duplicate_and_flip")
+    try:
+        result = run_learner(answer, fresh_texts, fresh_labels, [3, 3, 1], "x")
+    except (TypeError, ValueError):
+        try:
+            run_learner(answer, fresh_texts, list(fresh_labels), [3, 3, 1], "x")
+        except Exception:
+            raise  # it fails on lists too: report the learner's own error
+        raise Wrong("Your function works when labels is a list but fails when it is a NumPy array (as split_data "
+                    "and load_sentiment give): make a list of it first, list(labels).") from None
+    new_texts, new_labels = _pair(result, "duplicate_and_flip")
     if new_texts != fresh_texts + ["delta", "delta", "beta"] or list(new_labels) != ["x", "y", "x", "y", "x", "x", "x"]:
         raise Wrong("With indices [3, 3, 1] the function should append three copies (a repeated index "
                     "is copied twice), each labelled new_label.")

@@ -42,9 +42,14 @@ def _one_label_flip(labels, n_flips, seed):  # gives every drawn row "negative",
     return flipped
 
 
+def _lists_only_duplicate(texts, labels, indices, new_label):  # labels + [...] broadcasts on an array
+    return texts + [texts[i] for i in indices], labels + [new_label] * len(indices)
+
+
 WRONG = {
     "q02_duplicate_flip": [_mutating_duplicate, lambda t, l, i, n: (list(t), list(l)),
-                           lambda t, l, i, n: (list(t) + [t[j] for j in i], list(l) + [n] * len(i), "extra")],
+                           lambda t, l, i, n: (list(t) + [t[j] for j in i], list(l) + [n] * len(i), "extra"),
+                           _lists_only_duplicate],
     "q02_random_flip": [_first_rows_flip, _with_replacement_flip, _one_label_flip],
     "q02_accuracy_drop": [0.1, -0.1275, 12.75],
     "q02_cheapest_budget": [0.1, 0.2, 0.12],
@@ -54,6 +59,7 @@ HINTS = [
     ("q02_random_flip", _one_label_flip, "not one fixed label", "without replacement"),
     ("q02_random_flip", _with_replacement_flip, "without replacement", None),
     ("q02_duplicate_flip", WRONG["q02_duplicate_flip"][2], "two things", None),
+    ("q02_duplicate_flip", _lists_only_duplicate, "NumPy array", "broadcast"),
     ("q02_cheapest_budget", 0.12, "one of the fractions of the grid", None),
 ]
 
