@@ -11,9 +11,10 @@ duplicate_and_flip)``. The check prints one of:
   placeholder ``...`` (or a function whose body is still ``...``).
 
 A check never raises in a learner's notebook: a crash in the learner's code is
-reported as a hint. Checks test behaviour: where the answer is a function, they
-call it on fresh inputs, including edge cases, and compare with the course's own
-reference computation.
+reported as a hint, quoting the learner's own line (never a library's). Hints quote
+values with :func:`show`, as plain Python (``4``, not ``np.int64(4)``). Checks test
+behaviour: where the answer is a function, they call it on fresh inputs, including
+edge cases, and compare with the course's own reference computation.
 
 Questions are registered per lesson in ``course_utils/checks/lessonNN.py`` with
 the :func:`question` decorator; :data:`QUESTIONS` maps every id to its
@@ -48,6 +49,7 @@ __all__ = [
     "grade_answers",
     "is_blank",
     "plain",
+    "plain_text",
     "show",
 ]
 
@@ -257,11 +259,7 @@ def plain(value):
     if isinstance(value, (list, tuple)):
         return type(value)(plain(v) for v in value) if type(value) in (list, tuple) else list(map(plain, value))
     if isinstance(value, (set, frozenset)):
-        items = [plain(v) for v in value]
-        try:
-            return set(sorted(items))
-        except TypeError:
-            return set(items)
+        return {plain(v) for v in value}
     if isinstance(value, dict):
         return {plain(k): plain(v) for k, v in value.items()}
     if hasattr(value, "tolist") and hasattr(value, "dtype"):  # a pandas Series or Index
@@ -272,8 +270,12 @@ def plain(value):
 def show(value):
     """How a hint quotes a value: the ``repr`` of its plain Python form, never ``np.int64(4)`` or ``array(...)``."""
     value = plain(value)
-    if isinstance(value, set):
-        return "{" + ", ".join(map(repr, sorted(value, key=repr))) + "}" if value else "set()"
+    if isinstance(value, set) and value:  # in a stable order, so that a hint reads the same every run
+        try:
+            items = sorted(value)
+        except TypeError:
+            items = sorted(value, key=repr)
+        return "{" + ", ".join(map(repr, items)) + "}"
     return repr(value)
 
 

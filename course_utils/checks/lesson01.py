@@ -115,7 +115,8 @@ def _top_words(answer):
         got = [str(w) for w in as_list(run_learner(answer, model, label, k), "top_words(...)")]
         if len(got) != k:
             raise Wrong(f"top_words(model, {label!r}, {k}) returned {len(got)} words, expected {k}.")
-        values = weights[_word_positions(got, vocabulary, label, k)]
+        chosen = _word_positions(got, vocabulary, label, k)
+        values = weights[chosen]
         # Words whose evidence ties may come in any order, and any of them may fill the last places.
         if np.allclose(values, strongest, rtol=0, atol=1e-9):
             continue
@@ -126,11 +127,11 @@ def _top_words(answer):
             raise Wrong(f"For {label!r} you have the right words, in the wrong order: list them strongest first, "
                         "from the largest difference down.")
         if np.allclose(np.sort(values), np.sort(weights)[:k], rtol=0, atol=1e-9):
-            raise Wrong(f"For {label!r} your words are those with the smallest difference, the ones that most "
-                        "favour the other class: rank from the largest difference down.")
-        alone = np.sort(classifier.feature_log_prob_[index])[::-1][:k]
-        if np.allclose(np.sort(classifier.feature_log_prob_[index][_word_positions(got, vocabulary, label, k)])[::-1],
-                       alone, rtol=0, atol=1e-9):
+            raise Wrong(f"For {label!r} your words are the ones that most favour the other class, those with the "
+                        "smallest difference: take label's row minus the other class's row and rank from the "
+                        "largest difference down.")
+        one_class = classifier.feature_log_prob_[index]
+        if np.allclose(np.sort(one_class[chosen])[::-1], np.sort(one_class)[::-1][:k], rtol=0, atol=1e-9):
             raise Wrong(f"For {label!r} you ranked words by one class's feature_log_prob_ alone: rank them by the "
                         "difference between label's row and the other class's row.")
         raise Wrong(f"For {label!r} your words differ: rank words by the difference between label's "
