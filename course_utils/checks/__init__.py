@@ -327,7 +327,13 @@ def _same(a, b):
 def expect_number(answer, name="your answer"):
     """Return ``answer`` as a float, or raise :class:`Wrong` saying what it is instead."""
     if isinstance(answer, bool) or not isinstance(answer, (int, float, np.integer, np.floating)):
-        raise Wrong(f"{name} should be a number, got {type(answer).__name__}")
+        kind = type(answer).__name__
+        if hasattr(answer, "shape") and getattr(answer, "size", None) == 1:  # one value in an array or table
+            take = ".iloc[0, 0]" if kind == "DataFrame" else ".item()"
+            container = {"ndarray": "NumPy array"}.get(kind, f"pandas {kind}" if hasattr(answer, "iloc") else kind)
+            raise Wrong(f"{name} should be a number, got a {container} holding one: take the number itself out "
+                        f"of it, with {take}")
+        raise Wrong(f"{name} should be a number, got {kind}")
     value = float(answer)
     if not np.isfinite(value):
         raise Wrong(f"{name} should be a finite number, got {value}")

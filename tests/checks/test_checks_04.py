@@ -2,6 +2,7 @@
 never the answer; the lesson's own ways of computing each answer pass."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from course_utils.attacks import backdoor, poison_budget
@@ -51,7 +52,7 @@ def _summary():
 WRONG = {
     "q04_add_trigger": [_trigger_glued, lambda text, trigger: text + " " + trigger, _numpy_string_glued],
     "q04_plant_backdoor": [_backdoor_any_row, _backdoor_mask],
-    "q04_backdoor_success": [0.5, 87.0],
+    "q04_backdoor_success": [0.5, 87.0, pd.Series([0.87])],
     "q04_explanation": ["Accuracy monitoring misses it because the test set has no trigger in it at all.",
                         "It is 0.10 and 0.20 and the trigger is not in the test set, so nobody notices it.",
                         _numbers_without_reason()],
@@ -61,6 +62,7 @@ HINTS = [
     ("q04_explanation", _numbers_without_reason(), "what the test sentences lack", "trigger"),
     ("q04_add_trigger", _numpy_string_glued, "gave 'cfThe food was great.'", "np.str_"),
     ("q04_plant_backdoor", _backdoor_mask, "mask", None),
+    ("q04_backdoor_success", pd.Series([0.87]), "pandas Series holding one", None),
 ]
 
 
