@@ -114,6 +114,8 @@ def _cheapest_budget(answer):
         rate = summary.loc[expected, "attack_success_rate_mean"]
         return f"At {expected:.0%} of the training set the targeted flip succeeds on {rate:.0%} of the victims."
     if not any(abs(value - f) < 1e-9 for f in GRID):
+        if any(abs(value / 100 - f) < 1e-9 for f in GRID):
+            raise Wrong("Give the fraction as a share between 0 and 1, as in the grid, not as a percentage.")
         raise Wrong("Answer with one of the fractions of the grid given in the question.")
     if value > expected:
         raise Wrong("A smaller fraction of the grid already succeeds more than half of the time.")

@@ -52,7 +52,7 @@ WRONG = {
                            _lists_only_duplicate],
     "q02_random_flip": [_first_rows_flip, _with_replacement_flip, _one_label_flip],
     "q02_accuracy_drop": [0.1, -0.1275, 12.75],
-    "q02_cheapest_budget": [0.1, 0.2, 0.12],
+    "q02_cheapest_budget": [0.1, 0.2, 0.12, 15],
 }
 
 HINTS = [
@@ -61,6 +61,7 @@ HINTS = [
     ("q02_duplicate_flip", WRONG["q02_duplicate_flip"][2], "two things", None),
     ("q02_duplicate_flip", _lists_only_duplicate, "NumPy array", "broadcast"),
     ("q02_cheapest_budget", 0.12, "one of the fractions of the grid", None),
+    ("q02_cheapest_budget", 15, "not as a percentage", None),
 ]
 
 
