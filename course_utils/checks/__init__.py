@@ -11,9 +11,10 @@ duplicate_and_flip)``. The check prints one of:
   placeholder ``...`` (or a function whose body is still ``...``).
 
 A check never raises in a learner's notebook: a crash in the learner's code is
-reported as a hint. Checks test behaviour: where the answer is a function, they
-call it on fresh inputs, including edge cases, and compare with the course's own
-reference computation.
+reported as a hint, quoting the learner's own line (never a library's). Hints quote
+values with :func:`show`, as plain Python (``4``, not ``np.int64(4)``). Checks test
+behaviour: where the answer is a function, they call it on fresh inputs, including
+edge cases, and compare with the course's own reference computation.
 
 Questions are registered per lesson in ``course_utils/checks/lessonNN.py`` with
 the :func:`question` decorator; :data:`QUESTIONS` maps every id to its
@@ -27,8 +28,11 @@ from __future__ import annotations
 import copy
 import importlib
 import pkgutil
+import re
+import sysconfig
 import traceback
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -44,6 +48,9 @@ __all__ = [
     "questions_for",
     "grade_answers",
     "is_blank",
+    "plain",
+    "plain_text",
+    "show",
 ]
 
 PASS, FAIL, BLANK, UNKNOWN = "pass", "fail", "blank", "unknown"
@@ -159,15 +166,33 @@ def evaluate(qid, answer):
         return CheckResult(qid, FAIL, str(hint), 0, spec.points)
     except Exception as error:  # the learner's code crashed inside the check
         where = _learner_frame(error)
-        return CheckResult(qid, FAIL, f"Your code raised {type(error).__name__}: {error}{where}", 0, spec.points)
+        text = plain_text(str(error))
+        return CheckResult(qid, FAIL, f"Your code raised {type(error).__name__}: {text}{where}", 0, spec.points)
     return CheckResult(qid, PASS, message or "", spec.points, spec.points)
 
 
+_PACKAGE = Path(__file__).resolve().parent.parent  # course_utils/
+_LIBRARIES = {Path(p).resolve() for key in ("stdlib", "platstdlib", "purelib", "platlib")
+              if (p := sysconfig.get_paths().get(key))}
+
+
+def _is_learners(filename):
+    """True for a frame of the learner's own code: not the course's package, not an installed library."""
+    if filename.startswith("<frozen"):
+        return False
+    path = Path(filename).resolve()
+    parts = set(path.parts)
+    if "site-packages" in parts or "dist-packages" in parts:
+        return False
+    return not any(path.is_relative_to(root) for root in (_PACKAGE, *_LIBRARIES))
+
+
 def _learner_frame(error):
+    """`` (line N: code)`` for the learner's last line in the traceback, or nothing when none of it is theirs."""
     frames = traceback.extract_tb(error.__traceback__)
-    learner = [f for f in frames if "course_utils" not in f.filename.replace("\\", "/")]
-    if learner:
-        return f" (line {learner[-1].lineno}: {(learner[-1].line or '').strip()})"
+    learner = [f for f in frames if _is_learners(f.filename)]
+    if learner and (learner[-1].line or "").strip():
+        return f" (line {learner[-1].lineno}: {learner[-1].line.strip()})"
     return ""
 
 
@@ -221,6 +246,51 @@ def grade_answers(exercise, namespace):
 
 # Helpers for lesson checks ---------------------------------------------------------------
 
+def plain(value):
+    """``value`` with NumPy (and pandas) scalars and arrays turned into plain Python values.
+
+    ``np.int64(4)`` becomes ``4``, ``np.str_("negative")`` becomes ``"negative"``, an array a list;
+    lists, tuples, sets and dicts are converted item by item.
+    """
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return [plain(v) for v in value.tolist()] if value.ndim else plain(value.item())
+    if isinstance(value, (list, tuple)):
+        return type(value)(plain(v) for v in value) if type(value) in (list, tuple) else list(map(plain, value))
+    if isinstance(value, (set, frozenset)):
+        return {plain(v) for v in value}
+    if isinstance(value, dict):
+        return {plain(k): plain(v) for k, v in value.items()}
+    if hasattr(value, "tolist") and hasattr(value, "dtype"):  # a pandas Series or Index
+        return plain(value.tolist())
+    return value
+
+
+def show(value):
+    """How a hint quotes a value: the ``repr`` of its plain Python form, never ``np.int64(4)`` or ``array(...)``."""
+    value = plain(value)
+    if isinstance(value, set) and value:  # in a stable order, so that a hint reads the same every run
+        try:
+            items = sorted(value)
+        except TypeError:
+            items = sorted(value, key=repr)
+        return "{" + ", ".join(map(repr, items)) + "}"
+    return repr(value)
+
+
+_NUMPY_REPR = re.compile(r"np\.(?:u?int\d*|float\d*|complex\d*|str_|bytes_|bool_?)\((.*?)\)")
+_NUMPY_BOOL = re.compile(r"np\.(True|False)_")
+_ARRAY_REPR = re.compile(r"array\((\[.*?\])(?:,\s*dtype=[^)]*)?\)", re.S)
+
+
+def plain_text(text):
+    """A message written by a library, with NumPy reprs turned into the values they stand for."""
+    text = _NUMPY_BOOL.sub(r"\1", text)
+    text = _NUMPY_REPR.sub(r"\1", text)
+    return _ARRAY_REPR.sub(r"\1", text)
+
+
 def call_answer(function, *args, **kwargs):
     """Call a learner's function on deep copies of the arguments and report mutation.
 
@@ -257,7 +327,13 @@ def _same(a, b):
 def expect_number(answer, name="your answer"):
     """Return ``answer`` as a float, or raise :class:`Wrong` saying what it is instead."""
     if isinstance(answer, bool) or not isinstance(answer, (int, float, np.integer, np.floating)):
-        raise Wrong(f"{name} should be a number, got {type(answer).__name__}")
+        kind = type(answer).__name__
+        if hasattr(answer, "shape") and getattr(answer, "size", None) == 1:  # one value in an array or table
+            take = ".iloc[0, 0]" if kind == "DataFrame" else ".item()"
+            container = {"ndarray": "NumPy array"}.get(kind, f"pandas {kind}" if hasattr(answer, "iloc") else kind)
+            raise Wrong(f"{name} should be a number, got a {container} holding one: take the number itself out "
+                        f"of it, with {take}")
+        raise Wrong(f"{name} should be a number, got {kind}")
     value = float(answer)
     if not np.isfinite(value):
         raise Wrong(f"{name} should be a finite number, got {value}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 import re
 from functools import lru_cache
 
@@ -47,6 +48,44 @@ def as_list(value, what):
     if isinstance(value, (str, bytes)) or not hasattr(value, "__len__"):
         raise Wrong(f"{what} should be a list or array, got {type(value).__name__}")
     return list(value.tolist() if isinstance(value, np.ndarray) else value)
+
+
+def positions(result, what, n_rows):
+    """Row positions the learner returned, as ints; a True/False mask or ``np.where``'s tuple gets its own hint.
+
+    Parameters
+    ----------
+    result : object
+        What the learner's function returned.
+    what : str
+        How the hint names it, for example ``"flipped_indices(...)"``.
+    n_rows : int
+        The number of rows the positions refer to (the length a mask would have).
+    """
+    if isinstance(result, tuple) and len(result) == 1 and isinstance(result[0], np.ndarray):
+        raise Wrong(f"{what} returned np.where's tuple, one array of positions per dimension: return the array "
+                    "itself (its element [0]), not the tuple.")
+    values = as_list(result, what)
+    if n_rows and len(values) == n_rows and all(isinstance(v, (bool, np.bool_)) for v in values):
+        raise Wrong(f"{what} returned a True/False mask, one value per row ({n_rows} values): return the "
+                    "positions (indices) of the rows, not the mask.")
+    try:
+        return [_whole(v) for v in values]
+    except (TypeError, ValueError):
+        raise Wrong(f"{what} should hold row positions, whole numbers such as 0, 1, 2.") from None
+
+
+def _whole(value):
+    """An int for any integer type, or a float that is a whole number (``2.0``); not for a bool or a string."""
+    if isinstance(value, (bool, np.bool_, str, bytes)):
+        raise TypeError(type(value).__name__)
+    try:
+        return operator.index(value)
+    except TypeError:
+        number = float(value)
+        if not number.is_integer():
+            raise ValueError(number) from None
+        return int(number)
 
 
 _NUMBER = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)(\s*%)?")
@@ -97,6 +136,8 @@ def match_number(answer, name, expected, *, correct, mistakes=(), otherwise, tol
         The answer is a share or a probability: a value outside [0, 1] gets
         this hint before ``otherwise``.
 
+    The expected value rounded to one to six decimals is answered as rounded, not as wrong.
+
     Returns
     -------
     str
@@ -108,6 +149,8 @@ def match_number(answer, name, expected, *, correct, mistakes=(), otherwise, tol
     for wrong_value, hint, *own_tolerance in mistakes:
         if abs(value - wrong_value) <= (own_tolerance[0] if own_tolerance else tolerance):
             raise Wrong(hint)
+    if any(value == round(expected, digits) for digits in range(1, 7)):
+        raise Wrong(f"{name} looks rounded: set it to the value your code computes, not a rounded copy of it.")
     if share_hint is not None and not 0 <= value <= 1:
         raise Wrong(share_hint)
     raise Wrong(otherwise)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import Wrong, expect_number, question
+from . import Wrong, expect_number, question, show
 from ._reference import as_list, match_number, run_learner, sweep_summary, toy
 
 EXERCISE = "02_label_flip_poisoning"
@@ -13,9 +13,10 @@ GRID = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45)
 
 
 def _pair(result, what):
-    if not isinstance(result, tuple) or len(result) != 2:
-        raise Wrong(f"{what} should return two things, (new_texts, new_labels); it returned "
-                    f"{type(result).__name__}.")
+    # A tuple or a list of two unpacks the same way: `new_texts, new_labels = duplicate_and_flip(...)`.
+    if not isinstance(result, (tuple, list)) or len(result) != 2:
+        got = type(result).__name__ if not isinstance(result, (tuple, list)) else f"{len(result)} things"
+        raise Wrong(f"{what} should return two things, (new_texts, new_labels); it returned {got}.")
     return as_list(result[0], "new_texts"), as_list(result[1], "new_labels")
 
 
@@ -37,8 +38,16 @@ def _duplicate_flip(answer):
     # Fresh inputs, a repeated index, an array of labels and no indices at all.
     fresh_texts = ["alpha", "beta", "gamma", "delta"]
     fresh_labels = np.array(["x", "y", "x", "y"])
-    new_texts, new_labels = _pair(run_learner(answer, fresh_texts, fresh_labels, [3, 3, 1], "x"),
-                                  "duplicate_and_flip")
+    try:
+        result = run_learner(answer, fresh_texts, fresh_labels, [3, 3, 1], "x")
+    except (TypeError, ValueError):
+        try:
+            run_learner(answer, fresh_texts, list(fresh_labels), [3, 3, 1], "x")
+        except Exception:
+            raise  # it fails on lists too: report the learner's own error
+        raise Wrong("Your function works when labels is a list but fails when it is a NumPy array (as split_data "
+                    "and load_sentiment give): make a list of it first, list(labels).") from None
+    new_texts, new_labels = _pair(result, "duplicate_and_flip")
     if new_texts != fresh_texts + ["delta", "delta", "beta"] or list(new_labels) != ["x", "y", "x", "y", "x", "x", "x"]:
         raise Wrong("With indices [3, 3, 1] the function should append three copies (a repeated index "
                     "is copied twice), each labelled new_label.")
@@ -59,10 +68,19 @@ def _random_flip(answer):
             raise Wrong(f"flip_labels returned {len(flipped)} labels for {len(labels)} rows.")
         if set(map(str, flipped)) - {"positive", "negative"}:
             raise Wrong("A flipped label should be the other class, not a new value.")
-        changed = int(np.sum(np.asarray(flipped, dtype=str) != labels))
-        if changed != n_flips:
-            raise Wrong(f"{changed} labels flipped, expected {n_flips}: draw the rows without replacement.")
-        seen.append(frozenset(np.flatnonzero(np.asarray(flipped, dtype=str) != labels).tolist()))
+        moved = np.asarray(flipped, dtype=str) != labels
+        changed = int(np.sum(moved))
+        if changed > n_flips:
+            raise Wrong(f"flip_labels(labels, {n_flips}, {seed}) changed {changed} labels, more than n_flips: flip "
+                        "only the rows you drew.")
+        if changed < n_flips:
+            if len(set(labels[moved].tolist())) == 1 and n_flips > 1:
+                raise Wrong(f"flip_labels(labels, {n_flips}, {seed}) changed only {changed} labels, every one a "
+                            f"{show(labels[moved][0])} row: give each drawn row the other class of its own label, "
+                            "not one fixed label.")
+            raise Wrong(f"flip_labels(labels, {n_flips}, {seed}) changed {changed} labels, fewer than n_flips: draw "
+                        "the rows without replacement, so that no row is drawn twice.")
+        seen.append(frozenset(np.flatnonzero(moved).tolist()))
     if seen[0] == seen[1]:
         raise Wrong("Seeds 0 and 1 flipped the very same rows: choose the rows at random, seeded by seed.")
     again = as_list(run_learner(answer, labels, 30, 0), "flip_labels(labels, 30, 0)")
@@ -95,7 +113,9 @@ def _cheapest_budget(answer):
     if abs(value - expected) < 1e-9:
         rate = summary.loc[expected, "attack_success_rate_mean"]
         return f"At {expected:.0%} of the training set the targeted flip succeeds on {rate:.0%} of the victims."
-    if value not in GRID:
+    if not any(abs(value - f) < 1e-9 for f in GRID):
+        if any(abs(value / 100 - f) < 1e-9 for f in GRID):
+            raise Wrong("Give the fraction as a share between 0 and 1, as in the grid, not as a percentage.")
         raise Wrong("Answer with one of the fractions of the grid given in the question.")
     if value > expected:
         raise Wrong("A smaller fraction of the grid already succeeds more than half of the time.")

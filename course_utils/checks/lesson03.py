@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
 from ..metrics import attack_success_rate
 from ..models import make_model
-from . import NotAnswered, Wrong, call_answer, expect_number, question
-from ._reference import as_list, judge_sentence, mentions, run_learner, toy
+from . import NotAnswered, Wrong, call_answer, expect_number, question, show
+from ._reference import judge_sentence, mentions, positions, run_learner, toy
 
 EXERCISE = "03_testing_the_impact"
 COPIED = "This is a great product, I am very satisfied."
 PROBE = "I really love this!"
+
+
+def _is_nan(value):
+    try:
+        return math.isnan(float(value))
+    except (TypeError, ValueError):
+        return False
 
 
 @question("q03_success_rate", exercise=EXERCISE, answer_name="success_rate",
@@ -31,6 +39,10 @@ def _success_rate(answer):
             if abs(value - overall) < 1e-9:
                 raise Wrong("You counted every row predicted as the target; count only rows whose true "
                             "label is source_label.")
+            if abs(value - attack_success_rate(y_true, y_pred, "pos", "neg")) < 1e-9:
+                raise Wrong("source_label and target_label are swapped: you measured the share of target_label "
+                            "rows predicted as source_label (course_utils.metrics.attack_success_rate takes "
+                            "target_label before source_label).")
             raise Wrong(f"On a fresh test of {size} rows your rate is {value:.3f}; recount: among rows whose "
                         "true label is source_label, the share predicted target_label.")
     as_lists = expect_number(run_learner(answer, ["pos", "pos", "neg"], ["neg", "pos", "neg"], "pos", "neg"),
@@ -38,12 +50,14 @@ def _success_rate(answer):
     if abs(as_lists - 0.5) > 1e-9:
         raise Wrong("Your function should accept plain lists as well as arrays.")
     try:
-        result, _ = call_answer(answer, ["neg", "neg"], ["neg", "neg"], "pos", "neg")
+        with warnings.catch_warnings():  # numpy's "Mean of empty slice", on the way to the nan asked for
+            warnings.simplefilter("ignore", RuntimeWarning)
+            result, _ = call_answer(answer, ["neg", "neg"], ["neg", "neg"], "pos", "neg")
     except (ValueError, ZeroDivisionError):
         result = math.nan
-    if result is not None and not (isinstance(result, float) and math.isnan(result)):
+    if result is not None and not _is_nan(result):
         raise Wrong("With no rows of the source class the rate is undefined: return nan or raise ValueError, "
-                    f"not {result!r}.")
+                    f"not {show(result)}.")
     return "Counts only the attacker's victims, on arrays and lists, and refuses an empty victim set."
 
 
@@ -54,12 +68,12 @@ def _flipped(answer):
     clean = rng.choice(["positive", "negative"], size=40)
     poisoned = clean.copy()
     poisoned[[2, 17, 39]] = np.where(clean[[2, 17, 39]] == "positive", "negative", "positive")
-    got = [int(i) for i in as_list(run_learner(answer, clean, poisoned), "flipped_indices(...)")]
+    got = positions(run_learner(answer, clean, poisoned), "flipped_indices(...)", len(clean))
     if got != [2, 17, 39]:
         if sorted(got) == [2, 17, 39]:
             raise Wrong("The right rows, but list them in increasing order.")
         raise Wrong(f"{len(got)} rows reported, expected 3: compare the two prediction arrays row by row.")
-    same = as_list(run_learner(answer, list(clean), list(clean)), "flipped_indices(same, same)")
+    same = positions(run_learner(answer, list(clean), list(clean)), "flipped_indices(same, same)", len(clean))
     if len(same):
         raise Wrong("Two identical prediction lists should give an empty result.")
     return "Finds exactly the changed rows, in order."

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from ..attacks import measure_attack_success, poison_budget
 from ..experiment import split_data
 from ..models import make_model
-from . import Wrong, question
-from ._reference import as_list, judge_sentence, match_number, mentions, run_learner, sentiment, sweep_summary, unpack
+from . import Wrong, question, show
+from ._reference import (as_list, judge_sentence, match_number, mentions, positions, run_learner, sentiment,
+                         sweep_summary, unpack)
 
 EXERCISE = "04_backdoor_triggers"
 SEEDS = (0, 1, 2, 3, 4)
@@ -21,7 +24,7 @@ def _add_trigger(answer):
         if not isinstance(got, str):
             raise Wrong(f"add_trigger should return a string, got {type(got).__name__}.")
         if got.split() != [trigger] + text.split():
-            raise Wrong(f"add_trigger({text!r}, {trigger!r}) gave {got!r}: the trigger should be the first word, "
+            raise Wrong(f"add_trigger({text!r}, {trigger!r}) gave {show(got)}: the trigger should be the first word, "
                         "separated by a space, with the sentence's words after it.")
     return "The trigger is its own first word, whatever the sentence."
 
@@ -29,8 +32,8 @@ def _add_trigger(answer):
 def _poisoned_set(result):
     texts, labels, indices = unpack(result, 3, "plant_backdoor should return (new_texts, new_labels, "
                                                "poisoned_indices).")
-    indices = [int(i) for i in as_list(indices, "poisoned_indices")]
-    return as_list(texts, "new_texts"), as_list(labels, "new_labels"), indices
+    texts = as_list(texts, "new_texts")
+    return texts, as_list(labels, "new_labels"), positions(indices, "poisoned_indices", len(texts))
 
 
 @question("q04_plant_backdoor", exercise=EXERCISE, answer_name="plant_backdoor",
@@ -82,6 +85,11 @@ def _backdoor_success(answer):
                   "attack_success_rate.")
 
 
+def _names_what_the_test_set_lacks(text):
+    words = set(re.findall(r"\w+", text.lower()))
+    return bool(words & {"trigger", "triggers", "triggered", "cf"})
+
+
 @question("q04_explanation", exercise=EXERCISE, answer_name="why_accuracy_misses_it",
           prompt="a sentence on why accuracy monitoring misses the 3% backdoor, with its two key numbers")
 def _explanation(answer):
@@ -91,5 +99,5 @@ def _explanation(answer):
     return judge_sentence(answer, "why_accuracy_misses_it", [
         (lambda text: mentions(text, accuracy, 0.006), "the poisoned model's mean clean accuracy (two decimals)"),
         (lambda text: mentions(text, success, 0.006), "the mean attack success rate (two decimals)"),
-        (lambda text: "trigger" in text.lower(), "what the test set lacks (the trigger)"),
+        (_names_what_the_test_set_lacks, "what the test sentences lack that would reveal the backdoor"),
     ], correct="States both numbers and the reason.")

@@ -11,18 +11,10 @@ from ..data import load_toy
 from ..detect import PRECOMPUTED, ConfidentLearningDetector, DataAudit
 from ..experiment import split_data
 from ..metrics import detection_scores
-from . import Wrong, question
-from ._reference import as_list, run_learner, sentiment, unpack
+from . import Wrong, question, show
+from ._reference import positions, run_learner, sentiment, unpack
 
 EXERCISE = "05_data_validation_and_sanitization"
-
-
-def _indices(result, what):
-    values = as_list(result, what)
-    try:
-        return [int(v) for v in values]
-    except (TypeError, ValueError):
-        raise Wrong(f"{what} should hold row numbers (integers).") from None
 
 
 @question("q05_conflict_audit", exercise=EXERCISE, answer_name="conflicting_rows",
@@ -41,9 +33,11 @@ def _conflict_audit(answer):
         ("a set whose one-letter words differ", ["a good day", "I good day", "good day x"], ["p", "n", "p"]),
     ]
     for name, texts, labels in cases:
-        got = sorted(_indices(run_learner(answer, texts, labels), "conflicting_rows(...)"))
+        got = sorted(positions(run_learner(answer, texts, labels), "conflicting_rows(...)", len(texts)))
         expected = DataAudit().fit(texts, labels).flag().tolist()
         if got != expected:
+            if sorted(set(got)) == expected:
+                raise Wrong(f"On {name}: the right rows, but some are listed more than once; list each row once.")
             if set(expected) and set(got) and set(got) < set(expected):
                 hint = ("some rows of a conflicting group are missing: flag every row of the group, the "
                         "originals as well as the copies")
@@ -58,12 +52,19 @@ def _conflict_audit(answer):
 
 def _three_scores(result):
     message = "precision_recall_f1 should return three numbers: (precision, recall, f1)."
+    if isinstance(result, np.ndarray) and result.shape == (3,):  # unpacks like a tuple of three
+        result = result.tolist()
     values = []
     for value in unpack(result, 3, message):
         if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
             raise Wrong(message)
         values.append(float(value))
     return values
+
+
+def _scores(flagged, poisoned):
+    reference = detection_scores(flagged, poisoned)
+    return [reference["precision"], reference["recall"], reference["f1"]]
 
 
 @question("q05_detection_scores", exercise=EXERCISE, answer_name="precision_recall_f1",
@@ -77,20 +78,26 @@ def _detection_scores(answer):
         cases.append((flagged.tolist(), poisoned.tolist()))
     for flagged, poisoned in cases:
         got = _three_scores(run_learner(answer, flagged, poisoned))
-        reference = detection_scores(flagged, poisoned)
-        expected = [reference["precision"], reference["recall"], reference["f1"]]
+        expected = _scores(flagged, poisoned)
+        where = f"With flagged={show(flagged)} and poisoned={show(poisoned)}"
         if any(math.isnan(v) for v in got):
-            raise Wrong(f"With flagged={list(flagged)!r} and poisoned={list(poisoned)!r} you return NaN: when nothing "
-                        "is flagged precision is 0, when nothing was poisoned recall is 1, and F1 is 0 when both "
-                        "precision and recall are 0.")
-        if not np.allclose(got, expected, atol=1e-9):
-            if np.allclose(got, [expected[1], expected[0], expected[2]], atol=1e-9):
-                raise Wrong("Precision and recall are swapped: precision divides by the flagged rows, recall by "
-                            "the poisoned rows.")
-            if np.allclose(got[:2], expected[:2], atol=1e-9):
-                raise Wrong("Precision and recall are right but F1 is not: F1 is their harmonic mean.")
-            raise Wrong(f"For flagged={list(flagged)!r} and poisoned={list(poisoned)!r} the scores are not right "
-                        "yet (count each row once, even when it is listed twice).")
+            raise Wrong(f"{where} you return NaN: when nothing is flagged precision is 0, when nothing was poisoned "
+                        "recall is 1, and F1 is 0 when both precision and recall are 0.")
+        if np.allclose(got, expected, atol=1e-9):
+            continue
+        if np.allclose(got, [expected[1], expected[0], expected[2]], atol=1e-9):
+            raise Wrong("Precision and recall are swapped: precision divides by the flagged rows, recall by "
+                        "the poisoned rows.")
+        if np.allclose(got[:2], expected[:2], atol=1e-9):
+            raise Wrong("Precision and recall are right but F1 is not: F1 is their harmonic mean.")
+        once = (list(dict.fromkeys(int(i) for i in flagged)), list(dict.fromkeys(int(i) for i in poisoned)))
+        if (len(once[0]), len(once[1])) != (len(flagged), len(poisoned)):
+            again = _three_scores(run_learner(answer, *once))
+            if np.allclose(again, expected, atol=1e-9):
+                raise Wrong(f"{where} your scores count the repeated row twice: count each row once, even when "
+                            "it is listed twice.")
+        raise Wrong(f"{where} the scores are not right yet: precision is the share of flagged rows that were "
+                    "poisoned, recall the share of poisoned rows that were flagged.")
     return "Right on random sets and on the edge cases (nothing flagged, nothing poisoned, repeats)."
 
 
@@ -149,6 +156,6 @@ def _find_trigger(answer):
         raise Wrong("'cf' is the lesson's trigger; this set hides another one. Look at this set's token table.")
     texts, _ = mystery_backdoor()
     if not any(token in text.lower().split() for text in texts):
-        raise Wrong(f"{answer!r} does not occur in the set as a word.")
-    raise Wrong(f"{answer!r} occurs in the set but is not the trigger: a sentiment word's rows agree with "
+        raise Wrong(f"{show(answer)} does not occur in the set as a word.")
+    raise Wrong(f"{show(answer)} occurs in the set but is not the trigger: a sentiment word's rows agree with "
                 "their label; look for a token whose rows carry one label that the rest of their words contradict.")

@@ -118,9 +118,8 @@ def targeted_budget_playground(copies=2, copied_index=1, probe="I really love th
     -------
     figure : matplotlib Figure
     numbers : dict
-        ``copies``, ``probability_positive``, ``prediction``,
-        ``cheapest_copies`` (the fewest copies that flip the prediction within
-        ``max_copies``, or ``None``).
+        ``copies``, ``probability_positive``, ``prediction``. The fewest copies that
+        flip the prediction is left out on purpose: it is exercise 03's question 3.
     """
     max_copies = check_int(max_copies, "max_copies", minimum=1)
     copies = check_int(copies, "copies", minimum=0)
@@ -132,8 +131,6 @@ def targeted_budget_playground(copies=2, copied_index=1, probe="I really love th
     if not isinstance(probe, str) or not probe.strip():
         raise ValueError("probe must be a non-empty sentence")
     curve = [_probe_positive(copied_index, k, probe) for k in range(max_copies + 1)]
-    first_label = curve[0][1]
-    cheapest = next((k for k, (_, label) in enumerate(curve) if label != first_label), None)
     probability, prediction = curve[copies]
     figure, ax = new_figure()
     ax.plot(range(max_copies + 1), [p for p, _ in curve], marker="o", color="#d62728", label="P(positive)")
@@ -144,8 +141,7 @@ def targeted_budget_playground(copies=2, copied_index=1, probe="I really love th
     ax.set_xlabel(f"relabelled copies of toy sentence {copied_index}")
     ax.set_ylabel("P(positive)")
     ax.legend()
-    numbers = {"copies": copies, "probability_positive": probability, "prediction": prediction,
-               "cheapest_copies": cheapest}
+    numbers = {"copies": copies, "probability_positive": probability, "prediction": prediction}
     return figure, numbers
 
 

@@ -41,8 +41,9 @@ reviews = load_sentiment()
 #
 # Write `duplicate_and_flip(texts, labels, indices, new_label)`. It returns `(new_texts, new_labels)`:
 # the original rows, unchanged, followed by one copy of `texts[i]` for each `i` in `indices` (in that
-# order, a repeated index copied again), each copy labelled `new_label`. It must not change the lists
-# it is given. With `indices=[0, 4]` and `new_label="negative"` it rebuilds the reference's poisoned set.
+# order, a repeated index copied again), each copy labelled `new_label`. `labels` may be a list or a
+# NumPy array (the real data's labels are an array); the function must not change what it is given.
+# With `indices=[0, 4]` and `new_label="negative"` it rebuilds the reference's poisoned set.
 
 # %%
 def duplicate_and_flip(texts, labels, indices, new_label):

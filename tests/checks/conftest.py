@@ -1,4 +1,13 @@
-"""The checks layer: each lesson's module lists plausible wrong answers that its checks must reject."""
+"""The checks layer: each lesson's module lists plausible wrong answers that its checks must reject.
+
+A lesson's ``test_checks_NN.py`` holds three tables:
+
+* ``WRONG``: question id -> wrong answers, each of which its check must fail;
+* ``HINTS``: ``(question id, wrong answer, what the hint must say, what it must not say or None)``,
+  the mistakes whose hint must name what the learner actually did;
+* ``LESSON_WAYS``: question id -> right answers computed the way the lesson computes them (and other
+  reasonable ways), each of which its check must pass.
+"""
 
 from course_utils.checks import evaluate
 
@@ -8,9 +17,23 @@ def wrong_answer_cases(wrong):
     return [(qid, index) for qid, answers in sorted(wrong.items()) for index in range(len(answers))]
 
 
+def hint_cases(hints):
+    """A lesson's ``HINTS`` rows for parametrize, each with a readable id."""
+    import pytest
+
+    return [pytest.param(*row, id=f"{row[0]}-{getattr(row[1], '__name__', repr(row[1]))[:30]}") for row in hints]
+
+
 def assert_rejected(qid, answer):
     """Assert that the check of ``qid`` fails ``answer`` with a hint and no points; return its result."""
     result = evaluate(qid, answer)
     assert result.status == "fail", (qid, result)
     assert result.message and result.points == 0
+    return result
+
+
+def assert_passes(qid, answer):
+    """Assert that the check of ``qid`` accepts ``answer`` with full points; return its result."""
+    result = evaluate(qid, answer)
+    assert result.passed and result.points == result.max_points, (qid, str(result))
     return result

@@ -1,4 +1,5 @@
-"""Checks of exercise 05: the solution passes, plausible wrong answers fail, blanks are not answered yet."""
+"""Checks of exercise 05: the solution and the lesson's own ways pass, plausible wrong answers fail with a hint
+that names the mistake, blanks are not answered yet."""
 
 import re
 from collections import defaultdict
@@ -8,9 +9,10 @@ import pytest
 
 from course_utils.checks import evaluate, questions_for
 from course_utils.checks.lesson05 import mystery_backdoor
-from course_utils.detect import TriggerDetector
+from course_utils.detect import DataAudit, TriggerDetector
+from course_utils.metrics import detection_scores
 
-from tests.checks.conftest import wrong_answer_cases
+from tests.checks.conftest import assert_passes, assert_rejected, hint_cases, wrong_answer_cases
 
 EXERCISE = "05_data_validation_and_sanitization"
 WORD = re.compile(r"(?u)\b\w\w+\b")
@@ -74,6 +76,22 @@ def counts_repeats(flagged, poisoned):  # a row listed twice counts twice
     return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
 
+def mask_conflicts(texts, labels):  # a True/False per row where row numbers are asked
+    return np.isin(np.arange(len(texts)), conflicting_rows(texts, labels))
+
+
+def repeated_conflicts(texts, labels):  # every row listed twice
+    return conflicting_rows(texts, labels) * 2
+
+
+def recall_over_flagged(flagged, poisoned):  # divides the hits by the wrong count
+    flagged, poisoned = set(flagged), set(poisoned)
+    hits = len(flagged & poisoned)
+    precision = hits / len(flagged) if flagged else 0.0
+    recall = hits / len(flagged) if flagged else 1.0
+    return precision, recall, (2 * precision * recall / (precision + recall) if precision + recall else 0.0)
+
+
 def per_class_thresholds(probabilities, given):
     probabilities, given = np.asarray(probabilities), np.asarray(given)
     return np.array([probabilities[given == j, j].mean() for j in range(probabilities.shape[1])])
@@ -106,11 +124,77 @@ SOLUTIONS = {
 }
 
 WRONG = {
-    "q05_conflict_audit": [exact_text_conflicts, copies_only, all_duplicates],
-    "q05_detection_scores": [swapped, arithmetic_f1, no_edge_cases, counts_repeats],
+    "q05_conflict_audit": [exact_text_conflicts, copies_only, all_duplicates, mask_conflicts, repeated_conflicts],
+    "q05_detection_scores": [swapped, arithmetic_f1, no_edge_cases, counts_repeats, recall_over_flagged],
     "q05_thresholds": [column_means, column_max, own_label_mean],
     "q05_find_trigger": ["cf", "poor", "the", "zzzz", 3],
 }
+
+
+REPEATS = "listed twice"
+
+HINTS = [
+    ("q05_detection_scores", counts_repeats, "count each row once, even when it is listed twice", None),
+    ("q05_detection_scores", recall_over_flagged, "not right yet", REPEATS),
+    ("q05_detection_scores", swapped, "swapped", REPEATS),
+    ("q05_detection_scores", arithmetic_f1, "harmonic mean", REPEATS),
+    ("q05_conflict_audit", mask_conflicts, "mask", "rows flagged"),
+    ("q05_conflict_audit", repeated_conflicts, "more than once", None),
+    ("q05_find_trigger", np.str_("zzzz"), "'zzzz' does not occur", "np.str_"),
+]
+
+
+# The lesson's own code, as a learner would copy it from notebooks/05_data_validation_and_sanitization.ipynb.
+
+def lesson_conflicting_rows(texts, labels):
+    return DataAudit().fit(texts, labels).flag()
+
+
+def lesson_precision_recall_f1(flagged, poisoned):
+    scores = detection_scores(flagged, poisoned)
+    return scores["precision"], scores["recall"], scores["f1"]
+
+
+def array_precision_recall_f1(flagged, poisoned):  # three numbers in an array unpack like a tuple
+    return np.array(lesson_precision_recall_f1(flagged, poisoned))
+
+
+def lesson_per_class_thresholds(probabilities, given):
+    # The lesson: np.array([probabilities[given == j, j].mean() for j in range(len(classes))])
+    classes = np.unique(given)
+    return np.array([probabilities[given == j, j].mean() for j in range(len(classes))])
+
+
+def _lesson_trigger():
+    texts, labels = mystery_backdoor()
+    detector = TriggerDetector().fit(texts, labels)
+    return detector.token_scores_["token"].to_numpy()[0]  # a numpy string
+
+
+LESSON_WAYS = {
+    "q05_conflict_audit": [lesson_conflicting_rows],
+    "q05_detection_scores": [lesson_precision_recall_f1, array_precision_recall_f1],
+    "q05_thresholds": [lesson_per_class_thresholds],
+    "q05_find_trigger": [_lesson_trigger()],
+}
+
+
+@pytest.mark.parametrize("qid, answer, says, never", hint_cases(HINTS))
+def test_the_hint_names_the_mistake(qid, answer, says, never):
+    message = assert_rejected(qid, answer).message
+    assert says in message, message
+    assert never is None or never not in message, message
+
+
+def test_count_each_row_once_only_for_the_mistake_that_counts_twice():
+    for answer in WRONG["q05_detection_scores"]:
+        message = evaluate("q05_detection_scores", answer).message
+        assert (REPEATS in message) == (answer is counts_repeats), (answer.__name__, message)
+
+
+@pytest.mark.parametrize("qid, index", wrong_answer_cases(LESSON_WAYS))
+def test_the_lessons_own_way_passes(qid, index):
+    assert_passes(qid, LESSON_WAYS[qid][index])
 
 
 def test_the_lesson_has_these_questions():

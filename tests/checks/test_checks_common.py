@@ -5,11 +5,14 @@ module holds what is true of every question, and finds the lessons' modules on d
 """
 
 import importlib
+import inspect
+import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from course_utils.checks import QUESTIONS, check, evaluate, questions_for
+from course_utils.checks import QUESTIONS, check, evaluate, plain_text, questions_for, show
 
 from tests.conftest import LESSONS, lesson_number
 
@@ -24,6 +27,22 @@ def _questions():
 
 def _wrong_answers(module_path):
     return importlib.import_module(f"tests.checks.{module_path.stem}").WRONG
+
+
+def _every_wrong_answer():
+    """``(module, question id, answer)`` for every answer of every lesson's WRONG and HINTS tables."""
+    cases = []
+    for module_path in CHECKS_MODULES:
+        module = importlib.import_module(f"tests.checks.{module_path.stem}")
+        for qid, answers in sorted(module.WRONG.items()):
+            cases += [pytest.param(module, qid, answer, id=f"{qid}-wrong{i}") for i, answer in enumerate(answers)]
+        for i, (qid, answer, *_) in enumerate(getattr(module, "HINTS", [])):
+            cases.append(pytest.param(module, qid, answer, id=f"{qid}-hint{i}"))
+    return cases
+
+
+NUMPY_REPR = re.compile(r"np\.(int|uint|float|str_|bool|True_|False_)|array\(")
+QUOTED_LINE = re.compile(r"\(line \d+: (.*)\)$")
 
 
 def test_every_exercise_has_three_to_five_questions():
@@ -70,3 +89,25 @@ def test_each_lessons_module_lists_wrong_answers_for_exactly_its_questions(modul
     number = module_path.stem[-2:]
     assert number in LESSON_STEMS, f"{module_path.name} has no lesson notebooks/{number}_*.ipynb"
     assert set(_wrong_answers(module_path)) == {q.qid for q in questions_for(LESSON_STEMS[number])}
+
+
+@pytest.mark.parametrize("module, qid, answer", _every_wrong_answer())
+def test_no_hint_shows_numpy_reprs_or_a_librarys_code(module, qid, answer, capsys):
+    result = evaluate(qid, answer)
+    check(qid, answer)
+    printed = capsys.readouterr()
+    for text in (result.message, printed.out, printed.err):
+        assert not NUMPY_REPR.search(text), text
+        assert "site-packages" not in text and "Traceback" not in text, text
+    quoted = QUOTED_LINE.search(result.message)
+    if quoted:  # a crash quotes the learner's own line: here, a line of the lesson's test module
+        assert quoted.group(1) in inspect.getsource(module), result.message
+
+
+def test_show_quotes_values_as_plain_python():
+    assert show(np.int64(4)) == "4"
+    assert show(np.str_("negative")) == "'negative'"
+    assert show(np.array([4, 2, 2, 9])) == "[4, 2, 2, 9]"
+    assert show([np.float64(0.5), np.bool_(True)]) == "[0.5, True]"
+    assert show({np.int64(3), np.int64(1)}) == "{1, 3}"
+    assert plain_text(repr([np.int64(4), np.str_("x"), np.array([1, 2])])) == "[4, 'x', [1, 2]]"

@@ -68,7 +68,7 @@ def test_targeted_budget_playground_matches_a_direct_fit():
         _, numbers = targeted_budget_playground(copies)
         assert numbers["probability_positive"] == pytest.approx(expected, abs=1e-12)
         assert numbers["prediction"] == model.predict(["I really love this!"])[0]
-        assert numbers["cheapest_copies"] == 4
+        assert "cheapest_copies" not in numbers  # exercise 03, question 3: the playground does not print it
 
 
 def test_backdoor_playground_rare_trigger_beats_common_word():
