@@ -131,6 +131,10 @@ DATA_FILES = {
     "malformed line": ("good\tpos\nno tab on this line\nbad\tneg\n", "line 2"),
     "empty label": ("good\tpos\nbad\t\n", "line 2"),
     "csv short row": ("text,label\ngood,pos\nbad\n", "line 3"),
+    "csv without text and label columns": ("review,stars\ngreat,5\nbad,1\n",
+                                           "needs a header row with a 'text' and a 'label' column; its first line "
+                                           "has the columns 'review', 'stars'"),
+    "tab file with another header": ("review\tstars\ngreat\tpos\nbad\tneg\nfine\tpos\n", "looks like a header"),
     "too few rows to split": ("good\tpos\nbad\tneg\n", "single row"),
 }
 
