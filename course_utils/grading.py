@@ -61,6 +61,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ._validation import OneLineArgumentParser, positive_seconds
 from .notebook import kernel_manager_class
 from .paths import PROJECT_ROOT
 
@@ -542,23 +543,22 @@ def grade_folder(submissions, out, *, exercises_dir=None, cell_timeout=60, total
 
 def main(argv=None):
     """``python -m course_utils grade SUBMISSIONS_DIR --out RESULTS_DIR``; returns the exit status."""
-    import argparse
-
-    parser = argparse.ArgumentParser(prog="python -m course_utils grade",
-                                     description="Grade a folder of submitted exercise notebooks.")
+    parser = OneLineArgumentParser(prog="python -m course_utils grade",
+                                   description="Grade a folder of submitted exercise notebooks.")
     parser.add_argument("submissions")
     parser.add_argument("--out", required=True)
     parser.add_argument("--exercises", default=None, help="folder of the exercises (default: the course's)")
-    parser.add_argument("--cell-timeout", type=int, default=60)
-    parser.add_argument("--timeout", type=int, default=600, help="seconds per submission")
+    parser.add_argument("--cell-timeout", type=positive_seconds, default=60, help="seconds per cell (default: 60)")
+    parser.add_argument("--timeout", type=positive_seconds, default=600, help="seconds per submission (default: 600)")
     parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
     try:
         results = grade_folder(args.submissions, args.out, exercises_dir=args.exercises,
                                cell_timeout=args.cell_timeout, total_timeout=args.timeout,
                                progress=not args.no_progress)
-    except ValueError as error:
-        print(f"{parser.prog}: error: {error}", file=sys.stderr)
+    except (ValueError, OSError) as error:  # bad folders, or a results folder that cannot be written
+        message = str(error).splitlines()[0] if str(error) else type(error).__name__
+        print(f"{parser.prog}: error: {message}", file=sys.stderr)
         return 2
     counts = {}
     for r in results:

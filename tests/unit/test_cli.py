@@ -175,3 +175,27 @@ def test_defense_on_one_class_file_is_an_error(tmp_path):
 def test_no_command_is_an_error(tmp_path):
     result = run_cli(cwd=tmp_path)
     assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
+
+
+TOOL_ERRORS = {
+    "grade without arguments": (["grade"], "required: submissions, --out"),
+    "grade with a zero cell timeout": (["grade", ".", "--out", "out", "--cell-timeout", "0"],
+                                       "argument --cell-timeout: must be a whole number of seconds"),
+    "grade with a timeout that is not a number": (["grade", ".", "--out", "out", "--timeout", "soon"],
+                                                  "argument --timeout: must be a whole number of seconds"),
+    "grade a missing folder": (["grade", "nope", "--out", "out"], "does not exist"),
+    "build with a zero timeout": (["build", "--timeout", "0"], "argument --timeout"),
+    "build a missing notebook": (["build", "--out", "out", "nope.ipynb"], "notebook 'nope.ipynb' does not exist"),
+    "execute a folder": (["execute", "."], "is not a notebook"),
+    "execute without notebooks": (["execute"], "required: notebooks"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(TOOL_ERRORS))
+def test_tool_errors_are_one_line_with_status_2(tmp_path, case):
+    args, needle = TOOL_ERRORS[case]
+    result = run_cli(*args, cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and needle in lines[0] and "error" in lines[0], result.stderr
+    assert list(tmp_path.iterdir()) == []

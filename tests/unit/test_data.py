@@ -1,4 +1,5 @@
-"""course_utils.data: the toy set, the shipped set, checksums and file reading."""
+"""course_utils.data: the toy set, the shipped set, checksums and file reading; and the argument checks
+of course_utils._validation that every public function's messages go through."""
 
 import hashlib
 import shutil
@@ -192,3 +193,43 @@ def test_binary_file_names_the_layouts_expected(tmp_path):
     path.write_bytes(b"PK\x03\x04\xff\xfe\x00")
     with pytest.raises(DataFormatError, match="not UTF-8 text.*expected a UTF-8 text file of lines of text<TAB>label"):
         read_labelled_file(path)
+
+
+# The argument checks name the caller's own arguments ---------------------------------------------
+
+def _message(call):
+    with pytest.raises((ValueError, TypeError)) as info:
+        call()
+    return str(info.value)
+
+
+@pytest.mark.parametrize("call, expected", [
+    (lambda: __import__("course_utils.metrics").metrics.accuracy(["a", "b"], ["a"]),
+     "y_pred has 1 entries but y_true has 2"),
+    (lambda: __import__("course_utils.metrics").metrics.attack_success_rate(["a", "b"], ["a"], "a"),
+     "y_pred has 1 entries but y_true has 2"),
+    (lambda: __import__("course_utils.attacks").attacks.measure_attack_success(
+        lambda texts: ["a"] * len(texts), "backdoor", ["x y", "y z", "z x"], ["a"], target_label="a"),
+     "test_labels has 1 entries but test_texts has 3"),
+    (lambda: __import__("course_utils.attacks").attacks.random_flip(["x", "y", "z"], ["a"], 0.1),
+     "labels has 1 entries but texts has 3"),
+    (lambda: __import__("course_utils.detect").detect.DataAudit().fit(["x", "y"], ["a", "b"], sources=["s"]),
+     "sources has 1 entries but texts has 2"),
+])
+def test_length_mismatches_name_both_arguments_as_the_caller_spells_them(call, expected):
+    assert expected in _message(call)
+
+
+def test_check_labels_and_rows_for_share_take_the_callers_names():
+    from course_utils._validation import check_labels, rows_for_share
+
+    assert "y_pred has 1 entries but y_true has 2" in _message(lambda: check_labels(["a"], 2, name="y_pred"))
+    assert "train_labels has 1 entries but train_texts has 2" in _message(
+        lambda: check_labels(["a"], 2, name="train_labels"))
+    assert "votes has 1 entries but ballots has 2" in _message(
+        lambda: check_labels(["a"], 2, name="votes", n_rows_of="ballots"))
+    assert _message(lambda: rows_for_share(1.5, 10, name="fraction")).startswith("fraction must be")
+    assert _message(lambda: rows_for_share(1.5, 10)).startswith("share must be")
+    labels = ["a", "b"]
+    check_labels(labels, 2)
+    assert labels == ["a", "b"]  # the input is not changed
