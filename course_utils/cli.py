@@ -5,7 +5,10 @@ Commands
 experiment
     Run the shared experiment once on the shipped data or a file of your own and
     print the result as JSON or a table. Bad arguments or bad data exit with
-    status 2 and a one-line message on stderr; nothing is written.
+    status 2 and a one-line message on stderr; nothing is written. When the
+    attack or the defense cannot act on the data given (a filter that flags
+    nothing, and why), each reason is a ``note:`` line on stderr and an entry
+    of the result's ``notes`` list.
 build
     Execute every lesson headless into a folder, with an HTML page per lesson
     and an ``index.html`` listing each lesson's run time (``make course``).
@@ -166,6 +169,8 @@ def _format_table(result):
     for key, value in flat.items():
         if isinstance(value, float):
             value = f"{value:.4f}"
+        elif isinstance(value, list):
+            value = "; ".join(map(str, value)) or "-"
         elif value is None:
             value = "-"
         lines.append(f"{key:<{width}}  {value}")
@@ -196,6 +201,8 @@ def _run_experiment(args):
         print(f"python -m course_utils experiment: error: {message}", file=sys.stderr)
         return 2
     result["data"] = args.data
+    for note in result["notes"]:
+        print(f"python -m course_utils experiment: note: {note}", file=sys.stderr)
     if args.format == "json":
         print(json.dumps(result, indent=2))
     else:

@@ -199,3 +199,53 @@ def test_tool_errors_are_one_line_with_status_2(tmp_path, case):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and needle in lines[0] and "error" in lines[0], result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def _small_data(tmp_path, rows=40):
+    """Two classes of short sentences, too few rows for a trigger to reach the trigger defense's min_count."""
+    words = {"pos": ["great", "good", "lovely", "fine", "nice", "superb"], "neg": ["bad", "awful", "poor", "sad",
+                                                                               "dull", "weak"]}
+    lines = [f"{' '.join(words[c][(i + k) % 6] for k in range(3))} item{i}\t{c}"
+             for i in range(rows) for c in [("pos", "neg")[i % 2]]]
+    path = tmp_path / "small.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_defense_that_cannot_act_says_why_on_stderr_and_in_the_json(tmp_path):
+    data = _small_data(tmp_path)
+    result = run_cli("experiment", "--data", str(data), "--attack", "backdoor", "--fraction", "0.1",
+                     "--target-label", "pos", "--defense", "trigger", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["n_poisoned"] == 3 and out["detection"]["n_flagged"] == 0
+    assert len(out["notes"]) == 1
+    note = out["notes"][0]
+    assert "flagged no training rows" in note and "min_count=5" in note and "'cf' in 3" in note
+    assert result.stderr.strip().splitlines() == [f"python -m course_utils experiment: note: {note}"]
+    lowered = run_cli("experiment", "--data", str(data), "--attack", "backdoor", "--fraction", "0.1",
+                      "--target-label", "pos", "--defense", "trigger", "--param", "min_count=3", cwd=tmp_path)
+    assert lowered.returncode == 0 and "'cf' in 3" not in lowered.stdout
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["--attack", "random-flip", "--fraction", "0.01"], "rounds to 0 poisoned rows"),
+    (["--attack", "random-flip", "--fraction", "0.1", "--defense", "knn", "--flag-share", "0.01"],
+     "flag_share=0.01 of 30 training rows rounds to 0 rows"),
+    (["--attack", "random-flip", "--fraction", "0.1", "--defense", "trigger", "--param", "min_count=200"],
+     "no token of these 30 rows is"),
+    (["--attack", "random-flip", "--fraction", "0.1", "--defense", "audit"], "no group of near-duplicate rows"),
+])
+def test_notes_for_attacks_and_defenses_that_cannot_act(tmp_path, args, needle):
+    result = run_cli("experiment", "--data", str(_small_data(tmp_path)), *args, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    notes = json.loads(result.stdout)["notes"]
+    assert any(needle in note for note in notes), notes
+    assert all(line.startswith("python -m course_utils experiment: note: ") for line in result.stderr.splitlines())
+
+
+def test_a_defense_that_acts_has_no_notes(tmp_path):
+    result = run_cli("experiment", "--data", "builtin", "--attack", "backdoor", "--fraction", "0.01",
+                     "--defense", "trigger", "--format", "table", cwd=tmp_path)
+    assert result.returncode == 0 and result.stderr == ""
+    assert any(line.split() == ["notes", "-"] for line in result.stdout.splitlines())
