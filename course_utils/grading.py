@@ -295,6 +295,9 @@ def grade_submission(path, folder, exercises, *, cell_timeout=60, total_timeout=
         nbformat.validate(submission)
     except Exception as error:  # anything unreadable is reported, never fatal
         result.status, result.detail = "invalid notebook", _one_line(f"{type(error).__name__}: {error}")
+        # Its folder and file name still say who handed in what, for the exercise's gradebook.
+        result.learner = _learner_id({}, path, folder)
+        result.exercise = identify_exercise({}, path.name, exercises) or ""
         return result
     result.learner = _learner_id(data, path, folder)
     stem = identify_exercise(data, path.name, exercises)

@@ -120,8 +120,10 @@ def test_one_gradebook_per_exercise_with_questions_in_notebook_order(graded):
     rows = _csv(graded["out"] / gradebook_name(STEM))
     order = question_order(read_notebook(EXERCISE))
     assert list(rows[0]) == ["submission", "learner", "status", *order, "total", "max_total", "detail"]
-    # every submission matched to the exercise, including those that could not be graded (ivan, judy, ...)
-    assert len(rows) == sum(r.exercise == STEM for r in graded["results"].values()) == 9
+    # every submission of the exercise, including those that could not be graded (dave, frank, ivan, judy, ...)
+    assert len(rows) == sum(r.exercise == STEM for r in graded["results"].values()) == 11
+    dave = next(row for row in rows if row["submission"].startswith("dave/"))
+    assert (dave["learner"], dave["status"], dave["total"]) == ("dave", "invalid notebook", "")
     ada = next(row for row in rows if row["submission"] == "solution.ipynb")
     assert [ada[q] for q in order] == ["1"] * N_QUESTIONS and ada["total"] == str(N_QUESTIONS)
 
