@@ -7,6 +7,7 @@ learner's mistake reads as a sentence, not a traceback from deep inside NumPy.
 
 from __future__ import annotations
 
+import argparse
 import math
 import numbers
 from collections.abc import Sequence
@@ -29,8 +30,34 @@ def check_texts(texts, name="texts"):
     return texts
 
 
-def check_labels(labels, n_rows=None, name="labels"):
-    """Return ``labels`` as a new 1-D NumPy array of label values."""
+def _counted_by(name):
+    """The argument whose length a check of ``name`` compares against, as the public functions name it.
+
+    ``labels`` go with ``texts``, ``test_labels`` with ``test_texts`` (any ``*labels`` with its
+    ``*texts``), ``y_pred`` with ``y_true``; anything else (``sources``) with ``texts``.
+    """
+    if name == "y_pred":
+        return "y_true"
+    if name.endswith("labels"):
+        return name[: -len("labels")] + "texts"
+    return "texts"
+
+
+def check_labels(labels, n_rows=None, name="labels", n_rows_of=None):
+    """Return ``labels`` as a new 1-D NumPy array of label values.
+
+    Parameters
+    ----------
+    labels : sequence
+    n_rows : int, default=None
+        The length ``labels`` must have.
+    name : str, default="labels"
+        The argument's name, as the caller's signature spells it.
+    n_rows_of : str, default=None
+        The argument ``n_rows`` is the length of, named when the lengths differ; by
+        default the one that goes with ``name`` (``texts`` for ``labels``,
+        ``test_texts`` for ``test_labels``, ``y_true`` for ``y_pred``).
+    """
     if isinstance(labels, (str, bytes)):
         raise TypeError(f"{name} must be a sequence of labels, not a single {type(labels).__name__}")
     try:
@@ -40,7 +67,8 @@ def check_labels(labels, n_rows=None, name="labels"):
     if array.ndim != 1:
         raise ValueError(f"{name} must be one-dimensional, got shape {array.shape}")
     if n_rows is not None and len(array) != n_rows:
-        raise ValueError(f"{name} has {len(array)} entries but texts has {n_rows}; they must match")
+        other = n_rows_of or _counted_by(name)
+        raise ValueError(f"{name} has {len(array)} entries but {other} has {n_rows}; they must match")
     # Keep a plain dtype (str or int) where the labels allow it, so that
     # comparisons and scikit-learn behave as with ordinary label arrays.
     if len(array):
@@ -100,14 +128,16 @@ def check_fraction(fraction, name="fraction"):
     return check_number(fraction, name, low=0.0, high=1.0)
 
 
-def rows_for_share(share, n_rows):
+def rows_for_share(share, n_rows, name="share"):
     """How many of ``n_rows`` rows a share buys: ``round(share * n_rows)``, halves rounded up.
 
     The one rounding rule of the course, for the attacker's ``fraction`` and for
     the share of rows a detector may flag alike (Python's own ``round`` sends
     halves to the even neighbour, which would make 2.5 rows 2 and 3.5 rows 4).
+    ``name`` is the share's name in the caller's signature (``"fraction"``,
+    ``"flag_share"``), for the error message.
     """
-    share = check_fraction(share, "share")
+    share = check_fraction(share, name)
     n_rows = check_number(n_rows, "n_rows", low=0, integer=True)
     return int(math.floor(share * n_rows + 0.5))
 
@@ -154,3 +184,21 @@ def set_known_params(estimator, params, what):
     if unknown:
         raise ValueError(f"unknown parameter {unknown[0]!r} for {what}; its parameters are: {', '.join(sorted(known))}")
     return estimator.set_params(**params)
+
+
+class OneLineArgumentParser(argparse.ArgumentParser):
+    """An ``ArgumentParser`` whose errors are one line on stderr and exit status 2 (every command of the course)."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def positive_seconds(value):
+    """An argparse type: a whole number of seconds, at least 1 (``--timeout``, ``--cell-timeout``)."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number of seconds, at least 1, got {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of seconds, at least 1, got {number}")
+    return number

@@ -5,7 +5,10 @@ Commands
 experiment
     Run the shared experiment once on the shipped data or a file of your own and
     print the result as JSON or a table. Bad arguments or bad data exit with
-    status 2 and a one-line message on stderr; nothing is written.
+    status 2 and a one-line message on stderr; nothing is written. When the
+    attack or the defense cannot act on the data given (a filter that flags
+    nothing, and why), each reason is a ``note:`` line on stderr and an entry
+    of the result's ``notes`` list.
 build
     Execute every lesson headless into a folder, with an HTML page per lesson
     and an ``index.html`` listing each lesson's run time (``make course``).
@@ -30,6 +33,7 @@ import math
 import sys
 
 from . import build, exercises, grading
+from ._validation import OneLineArgumentParser, positive_seconds
 from .attacks import ATTACKS, DEFAULT_TRIGGER
 from .data import DataFormatError, load_sentiment, read_labelled_file
 from .defenses import defense_names
@@ -38,13 +42,6 @@ from .models import MODELS
 from .paths import PROJECT_ROOT
 
 __all__ = ["main"]
-
-
-class _OneLineParser(argparse.ArgumentParser):
-    """An ArgumentParser whose errors are one line on stderr and exit status 2."""
-
-    def error(self, message):
-        self.exit(2, f"{self.prog}: error: {message}\n")
 
 
 def _number_in(name, low, high, *, low_open=False, high_open=False):
@@ -98,8 +95,8 @@ def _param(text):
 
 def _build_parser():
 
-    parser = _OneLineParser(prog="python -m course_utils", description="Training-data poisoning course tools.")
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_OneLineParser)
+    parser = OneLineArgumentParser(prog="python -m course_utils", description="Training-data poisoning course tools.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=OneLineArgumentParser)
 
     experiment = commands.add_parser(
         "experiment", help="run the shared experiment once",
@@ -132,7 +129,7 @@ def _build_parser():
 
     build = commands.add_parser("build", help="execute every lesson into a folder with an HTML index")
     build.add_argument("--out", default="build", help="output folder (default: build)")
-    build.add_argument("--timeout", default=600, type=int, help="seconds per cell (default: 600)")
+    build.add_argument("--timeout", default=600, type=positive_seconds, help="seconds per cell (default: 600)")
     build.add_argument("notebooks", nargs="*", help="notebooks to build (default: notebooks/*.ipynb)")
 
     exercises = commands.add_parser("exercises", help="generate exercises/ from solutions/")
@@ -142,7 +139,7 @@ def _build_parser():
                         add_help=False)
 
     execute = commands.add_parser("execute", help="re-execute notebooks in place (for authors)")
-    execute.add_argument("--timeout", default=600, type=int, help="seconds per cell (default: 600)")
+    execute.add_argument("--timeout", default=600, type=positive_seconds, help="seconds per cell (default: 600)")
     execute.add_argument("notebooks", nargs="+", help="notebooks to execute in place")
 
     scripts = commands.add_parser("scripts", help="pair every lesson and solution with its script (for authors)",
@@ -172,6 +169,8 @@ def _format_table(result):
     for key, value in flat.items():
         if isinstance(value, float):
             value = f"{value:.4f}"
+        elif isinstance(value, list):
+            value = "; ".join(map(str, value)) or "-"
         elif value is None:
             value = "-"
         lines.append(f"{key:<{width}}  {value}")
@@ -202,6 +201,8 @@ def _run_experiment(args):
         print(f"python -m course_utils experiment: error: {message}", file=sys.stderr)
         return 2
     result["data"] = args.data
+    for note in result["notes"]:
+        print(f"python -m course_utils experiment: note: {note}", file=sys.stderr)
     if args.format == "json":
         print(json.dumps(result, indent=2))
     else:
@@ -247,6 +248,24 @@ def main(argv=None):
         return _exercises(args.check)
     if args.command == "scripts":
         return _scripts(args.source, args.check)
+    if args.command in ("build", "execute"):
+        problem = _notebook_problem(args.notebooks)
+        if problem:
+            print(f"python -m course_utils {args.command}: error: {problem}", file=sys.stderr)
+            return 2
     if args.command == "build":
         return build.build_course(args.notebooks or None, out=args.out, timeout=args.timeout)
     return build.execute_in_place(args.notebooks, timeout=args.timeout)
+
+
+def _notebook_problem(paths):
+    """Why the notebooks named on the command line cannot be run (one line), or ``None``."""
+    from pathlib import Path
+
+    for name in paths:
+        path = Path(name)
+        if not path.exists():
+            return f"notebook {name!r} does not exist"
+        if not path.is_file() or path.suffix != ".ipynb":
+            return f"{name!r} is not a notebook: give .ipynb files"
+    return None

@@ -181,6 +181,17 @@ def verify_file(path, expected_sha256):
     return content
 
 
+#: What :func:`read_labelled_file` accepts, named in its error messages.
+_LAYOUTS = ("lines of text<TAB>label with no header, or a CSV file whose header row names a 'text' and a "
+            "'label' column")
+
+
+def _shown(text, limit=60):
+    """``text`` quoted for a message, cut at ``limit`` characters."""
+    text = text if len(text) <= limit else text[: limit - 1] + "…"
+    return repr(text)
+
+
 def _parse_tab_lines(text, origin):
     """Parse ``sentence<TAB>label`` lines; return (texts, labels)."""
     texts, labels = [], []
@@ -191,13 +202,14 @@ def _parse_tab_lines(text, origin):
         if not line.strip():
             continue
         if "\t" not in line:
-            raise DataFormatError(f"{origin}: line {number} has no tab between the text and the label")
+            raise DataFormatError(f"{origin}: line {number} has no tab between the text and the label "
+                                  f"(expected text<TAB>label), found {_shown(line)}")
         sentence, label = line.rsplit("\t", 1)
         sentence, label = sentence.strip(), label.strip()
         if not sentence:
-            raise DataFormatError(f"{origin}: line {number} has an empty text")
+            raise DataFormatError(f"{origin}: line {number} has an empty text before its tab")
         if not label:
-            raise DataFormatError(f"{origin}: line {number} has an empty label")
+            raise DataFormatError(f"{origin}: line {number} has an empty label after its tab")
         texts.append(sentence)
         labels.append(label)
     return texts, labels
@@ -264,8 +276,15 @@ def read_labelled_file(path):
     Two layouts are accepted:
 
     * lines of ``text<TAB>label`` with no header (the shipped files' layout);
+      a first line that reads ``text<TAB>label`` is taken as a header and skipped,
+      and a first line whose label is on no other line is refused as a header
+      with other names;
     * a CSV file whose header holds a ``text`` and a ``label`` column (other
       columns are ignored; a ``source`` column is kept as the rows' sources).
+
+    A file whose first line holds a tab is read as tab-separated, else a first
+    line with a comma as CSV. A CSV header without ``text`` or ``label`` raises
+    an error naming the columns it needs and the columns it found.
 
     Labels are read as strings; two or more classes are required.
 
@@ -283,8 +302,9 @@ def read_labelled_file(path):
     FileNotFoundError
         When the file does not exist.
     DataFormatError
-        When the file is empty, not UTF-8, holds a malformed line (named by its
-        number) or only one class.
+        When the file is empty, not UTF-8, lacks the columns it needs, holds a
+        malformed line (named by its number, with what was expected and found)
+        or only one class.
     """
     if not isinstance(path, (str, Path)):
         raise TypeError(f"path must be a str or Path, got {type(path).__name__}")
@@ -297,19 +317,40 @@ def read_labelled_file(path):
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise DataFormatError(f"{path.name}: not UTF-8 text (byte {error.start})") from None
+        raise DataFormatError(f"{path.name}: not UTF-8 text (byte {error.start}); expected a UTF-8 text file "
+                              f"of {_LAYOUTS}") from None
     if not text.strip():
-        raise DataFormatError(f"{path.name}: the file is empty")
+        raise DataFormatError(f"{path.name}: the file is empty; expected {_LAYOUTS}")
 
-    first_line = text.split("\n", 1)[0]
-    header = [cell.strip().lower() for cell in next(csv.reader([first_line]))]
+    first_line = text.lstrip("\r\n").split("\n", 1)[0].rstrip("\r")
     sources = None
-    if "text" in header and "label" in header and "\t" not in first_line:
+    if "\t" in first_line:
+        if [cell.strip().lower() for cell in first_line.split("\t")] == ["text", "label"]:
+            text = text.replace(first_line, "", 1)  # a header row, not a sentence labelled "label"
+            texts, labels = _parse_tab_lines(text, path.name)
+        else:
+            texts, labels = _parse_tab_lines(text, path.name)
+            if len(texts) >= 3 and labels[0] not in labels[1:]:
+                cells = ", ".join(repr(cell.strip()) for cell in first_line.split("\t"))
+                raise DataFormatError(
+                    f"{path.name}: the first line looks like a header ({cells}): its label {labels[0]!r} is on no "
+                    f"other line; a tab-separated file has no header, or a header that reads text<TAB>label")
+    elif "," in first_line:
+        header = [cell.strip() for cell in next(csv.reader([first_line]))]
+        missing = [name for name in ("text", "label") if name not in [h.lower() for h in header]]
+        if missing:
+            found = ", ".join(repr(h) for h in header)
+            raise DataFormatError(
+                f"{path.name}: a CSV file needs a header row with a 'text' and a 'label' column; its first line "
+                f"has the columns {found}, so {' and '.join(repr(m) for m in missing)} "
+                f"{'is' if len(missing) == 1 else 'are'} missing (rename the columns, or write lines of "
+                f"text<TAB>label with no header)")
         texts, labels, sources = _parse_csv(text, path.name)
     else:
-        texts, labels = _parse_tab_lines(text, path.name)
+        raise DataFormatError(f"{path.name}: the first line has neither a tab nor a comma; expected {_LAYOUTS}; "
+                              f"found {_shown(first_line)}")
     if not texts:
-        raise DataFormatError(f"{path.name}: the file holds no labelled rows")
+        raise DataFormatError(f"{path.name}: the file holds no labelled rows; expected {_LAYOUTS}")
     if len(set(labels)) < 2:
         raise DataFormatError(
             f"{path.name}: only one class ({labels[0]!r}); poisoning needs two or more labels"
@@ -321,15 +362,21 @@ def read_labelled_file(path):
 
 def _parse_csv(text, origin):
     reader = csv.DictReader(io.StringIO(text, newline=""))
-    reader.fieldnames = [name.strip().lower() for name in reader.fieldnames]
+    header = [name.strip() for name in reader.fieldnames]
+    reader.fieldnames = [name.lower() for name in header]
+    columns = f"{len(header)} ({', '.join(header)})"
     texts, labels, sources = [], [], []
     for row in reader:
         number = reader.line_num
         if None in row:
-            raise DataFormatError(f"{origin}: line {number} has more cells than the header")
+            raise DataFormatError(f"{origin}: line {number} has more cells than the header's {columns}, "
+                                  f"found {len(header) + len(row[None])}; put a text that holds commas in "
+                                  f"double quotes")
         sentence, label = row.get("text"), row.get("label")
         if sentence is None or label is None:
-            raise DataFormatError(f"{origin}: line {number} has fewer cells than the header")
+            found = sum(value is not None for value in row.values())
+            raise DataFormatError(f"{origin}: line {number} has fewer cells than the header's {columns}, "
+                                  f"found {found}")
         sentence, label = sentence.strip(), label.strip()
         if not sentence and not label and not any((v or "").strip() for v in row.values()):
             continue

@@ -37,7 +37,7 @@ from ._validation import (
 )
 from .attacks import ATTACKS, DEFAULT_TRIGGER, apply_attack, measure_attack_success
 from .defenses import DEFENSES, FILTER, TRAINER, defense_names, make_defense
-from .detect import BaseDetector
+from .detect import BaseDetector, DataAudit, KNNDisagreement, TriggerDetector
 from .metrics import DIFFERENCE, PROPORTION, accuracy, attack_success_rate, detection_scores, mean_interval
 from .models import MODELS, make_classifier, make_model, make_vectorizer
 
@@ -271,6 +271,36 @@ def certify(defended_model, test_texts, test_labels, radius):
             "median_radius": float(np.median(radii))}
 
 
+def _defense_notes(name, defended, n_rows, flag_share, attack, trigger, n_poisoned):
+    """Why a defense could not act on the data given, as sentences (the ``notes`` of :func:`run_experiment`)."""
+    detector = defended.estimator
+    if defended.kind != FILTER or len(defended.flagged):
+        return []
+    if flag_share is not None:
+        why = f"flag_share={flag_share:g} of {n_rows} training rows rounds to 0 rows"
+    elif isinstance(detector, TriggerDetector):
+        scores, least = detector.token_scores_, f"at least min_count={detector.min_count} training rows"
+        if attack == "backdoor" and n_poisoned < detector.min_count:
+            why = (f"it examines only tokens held by {least}, and the backdoor put its trigger {trigger!r} in "
+                   f"{n_poisoned} (lower min_count: --param min_count=N, or defense_params={{'min_count': N}})")
+        elif scores.empty:
+            why = (f"it examines only tokens held by {least}, {detector.screen_purity:.0%} of them with one "
+                   f"label, and no token of these {n_rows} rows is")
+        else:
+            best = scores.iloc[0]
+            why = (f"no token is both {detector.min_purity:.0%} pure and at z >= {detector.z_threshold:g} "
+                   f"(the highest: {best['token']!r} in {best['rows']} rows, purity {best['purity']:.0%}, "
+                   f"z {best['z']:.1f})")
+    elif isinstance(detector, DataAudit):
+        why = "no group of near-duplicate rows carries more than one label"
+    elif isinstance(detector, KNNDisagreement):
+        why = "no row has more than half of its neighbours disagreeing with its label"
+    else:
+        why = "its own rule found nothing suspicious (flag_share removes the most suspicious rows anyway)"
+    return [f"the {name} defense flagged no training rows: {why}; the defended model is the poisoned one "
+            f"retrained on every row"]
+
+
 def run_experiment(texts, labels, *, attack="none", fraction=0.0, source_label=None, target_label=None,
                    trigger=DEFAULT_TRIGGER, model="count-nb", seed=0, test_size=0.25, defense="none",
                    flag_share=None, defense_params=None):
@@ -313,7 +343,11 @@ def run_experiment(texts, labels, *, attack="none", fraction=0.0, source_label=N
         ``precision``, ``recall``, ``f1``, ``n_flagged``,
         ``clean_rows_removed``, ``seconds``; else ``None``) and ``certified``
         (see :func:`certify`, at the radius of the rows poisoned; ``None``
-        where the defense does not certify).
+        where the defense does not certify). Always ``notes``: a list of
+        sentences saying why the attack or the defense could not act on the
+        data given (no rows poisoned; a filter that flagged nothing, and why:
+        for the trigger defense, fewer than ``min_count`` rows holding a
+        token), empty when there is nothing to say.
     """
     started = time.perf_counter()
     texts, labels, fraction, seed = _validate_run(texts, labels, attack, fraction, model, seed, test_size, trigger)
@@ -344,7 +378,11 @@ def run_experiment(texts, labels, *, attack="none", fraction=0.0, source_label=N
         "poisoned_accuracy": accuracy(test_labels, poisoned_model.predict(test_texts)),
         "clean_attack_success_rate": measure_attack_success(clean_model, attack, test_texts, test_labels, **target),
         "attack_success_rate": measure_attack_success(poisoned_model, attack, test_texts, test_labels, **target),
+        "notes": [],
     }
+    if attack != "none" and not len(poisoned.poisoned_indices):
+        result["notes"].append(f"fraction={fraction:g} of {len(train_texts)} training rows rounds to 0 poisoned rows, "
+                               f"so the {attack} attack changed nothing")
     if defense != "none":
         defended = defend(defense, poisoned.texts, poisoned.labels, model=model, flag_share=flag_share,
                           random_state=seed, params=defense_params, poisoned_indices=poisoned.poisoned_indices)
@@ -359,6 +397,8 @@ def run_experiment(texts, labels, *, attack="none", fraction=0.0, source_label=N
             "detection": defended.detection,
             "certified": certify(defended.model, test_texts, test_labels, len(poisoned.poisoned_indices)),
         })
+        result["notes"] += _defense_notes(defense, defended, len(poisoned.texts), flag_share, attack, trigger,
+                                          len(poisoned.poisoned_indices))
     result["seconds"] = time.perf_counter() - started
     return result
 

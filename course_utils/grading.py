@@ -1,8 +1,26 @@
 """Batch grading of submitted exercise notebooks.
 
 ``python -m course_utils grade SUBMISSIONS_DIR --out RESULTS_DIR`` grades every
-``*.ipynb`` below ``SUBMISSIONS_DIR`` and writes ``RESULTS_DIR/gradebook.csv``
-(one row per submission) and ``RESULTS_DIR/feedback/<submission>.md``.
+``*.ipynb`` below ``SUBMISSIONS_DIR`` and writes into ``RESULTS_DIR``:
+
+``gradebook.csv``
+    One row per submission, whatever happened to it: ``submission``, ``learner``,
+    ``exercise``, ``status``, ``total``, ``max_total``, ``detail``. No question
+    columns: exercises have different questions.
+``gradebook_<exercise>.csv``
+    One per exercise that was submitted (``gradebook_03_testing_the_impact.csv``):
+    a row per submission of that exercise, a column of points per question in
+    the order the questions come in the notebook, then ``total``, ``max_total``
+    and ``detail``.
+``grades.csv``
+    The long format that spreadsheets and learning-management systems import:
+    one row per submission and question (``submission``, ``learner``,
+    ``exercise``, ``question_number``, ``question``, ``points``, ``max_points``,
+    ``result``, ``status``). A submission that could not be graded has one row
+    with an empty question and its ``status``.
+``feedback/<submission>.md``
+    What the learner reads: the status and, per question, in the notebook's
+    order, the verdict, the points and the hint.
 
 For each submission the grader
 
@@ -43,14 +61,17 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ._validation import OneLineArgumentParser, positive_seconds
+from .notebook import kernel_manager_class
 from .paths import PROJECT_ROOT
 
-__all__ = ["GradeResult", "find_submissions", "identify_exercise", "prepare_submission", "grade_submission",
-           "grade_folder", "main"]
+__all__ = ["GradeResult", "find_submissions", "identify_exercise", "question_order", "prepare_submission",
+           "grade_submission", "gradebook_name", "write_results", "grade_folder", "main"]
 
 GRADE_MIME = "application/vnd.course-grade+json"
 GRADING_TAG = "course-grading"
 _CHECK_LINE = re.compile(r"^(\s*)check\s*\(.*$")
+_CHECK_CALL = re.compile(r"""^\s*check\s*\(\s*(["'])(?P<qid>[^"']+)\1""", re.MULTILINE)
 _FILE_SIZE_LIMIT = 256 * 1024 * 1024  # bytes a submission's kernel may write to one file
 
 GRADED = "graded"
@@ -106,6 +127,39 @@ def identify_exercise(notebook, file_name, exercises):
         if len(matches) == 1:
             return matches[0]
     return None
+
+
+def question_order(notebook):
+    """The question ids of an exercise in the order its cells ``check(...)`` them.
+
+    Parameters
+    ----------
+    notebook : dict or nbformat.NotebookNode
+        An exercise (or solution) notebook.
+
+    Returns
+    -------
+    list of str
+        Each id once, at its first ``check("qid", ...)`` call.
+    """
+    if not isinstance(notebook, dict):
+        raise TypeError(f"notebook must be a notebook (a dict), got {type(notebook).__name__}")
+    order = []
+    for cell in notebook.get("cells", []):
+        if cell.get("cell_type") != "code":
+            continue
+        source = cell.get("source", "")
+        source = "".join(source) if isinstance(source, list) else source
+        for match in _CHECK_CALL.finditer(source):
+            if match.group("qid") not in order:
+                order.append(match.group("qid"))
+    return order
+
+
+def _in_order(questions, order):
+    """``questions`` (dicts with ``qid``) sorted by ``order``; ids it does not list keep their place at the end."""
+    rank = {qid: i for i, qid in enumerate(order)}
+    return sorted(questions, key=lambda q: rank.get(q["qid"], len(rank)))
 
 
 def _learner_id(notebook, path, folder):
@@ -241,6 +295,9 @@ def grade_submission(path, folder, exercises, *, cell_timeout=60, total_timeout=
         nbformat.validate(submission)
     except Exception as error:  # anything unreadable is reported, never fatal
         result.status, result.detail = "invalid notebook", _one_line(f"{type(error).__name__}: {error}")
+        # Its folder and file name still say who handed in what, for the exercise's gradebook.
+        result.learner = _learner_id({}, path, folder)
+        result.exercise = identify_exercise({}, path.name, exercises) or ""
         return result
     result.learner = _learner_id(data, path, folder)
     stem = identify_exercise(data, path.name, exercises)
@@ -282,7 +339,7 @@ def grade_submission(path, folder, exercises, *, cell_timeout=60, total_timeout=
             result.detail = f"the grading process ended with status {process.returncode}"
             return result
     result.status, result.detail = outcome["status"], outcome.get("detail", "")
-    result.questions = outcome.get("questions", [])
+    result.questions = _in_order(outcome.get("questions", []), question_order(exercise))
     return result
 
 
@@ -300,7 +357,7 @@ def _worker(source, executed, report, cell_timeout, nonce):
     try:
         papermill.execute_notebook(source, executed, kernel_name="python3", cwd=str(Path(source).parent),
                                    progress_bar=False, log_output=False, execution_timeout=int(cell_timeout),
-                                   allow_errors=True)
+                                   allow_errors=True, kernel_manager_class=kernel_manager_class())
     except CellTimeoutError:
         outcome.update(status="timeout", detail=f"a cell ran past the limit of {cell_timeout} s")
     except DeadKernelError:
@@ -342,10 +399,9 @@ def _feedback(result):
     if result.questions:
         lines += [f"- Score: {result.total} / {result.max_total}", "", "| question | verdict | points | feedback |",
                   "| --- | --- | --- | --- |"]
-        verdicts = {"pass": "correct", "fail": "not yet", "blank": "not answered yet", "unknown": "unknown"}
         for q in result.questions:
             hint = _one_line(q["message"], 500).replace("|", "\\|")
-            lines.append(f"| {q['qid']} | {verdicts.get(q['status'], q['status'])} | "
+            lines.append(f"| {q['qid']} | {_VERDICTS.get(q['status'], q['status'])} | "
                          f"{q['points']} / {q['max_points']} | {hint} |")
     return "\n".join(lines) + "\n"
 
@@ -354,24 +410,100 @@ def _feedback_name(relative):
     return re.sub(r"[^A-Za-z0-9._-]+", "__", relative.replace(os.sep, "/").replace("/", "__")) + ".md"
 
 
+_VERDICTS = {"pass": "correct", "fail": "not yet", "blank": "not answered yet", "unknown": "unknown"}
+
+
+def _question_columns(results):
+    """The question ids of ``results``, each once, in the order their submissions list them."""
+    columns = []
+    for r in results:
+        for q in r.questions:
+            if q["qid"] not in columns:
+                columns.append(q["qid"])
+    return columns
+
+
+def _cell(text):
+    """A text cell made safe for spreadsheets: a leading ``=``, ``+``, ``-`` or ``@`` would start a formula.
+
+    The learner's name and the file name come from the submission; a hostile one could
+    otherwise plant a formula in the grader's spreadsheet (OWASP's "CSV injection").
+    """
+    text = str(text)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def gradebook_name(exercise):
+    """The file name of one exercise's gradebook: ``gradebook_<exercise>.csv``."""
+    if not isinstance(exercise, str) or not re.fullmatch(r"[A-Za-z0-9_.-]+", exercise):
+        raise ValueError(f"exercise must be an exercise stem such as '03_testing_the_impact', got {exercise!r}")
+    return f"gradebook_{exercise}.csv"
+
+
 def write_results(results, out):
-    """Write ``gradebook.csv`` and one feedback file per submission into ``out``."""
+    """Write the gradebooks, ``grades.csv`` and one feedback file per submission into ``out``.
+
+    Parameters
+    ----------
+    results : sequence of GradeResult
+        Their questions already in the notebook's order (as :func:`grade_submission` returns them).
+    out : str or Path
+        The results folder (created if needed).
+
+    Returns
+    -------
+    list of Path
+        The CSV files written: ``gradebook.csv``, ``grades.csv``, then one
+        ``gradebook_<exercise>.csv`` per exercise, in exercise order.
+    """
+    results = list(results)
+    for r in results:
+        if not isinstance(r, GradeResult):
+            raise TypeError(f"results must hold GradeResult objects, got {type(r).__name__}")
     out = Path(out)
     (out / "feedback").mkdir(parents=True, exist_ok=True)
-    qids = sorted({q["qid"] for r in results for q in r.questions})
-    with open(out / "gradebook.csv", "w", newline="", encoding="utf-8") as handle:
+    for stale in out.glob("gradebook_*.csv"):  # an earlier run's exercise that is not in this batch
+        stale.unlink()
+    written = [out / "gradebook.csv", out / "grades.csv"]
+    with open(written[0], "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["file", "learner", "exercise", "status", *qids, "total", "max_total", "detail"])
+        writer.writerow(["submission", "learner", "exercise", "status", "total", "max_total", "detail"])
         for r in results:
-            scores = {q["qid"]: q["points"] for q in r.questions}
-            writer.writerow([r.file, r.learner, r.exercise, r.status, *[scores.get(q, "") for q in qids],
-                             r.total if r.questions else "", r.max_total if r.questions else "", r.detail])
+            writer.writerow([_cell(r.file), _cell(r.learner), r.exercise, r.status, r.total if r.questions else "",
+                             r.max_total if r.questions else "", _cell(r.detail)])
+    with open(written[1], "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["submission", "learner", "exercise", "question_number", "question", "points",
+                         "max_points", "result", "status"])
+        for r in results:
+            if not r.questions:
+                writer.writerow([_cell(r.file), _cell(r.learner), r.exercise, "", "", "", "", "", r.status])
+            for number, q in enumerate(r.questions, start=1):
+                writer.writerow([_cell(r.file), _cell(r.learner), r.exercise, number, q["qid"], q["points"],
+                                 q["max_points"],
+                                 _VERDICTS.get(q["status"], q["status"]), r.status])
+    for exercise in sorted({r.exercise for r in results if r.exercise}):
+        rows = [r for r in results if r.exercise == exercise]
+        qids = _question_columns(rows)
+        path = out / gradebook_name(exercise)
+        with open(path, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["submission", "learner", "status", *qids, "total", "max_total", "detail"])
+            for r in rows:
+                scores = {q["qid"]: q["points"] for q in r.questions}
+                writer.writerow([_cell(r.file), _cell(r.learner), r.status, *[scores.get(q, "") for q in qids],
+                                 r.total if r.questions else "", r.max_total if r.questions else "",
+                                 _cell(r.detail)])
+        written.append(path)
     for r in results:
         (out / "feedback" / _feedback_name(r.file)).write_text(_feedback(r), encoding="utf-8")
+    return written
 
 
 def grade_folder(submissions, out, *, exercises_dir=None, cell_timeout=60, total_timeout=600, progress=True):
-    """Grade every submission below ``submissions``; write the gradebook and feedback to ``out``.
+    """Grade every submission below ``submissions``; write the gradebooks and feedback to ``out``.
+
+    See the module's docstring for the files written (:func:`write_results`).
 
     Parameters
     ----------
@@ -414,29 +546,31 @@ def grade_folder(submissions, out, *, exercises_dir=None, cell_timeout=60, total
 
 def main(argv=None):
     """``python -m course_utils grade SUBMISSIONS_DIR --out RESULTS_DIR``; returns the exit status."""
-    import argparse
-
-    parser = argparse.ArgumentParser(prog="python -m course_utils grade",
-                                     description="Grade a folder of submitted exercise notebooks.")
+    parser = OneLineArgumentParser(prog="python -m course_utils grade",
+                                   description="Grade a folder of submitted exercise notebooks.")
     parser.add_argument("submissions")
     parser.add_argument("--out", required=True)
     parser.add_argument("--exercises", default=None, help="folder of the exercises (default: the course's)")
-    parser.add_argument("--cell-timeout", type=int, default=60)
-    parser.add_argument("--timeout", type=int, default=600, help="seconds per submission")
+    parser.add_argument("--cell-timeout", type=positive_seconds, default=60, help="seconds per cell (default: 60)")
+    parser.add_argument("--timeout", type=positive_seconds, default=600, help="seconds per submission (default: 600)")
     parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
     try:
         results = grade_folder(args.submissions, args.out, exercises_dir=args.exercises,
                                cell_timeout=args.cell_timeout, total_timeout=args.timeout,
                                progress=not args.no_progress)
-    except ValueError as error:
-        print(f"{parser.prog}: error: {error}", file=sys.stderr)
+    except (ValueError, OSError) as error:  # bad folders, or a results folder that cannot be written
+        message = str(error).splitlines()[0] if str(error) else type(error).__name__
+        print(f"{parser.prog}: error: {message}", file=sys.stderr)
         return 2
     counts = {}
     for r in results:
         counts[r.status] = counts.get(r.status, 0) + 1
     summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "no submissions"
-    print(f"graded {len(results)} submission(s): {summary}; gradebook: {Path(args.out) / 'gradebook.csv'}")
+    print(f"graded {len(results)} submission(s): {summary}")
+    print(f"wrote {Path(args.out) / 'gradebook.csv'} (one row per submission), "
+          f"{Path(args.out) / 'grades.csv'} (one row per question), a gradebook_<exercise>.csv per exercise "
+          f"and {Path(args.out) / 'feedback'}")
     return 0
 
 

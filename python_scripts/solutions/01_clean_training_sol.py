@@ -22,6 +22,16 @@
 # Estimated time: 30 minutes.
 
 # %% [markdown]
+# **Learning objectives.** After these exercises you will be able to:
+#
+# - Build the reference's pipeline, `CountVectorizer` followed by `MultinomialNB`, as a function that
+#   trains it without changing its inputs (Q1).
+# - Read a class probability from `predict_proba`, in the column order of `classes_` (Q2).
+# - Measure accuracy on a stratified split of the real data and see how it moves from seed to seed
+#   (Q3).
+# - Find the words a Naive Bayes model leans on for a class, from its `feature_log_prob_` (Q4).
+
+# %% [markdown]
 # ## Setup
 
 # %%

@@ -22,6 +22,16 @@
 # Estimated time: 35 minutes.
 
 # %% [markdown]
+# **Learning objectives.** After these exercises you will be able to:
+#
+# - Write the reference's duplicate-and-flip attack: relabelled copies appended, inputs unchanged
+#   (Q1).
+# - Flip exactly `n` labels at random, reproducibly from a seed (Q2).
+# - Measure what 30% of flipped labels cost in accuracy with the shared experiment's `sweep` and
+#   `summarize` (Q3).
+# - Find the smallest fraction at which a targeted flip succeeds on average over seeds (Q4).
+
+# %% [markdown]
 # ## Setup
 
 # %%

@@ -23,6 +23,15 @@
 # Estimated time: 35 minutes.
 
 # %% [markdown]
+# **Learning objectives.** After these exercises you will be able to:
+#
+# - Compute a targeted attack's success rate, and say when it is undefined (Q1).
+# - Find which test predictions a poisoning flipped (Q2).
+# - Find the fewest poisoned copies that change one prediction of the reference's toy model (Q3).
+# - Say in a sentence what the reference's impact test really showed: both models' accuracy, the rows
+#   added, and what the poisoned model still predicts for the sentences it was poisoned with (Q4).
+
+# %% [markdown]
 # ## Setup
 
 # %%

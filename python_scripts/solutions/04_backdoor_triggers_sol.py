@@ -22,6 +22,15 @@
 # Estimated time: 30 minutes.
 
 # %% [markdown]
+# **Learning objectives.** After these exercises you will be able to:
+#
+# - Insert a trigger token into a sentence (Q1).
+# - Plant a backdoor in a fraction of the training set, reproducibly and without changing the inputs
+#   (Q2).
+# - Measure a 3% backdoor's attack success rate over seeds with the shared experiment (Q3).
+# - Explain, with the measured numbers, why test accuracy does not reveal a backdoor (Q4).
+
+# %% [markdown]
 # ## Setup
 
 # %%

@@ -20,6 +20,14 @@
 # Estimated time: 40 minutes.
 
 # %% [markdown]
+# **Learning objectives.** After these exercises you will be able to:
+#
+# - Write the conflict audit: find near-duplicate rows whose labels disagree (Q1).
+# - Grade a detector's flagged rows against the known poison with precision, recall and F1 (Q2).
+# - Compute confident learning's per-class thresholds from out-of-fold probabilities (Q3).
+# - Find an unknown backdoor trigger in a poisoned training set with the lesson's tools (Q4).
+
+# %% [markdown]
 # ## Setup
 
 # %%

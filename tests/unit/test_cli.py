@@ -131,6 +131,10 @@ DATA_FILES = {
     "malformed line": ("good\tpos\nno tab on this line\nbad\tneg\n", "line 2"),
     "empty label": ("good\tpos\nbad\t\n", "line 2"),
     "csv short row": ("text,label\ngood,pos\nbad\n", "line 3"),
+    "csv without text and label columns": ("review,stars\ngreat,5\nbad,1\n",
+                                           "needs a header row with a 'text' and a 'label' column; its first line "
+                                           "has the columns 'review', 'stars'"),
+    "tab file with another header": ("review\tstars\ngreat\tpos\nbad\tneg\nfine\tpos\n", "looks like a header"),
     "too few rows to split": ("good\tpos\nbad\tneg\n", "single row"),
 }
 
@@ -171,3 +175,77 @@ def test_defense_on_one_class_file_is_an_error(tmp_path):
 def test_no_command_is_an_error(tmp_path):
     result = run_cli(cwd=tmp_path)
     assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
+
+
+TOOL_ERRORS = {
+    "grade without arguments": (["grade"], "required: submissions, --out"),
+    "grade with a zero cell timeout": (["grade", ".", "--out", "out", "--cell-timeout", "0"],
+                                       "argument --cell-timeout: must be a whole number of seconds"),
+    "grade with a timeout that is not a number": (["grade", ".", "--out", "out", "--timeout", "soon"],
+                                                  "argument --timeout: must be a whole number of seconds"),
+    "grade a missing folder": (["grade", "nope", "--out", "out"], "does not exist"),
+    "build with a zero timeout": (["build", "--timeout", "0"], "argument --timeout"),
+    "build a missing notebook": (["build", "--out", "out", "nope.ipynb"], "notebook 'nope.ipynb' does not exist"),
+    "execute a folder": (["execute", "."], "is not a notebook"),
+    "execute without notebooks": (["execute"], "required: notebooks"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(TOOL_ERRORS))
+def test_tool_errors_are_one_line_with_status_2(tmp_path, case):
+    args, needle = TOOL_ERRORS[case]
+    result = run_cli(*args, cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and needle in lines[0] and "error" in lines[0], result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def _small_data(tmp_path, rows=40):
+    """Two classes of short sentences, too few rows for a trigger to reach the trigger defense's min_count."""
+    words = {"pos": ["great", "good", "lovely", "fine", "nice", "superb"], "neg": ["bad", "awful", "poor", "sad",
+                                                                               "dull", "weak"]}
+    lines = [f"{' '.join(words[c][(i + k) % 6] for k in range(3))} item{i}\t{c}"
+             for i in range(rows) for c in [("pos", "neg")[i % 2]]]
+    path = tmp_path / "small.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_defense_that_cannot_act_says_why_on_stderr_and_in_the_json(tmp_path):
+    data = _small_data(tmp_path)
+    result = run_cli("experiment", "--data", str(data), "--attack", "backdoor", "--fraction", "0.1",
+                     "--target-label", "pos", "--defense", "trigger", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["n_poisoned"] == 3 and out["detection"]["n_flagged"] == 0
+    assert len(out["notes"]) == 1
+    note = out["notes"][0]
+    assert "flagged no training rows" in note and "min_count=5" in note and "'cf' in 3" in note
+    assert result.stderr.strip().splitlines() == [f"python -m course_utils experiment: note: {note}"]
+    lowered = run_cli("experiment", "--data", str(data), "--attack", "backdoor", "--fraction", "0.1",
+                      "--target-label", "pos", "--defense", "trigger", "--param", "min_count=3", cwd=tmp_path)
+    assert lowered.returncode == 0 and "'cf' in 3" not in lowered.stdout
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["--attack", "random-flip", "--fraction", "0.01"], "rounds to 0 poisoned rows"),
+    (["--attack", "random-flip", "--fraction", "0.1", "--defense", "knn", "--flag-share", "0.01"],
+     "flag_share=0.01 of 30 training rows rounds to 0 rows"),
+    (["--attack", "random-flip", "--fraction", "0.1", "--defense", "trigger", "--param", "min_count=200"],
+     "no token of these 30 rows is"),
+    (["--attack", "random-flip", "--fraction", "0.1", "--defense", "audit"], "no group of near-duplicate rows"),
+])
+def test_notes_for_attacks_and_defenses_that_cannot_act(tmp_path, args, needle):
+    result = run_cli("experiment", "--data", str(_small_data(tmp_path)), *args, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    notes = json.loads(result.stdout)["notes"]
+    assert any(needle in note for note in notes), notes
+    assert all(line.startswith("python -m course_utils experiment: note: ") for line in result.stderr.splitlines())
+
+
+def test_a_defense_that_acts_has_no_notes(tmp_path):
+    result = run_cli("experiment", "--data", "builtin", "--attack", "backdoor", "--fraction", "0.01",
+                     "--defense", "trigger", "--format", "table", cwd=tmp_path)
+    assert result.returncode == 0 and result.stderr == ""
+    assert any(line.split() == ["notes", "-"] for line in result.stdout.splitlines())

@@ -1,4 +1,5 @@
-"""course_utils.data: the toy set, the shipped set, checksums and file reading."""
+"""course_utils.data: the toy set, the shipped set, checksums and file reading; and the argument checks
+of course_utils._validation that every public function's messages go through."""
 
 import hashlib
 import shutil
@@ -143,3 +144,92 @@ def test_read_non_utf8_and_missing_files(tmp_path):
         read_labelled_file(tmp_path)
     with pytest.raises(TypeError, match="path"):
         read_labelled_file(3)
+
+
+@pytest.mark.parametrize(
+    "name, content, expected",
+    [
+        # a CSV without the columns it needs: which it needs, which it found
+        ("reviews.csv", "review,stars\ngreat,5\nbad,1\n",
+         ["needs a header row with a 'text' and a 'label' column", "'review', 'stars'", "'text' and 'label' are missing"]),
+        ("reviews.csv", "text,sentiment\ngreat,pos\nbad,neg\n", ["'text', 'sentiment'", "'label' is missing"]),
+        ("reviews.csv", "great film,1\nbad,0\n", ["needs a header row", "'great film', '1'"]),
+        # neither layout
+        ("reviews.csv", "text;label\ngreat;1\n", ["neither a tab nor a comma", "text<TAB>label", "'text;label'"]),
+        ("reviews.json", '[{"text": "great", "label": 1}]', ["needs a header row", "'[{"]),
+        ("reviews.txt", "great\nbad\n", ["neither a tab nor a comma", "found 'great'"]),
+        # a tab-separated file: what a line should be and what it is
+        ("reviews.tsv", "good\t1\nno tab here\nbad\t0\n",
+         ["line 2 has no tab", "expected text<TAB>label", "found 'no tab here'"]),
+        ("reviews.tsv", "review\tstars\ngreat\t5\nbad\t1\nfine\t5\n",
+         ["first line looks like a header", "'review', 'stars'", "'stars' is on no other line"]),
+        ("reviews.csv", "text,label\nfine,1\nbad,0,extra\n",
+         ["line 3 has more cells than the header's 2 (text, label), found 3", "double quotes"]),
+        ("reviews.csv", "text,label,source\nfine,1,web\nbad\n", ["line 3 has fewer cells", "3 (text, label, source)",
+                                                                   "found 1"]),
+        ("reviews.csv", "", ["empty", "expected lines of text<TAB>label"]),
+    ],
+)
+def test_malformed_files_say_what_was_expected_and_what_was_found(tmp_path, name, content, expected):
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(DataFormatError) as info:
+        read_labelled_file(path)
+    message = str(info.value)
+    assert message.startswith(f"{name}: ") and "\n" not in message
+    for part in expected:
+        assert part in message, message
+
+
+def test_tab_file_with_a_text_label_header_skips_it(tmp_path):
+    path = tmp_path / "d.tsv"
+    path.write_text("text\tlabel\ngood\t1\nbad\t0\n", encoding="utf-8")
+    dataset = read_labelled_file(path)
+    assert dataset.texts == ["good", "bad"] and dataset.labels.tolist() == ["1", "0"]
+
+
+def test_binary_file_names_the_layouts_expected(tmp_path):
+    path = tmp_path / "reviews.xlsx"
+    path.write_bytes(b"PK\x03\x04\xff\xfe\x00")
+    with pytest.raises(DataFormatError, match="not UTF-8 text.*expected a UTF-8 text file of lines of text<TAB>label"):
+        read_labelled_file(path)
+
+
+# The argument checks name the caller's own arguments ---------------------------------------------
+
+def _message(call):
+    with pytest.raises((ValueError, TypeError)) as info:
+        call()
+    return str(info.value)
+
+
+@pytest.mark.parametrize("call, expected", [
+    (lambda: __import__("course_utils.metrics").metrics.accuracy(["a", "b"], ["a"]),
+     "y_pred has 1 entries but y_true has 2"),
+    (lambda: __import__("course_utils.metrics").metrics.attack_success_rate(["a", "b"], ["a"], "a"),
+     "y_pred has 1 entries but y_true has 2"),
+    (lambda: __import__("course_utils.attacks").attacks.measure_attack_success(
+        lambda texts: ["a"] * len(texts), "backdoor", ["x y", "y z", "z x"], ["a"], target_label="a"),
+     "test_labels has 1 entries but test_texts has 3"),
+    (lambda: __import__("course_utils.attacks").attacks.random_flip(["x", "y", "z"], ["a"], 0.1),
+     "labels has 1 entries but texts has 3"),
+    (lambda: __import__("course_utils.detect").detect.DataAudit().fit(["x", "y"], ["a", "b"], sources=["s"]),
+     "sources has 1 entries but texts has 2"),
+])
+def test_length_mismatches_name_both_arguments_as_the_caller_spells_them(call, expected):
+    assert expected in _message(call)
+
+
+def test_check_labels_and_rows_for_share_take_the_callers_names():
+    from course_utils._validation import check_labels, rows_for_share
+
+    assert "y_pred has 1 entries but y_true has 2" in _message(lambda: check_labels(["a"], 2, name="y_pred"))
+    assert "train_labels has 1 entries but train_texts has 2" in _message(
+        lambda: check_labels(["a"], 2, name="train_labels"))
+    assert "votes has 1 entries but ballots has 2" in _message(
+        lambda: check_labels(["a"], 2, name="votes", n_rows_of="ballots"))
+    assert _message(lambda: rows_for_share(1.5, 10, name="fraction")).startswith("fraction must be")
+    assert _message(lambda: rows_for_share(1.5, 10)).startswith("share must be")
+    labels = ["a", "b"]
+    check_labels(labels, 2)
+    assert labels == ["a", "b"]  # the input is not changed

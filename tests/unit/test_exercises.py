@@ -134,3 +134,23 @@ def test_blank_exercises_run_top_to_bottom_and_say_not_yet(exercise, tmp_path):
     stem = exercise.name[: -len("_ex.ipynb")]
     assert len(lines) == len(questions_for(stem))
     assert all(line.startswith("⬜") and "not answered yet" in line for line in lines), lines
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=[p.stem for p in EXERCISES])
+def test_every_exercise_states_its_learning_objectives_near_the_top(exercise):
+    """As each lesson does: a list of what the learner can do afterwards, one item per question, before Setup."""
+    cells = read_notebook(exercise).cells
+    setup = next(i for i, c in enumerate(cells) if c.cell_type == "markdown" and c.source.startswith("## Setup"))
+    opening = [c for c in cells[:setup] if c.cell_type == "markdown" and "Learning objectives" in c.source]
+    assert len(opening) == 1, f"{exercise.name}: no 'Learning objectives' Markdown cell before '## Setup'"
+    items = []
+    for line in opening[0].source.splitlines():
+        if line.startswith("- "):
+            items.append(line)
+        elif line.startswith("  ") and items:  # an item's continuation line
+            items[-1] += " " + line.strip()
+    stem = exercise.name[: -len("_ex.ipynb")]
+    questions = questions_for(stem)
+    assert len(items) == len(questions) >= 1
+    assert [f"(Q{n})" for n in range(1, len(questions) + 1)] == [re.search(r"\(Q\d+\)", i).group() for i in items]
+    assert "course" not in opening[0].metadata  # not an answer cell: the grader restores it as written

@@ -11,7 +11,17 @@ import sys
 import nbformat
 import pytest
 
-from course_utils.grading import grade_folder, grade_submission, identify_exercise, known_exercises, prepare_submission
+from course_utils.grading import (
+    GradeResult,
+    grade_folder,
+    grade_submission,
+    gradebook_name,
+    identify_exercise,
+    known_exercises,
+    prepare_submission,
+    question_order,
+    write_results,
+)
 from tests.conftest import ROOT, read_notebook
 
 STEM = "03_testing_the_impact"
@@ -93,11 +103,49 @@ def graded(tmp_path_factory):
     return {"folder": folder, "out": out, "results": {r.file: r for r in results}, "before": before}
 
 
+def _csv(path):
+    with open(path, encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
 def test_every_submission_has_a_row_and_the_batch_finished(graded):
-    rows = list(csv.DictReader(open(graded["out"] / "gradebook.csv", encoding="utf-8")))
+    rows = _csv(graded["out"] / "gradebook.csv")
     assert len(rows) == 12 == len(graded["results"])
-    assert {"file", "learner", "exercise", "status", "total", "max_total", "detail"} <= set(rows[0])
+    assert list(rows[0]) == ["submission", "learner", "exercise", "status", "total", "max_total", "detail"]
     assert len(list((graded["out"] / "feedback").glob("*.md"))) == 12
+
+
+def test_one_gradebook_per_exercise_with_questions_in_notebook_order(graded):
+    assert sorted(p.name for p in graded["out"].glob("gradebook_*.csv")) == [gradebook_name(STEM)]
+    rows = _csv(graded["out"] / gradebook_name(STEM))
+    order = question_order(read_notebook(EXERCISE))
+    assert list(rows[0]) == ["submission", "learner", "status", *order, "total", "max_total", "detail"]
+    # every submission of the exercise, including those that could not be graded (dave, frank, ivan, judy, ...)
+    assert len(rows) == sum(r.exercise == STEM for r in graded["results"].values()) == 11
+    dave = next(row for row in rows if row["submission"].startswith("dave/"))
+    assert (dave["learner"], dave["status"], dave["total"]) == ("dave", "invalid notebook", "")
+    ada = next(row for row in rows if row["submission"] == "solution.ipynb")
+    assert [ada[q] for q in order] == ["1"] * N_QUESTIONS and ada["total"] == str(N_QUESTIONS)
+
+
+def test_grades_csv_is_long_format_one_row_per_question(graded):
+    rows = _csv(graded["out"] / "grades.csv")
+    assert list(rows[0]) == ["submission", "learner", "exercise", "question_number", "question", "points",
+                             "max_points", "result", "status"]
+    carol = [row for row in rows if row["submission"].startswith("carol/")]
+    assert [row["question"] for row in carol] == question_order(read_notebook(EXERCISE))
+    assert [row["question_number"] for row in carol] == ["1", "2", "3", "4"]
+    assert [row["points"] for row in carol] == ["1", "1", "0", "0"]
+    assert {row["result"] for row in carol} == {"correct", "not answered yet"}
+    ivan = [row for row in rows if row["submission"].startswith("ivan/")]
+    assert len(ivan) == 1 and ivan[0]["question"] == "" and ivan[0]["status"] == "timeout"
+    assert {row["submission"] for row in rows} == set(graded["results"])
+
+
+def test_feedback_lists_questions_in_notebook_order(graded):
+    feedback = (graded["out"] / "feedback" / "carol__03_testing_the_impact_ex.ipynb.md").read_text(encoding="utf-8")
+    positions = [feedback.index(f"| {qid} |") for qid in question_order(read_notebook(EXERCISE))]
+    assert positions == sorted(positions)
 
 
 def test_no_submission_was_changed(graded):
@@ -193,3 +241,59 @@ def test_command_line(tmp_path):
     missing = subprocess.run([sys.executable, "-m", "course_utils", "grade", str(tmp_path / "nope"), "--out",
                               str(tmp_path / "out2")], capture_output=True, text=True, env=env, timeout=120)
     assert missing.returncode == 2 and "does not exist" in missing.stderr
+
+
+@pytest.mark.parametrize("exercise", sorted(known_exercises(ROOT / "exercises")))
+def test_question_order_is_the_notebooks_and_covers_every_question(exercise):
+    from course_utils.checks import questions_for
+
+    order = question_order(read_notebook(ROOT / "exercises" / f"{exercise}_ex.ipynb"))
+    assert sorted(order) == sorted(q.qid for q in questions_for(exercise))
+    assert len(set(order)) == len(order)
+
+
+def test_question_order_is_not_alphabetical_where_the_notebook_is_not():
+    order = question_order(read_notebook(ROOT / "exercises" / "01_clean_training_ex.ipynb"))
+    assert order[0] == "q01_train_pipeline" and order != sorted(order)
+
+
+def _result(file, learner, exercise, qids, points, status="graded"):
+    return GradeResult(file=file, learner=learner, exercise=exercise, status=status,
+                       questions=[{"qid": q, "status": "pass" if p else "fail", "message": "", "points": p,
+                                   "max_points": 1, "prompt": ""} for q, p in zip(qids, points)])
+
+
+def test_write_results_separates_exercises_and_keeps_their_order(tmp_path):
+    results = [
+        _result("ada/01.ipynb", "ada", "01_x", ["q01_b", "q01_a"], [1, 0]),
+        _result("ada/02.ipynb", "ada", "02_y", ["q02_z", "q02_c", "q02_m"], [1, 1, 0]),
+        _result("bob/01.ipynb", "=HYPERLINK(1)", "01_x", ["q01_b", "q01_a"], [0, 0]),
+        GradeResult(file="x.ipynb", status="invalid notebook", detail="JSONDecodeError: bad"),
+    ]
+    before = copy.deepcopy(results)
+    (tmp_path / "gradebook_99_gone.csv").write_text("stale", encoding="utf-8")
+    written = write_results(results, tmp_path)
+    assert [p.name for p in written] == ["gradebook.csv", "grades.csv", "gradebook_01_x.csv", "gradebook_02_y.csv"]
+    assert not (tmp_path / "gradebook_99_gone.csv").exists()
+    first = _csv(tmp_path / "gradebook_01_x.csv")
+    assert list(first[0]) == ["submission", "learner", "status", "q01_b", "q01_a", "total", "max_total", "detail"]
+    assert [row["learner"] for row in first] == ["ada", "'=HYPERLINK(1)"]  # no formula in a spreadsheet
+    second = _csv(tmp_path / "gradebook_02_y.csv")
+    assert list(second[0])[3:6] == ["q02_z", "q02_c", "q02_m"] and len(second) == 1
+    summary = _csv(tmp_path / "gradebook.csv")
+    assert [row["status"] for row in summary] == ["graded", "graded", "graded", "invalid notebook"]
+    assert summary[3]["total"] == "" and summary[0]["total"] == "1" and summary[1]["max_total"] == "3"
+    grades = _csv(tmp_path / "grades.csv")
+    assert len(grades) == 2 + 3 + 2 + 1
+    assert [row["question"] for row in grades[:2]] == ["q01_b", "q01_a"]
+    assert grades[-1]["status"] == "invalid notebook" and grades[-1]["question"] == ""
+    assert [r.__dict__ for r in results] == [r.__dict__ for r in before]  # the results are not changed
+
+
+def test_write_results_and_question_order_reject_bad_arguments(tmp_path):
+    with pytest.raises(TypeError, match="results"):
+        write_results([{"file": "x"}], tmp_path)
+    with pytest.raises(TypeError, match="notebook"):
+        question_order("01_clean_training_ex.ipynb")
+    with pytest.raises(ValueError, match="exercise"):
+        gradebook_name("../etc")

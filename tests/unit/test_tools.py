@@ -1,13 +1,19 @@
 """course_utils.plotting, course_utils.notebook and course_utils.build."""
 
+import asyncio
 import json
+import os
+import signal
+import subprocess
+import sys
 
 import matplotlib
 import nbformat
 import pytest
 
 from course_utils.build import build_course, lesson_title, run_notebook
-from course_utils.notebook import record_results
+from course_utils.notebook import kernel_manager_class, record_results
+from tests.conftest import ROOT
 from course_utils.plotting import plot_sweep, use_house_style
 
 matplotlib.use("Agg")  # these tests draw off screen; notebooks keep the inline backend
@@ -90,3 +96,46 @@ def test_build_course_writes_pages_and_an_index_that_reports_failures(tmp_path):
     assert "A tiny lesson" in index and "failed: PapermillExecutionError" in index
     assert index.count(" s</td>") == 2
     assert (out / "98_good.html").exists() and (out / "98_good.ipynb").exists()
+
+
+def test_build_of_a_small_notebook_prints_no_kernel_noise(tmp_path):
+    """``make course`` used to print ipykernel's TCP warning and "KeyboardInterrupt caught in kernel"."""
+    source = tmp_path / "98_tiny.ipynb"
+    _tiny_notebook(source)
+    env = dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS="1")
+    env.pop("MPLBACKEND", None)
+    done = subprocess.run([sys.executable, "-m", "course_utils", "build", "--out", str(tmp_path / "build"),
+                           str(source)], capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "98_tiny.ipynb: ok" in done.stdout
+    assert "KeyboardInterrupt" not in done.stderr and "without encryption" not in done.stderr, done.stderr
+
+
+async def _start_and_stop(manager_class):
+    manager = manager_class(kernel_name="python3")
+    sent = []
+    signal_kernel = manager._async_signal_kernel
+
+    async def record(signum):
+        sent.append(signum)
+        await signal_kernel(signum)
+
+    manager._async_signal_kernel = record
+    await manager.start_kernel()
+    encrypted = getattr(manager, "curve_secretkey", None) is not None
+    await manager.shutdown_kernel()
+    return sent, encrypted, await manager.is_alive()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="Windows interrupts kernels by an event, not a signal")
+def test_course_kernel_manager_stops_a_kernel_without_interrupting_it():
+    from jupyter_client.manager import AsyncKernelManager
+
+    stock = asyncio.run(_start_and_stop(AsyncKernelManager))
+    assert signal.SIGINT in stock[0]  # what printed "KeyboardInterrupt caught in kernel"
+    sent, encrypted, alive = asyncio.run(_start_and_stop(kernel_manager_class()))
+    assert signal.SIGINT not in sent and not alive
+    import zmq
+
+    if "transport_encryption" in AsyncKernelManager.class_traits() and zmq.has("curve"):
+        assert encrypted  # CurveZMQ keys provisioned: no "running over TCP without encryption" warning
