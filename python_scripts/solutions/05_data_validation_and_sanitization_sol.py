@@ -1,5 +1,8 @@
 # ---
 # jupyter:
+#   course:
+#     exercise: 05_data_validation_and_sanitization
+#     kind: solution
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -130,4 +133,4 @@ check("q05_find_trigger", trigger_token)
 # ## Done
 #
 # When every check above says ✅, you can audit a data set, grade a detector against known poison, and
-# read a trigger detector's table. Next: lesson 06, robust learning.
+# read a trigger detector's table. Next comes lesson 06 on robust learning, which is planned (the README lists the planned lessons).

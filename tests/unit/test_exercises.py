@@ -154,3 +154,10 @@ def test_every_exercise_states_its_learning_objectives_near_the_top(exercise):
     assert len(items) == len(questions) >= 1
     assert [f"(Q{n})" for n in range(1, len(questions) + 1)] == [re.search(r"\(Q\d+\)", i).group() for i in items]
     assert "course" not in opening[0].metadata  # not an answer cell: the grader restores it as written
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.stem)
+def test_every_solution_names_its_exercise_in_its_metadata(path):
+    # The grader reads the exercise a submission belongs to from this metadata, not from the file name.
+    course = notebook_json(path)["metadata"].get("course", {})
+    assert course == {"exercise": path.stem.removesuffix("_sol"), "kind": "solution"}
