@@ -105,7 +105,7 @@ def poison_budget(fraction, n_rows):
     int
         ``round(fraction * n_rows)``, halves rounded up.
     """
-    return rows_for_share(fraction, n_rows)
+    return rows_for_share(fraction, n_rows, name="fraction")
 
 
 def _prepare(texts, labels, fraction):

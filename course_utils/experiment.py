@@ -237,7 +237,10 @@ def defend(defense, texts, labels, *, model="count-nb", flag_share=None, random_
     detector_seconds = time.perf_counter() - started
     keep = np.setdiff1d(np.arange(len(texts)), flagged)
     if len(np.unique(labels[keep])) < 2:
-        raise ValueError(f"the {name} defense flagged every row of a class; lower flag_share")
+        how = ("lower flag_share" if flag_share is not None
+               else "give it a smaller flag_share, or change its parameters")
+        raise ValueError(f"the {name} defense flagged every row of a class, leaving nothing to train that class on; "
+                         f"{how}")
     defended = make_model(model, random_state=random_state).fit([texts[i] for i in keep], labels[keep])
     detection = None
     if poisoned_indices is not None:
@@ -549,6 +552,7 @@ def sweep(texts, labels, *, attacks=("random-flip", "targeted-flip", "duplicate-
         if not values:
             raise ValueError(f"{name} must not be empty")
     for attack in attacks:
+        check_choice(attack, "attacks", tuple(ATTACKS))
         _validate_run(texts, labels, attack, 0.0, model, 0, test_size, trigger)
     fractions = [check_fraction(f, "fractions") for f in fractions]
     seeds = [check_int(s, "seeds", minimum=0) for s in seeds]

@@ -172,6 +172,8 @@ def test_poison_budget_rounds_half_up():
     assert poison_budget(0.5, 3) == 2
     assert poison_budget(0.1, 2250) == 225
     assert poison_budget(0.0, 10) == 0 and poison_budget(1.0, 10) == 10
+    with pytest.raises(ValueError, match=r"^fraction must be"):
+        poison_budget(1.5, 10)
 
 
 @pytest.mark.parametrize(

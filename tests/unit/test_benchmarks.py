@@ -1,4 +1,4 @@
-"""benchmarks/run.py: it runs, and prints and records the figures the issues ask for.
+"""benchmarks/run.py: it runs, and prints and records the course's timing figures.
 
 Speed itself is never asserted here: the script reports budgets, tests check behaviour.
 """

@@ -107,7 +107,7 @@ def test_sweep_shape_and_summary(sentiment):
 def test_sweep_and_summary_errors(sentiment):
     with pytest.raises(ValueError, match="attacks must not be empty"):
         sweep(sentiment.texts, sentiment.labels, attacks=[])
-    with pytest.raises(ValueError, match="attack must be one of"):
+    with pytest.raises(ValueError, match="attacks must be one of"):
         sweep(sentiment.texts, sentiment.labels, attacks=["flood"])
     with pytest.raises(ValueError, match=r"fractions must be a number in \[0, 1\]"):
         sweep(sentiment.texts, sentiment.labels, fractions=[2.0])
@@ -115,9 +115,22 @@ def test_sweep_and_summary_errors(sentiment):
         summarize([1, 2])
     with pytest.raises(ValueError, match="no column"):
         summarize(pd.DataFrame({"attack": [], "fraction": []}))
+    with pytest.raises(TypeError, match="bounds must be a dict"):
+        summarize(pd.DataFrame({"attack": ["a"], "fraction": [0.1], "poisoned_accuracy": [0.5]}),
+                  metrics=["poisoned_accuracy"], bounds=(0, 1))
 
 
-def test_issue_budgets_hold_on_the_real_data(sentiment):
+def test_summarize_cuts_each_interval_at_its_metrics_range():
+    frame = pd.DataFrame({"attack": ["a"] * 5, "fraction": [0.1] * 5,
+                          "poisoned_accuracy": [1.0, 1.0, 0.99, 1.0, 0.99],
+                          "accuracy_drop": [-0.01, 0.0, 0.01, -0.02, 0.015], "seconds": [1.0, 1.0, 1.0, 1.0, 9.0]})
+    row = summarize(frame, metrics=["poisoned_accuracy", "accuracy_drop", "seconds"]).iloc[0]
+    assert row["poisoned_accuracy_high"] == 1.0
+    assert row["accuracy_drop_low"] < 0  # a drop may be negative: its range is (-1, 1)
+    assert row["seconds_high"] > 1.0 and row["seconds_low"] < 1.0  # seconds have no range: not cut at 1
+
+
+def test_the_headline_figures_hold_on_the_real_data(sentiment):
     """Means over five seeds: random flips at 0.3 hurt; a 3% backdoor succeeds silently."""
     results = sweep(sentiment.texts, sentiment.labels, attacks=["random-flip", "backdoor"], fractions=[0.0, 0.03, 0.3],
                     seeds=range(5))
