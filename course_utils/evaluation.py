@@ -6,8 +6,13 @@ poisoned training set it runs each detector, grades what it flags against the
 rows that really were poisoned, and, where asked, removes the flagged rows and
 trains again (:func:`course_utils.experiment.defend`).
 
-Two things keep it fast without changing a number:
+Three things keep it fast without changing a number:
 
+* every text of a split is tokenised once (:class:`course_utils.detect.TextFeatures`,
+  which builds exactly the matrices the vectorisers would), and every poisoned
+  version of the split, every fold and every view reads from that cache; the
+  neighbour search, which depends on the texts only, is also done once per
+  distinct set of texts;
 * the out-of-fold class probabilities ("views") that several label-aware
   detectors read are computed once per poisoned set and passed to each of them
   as ``"precomputed"`` probabilities;
@@ -15,7 +20,9 @@ Two things keep it fast without changing a number:
   distinct set of texts: label-only attacks leave the texts as they are.
 
 Each detector is charged the time of every view it reads, so its ``seconds``
-are what it would cost on its own.
+are about what it would cost on its own; what the split's cache shares between
+poisoned sets (tokens, neighbour searches) is charged to the first one that
+needs it.
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ from .detect import (
     ConfidentLearningDetector,
     IsolationForestDetector,
     KNNDisagreement,
+    TextFeatures,
     make_detector,
     out_of_fold_probabilities,
 )
@@ -76,10 +84,15 @@ def _check_detectors(detectors):
 
 
 class _Views:
-    """The out-of-fold views of one poisoned set, each computed once, with what it cost."""
+    """The out-of-fold views of one poisoned set, each computed once, with what it cost.
 
-    def __init__(self, texts, labels):
-        self.texts, self.labels = texts, labels
+    ``features`` is the split's :class:`~course_utils.detect.TextFeatures`: every
+    poisoned version of the split reads its texts' tokens (and, for texts a
+    label-only attack left as they were, their neighbours) from it.
+    """
+
+    def __init__(self, texts, labels, features):
+        self.texts, self.labels, self.features = texts, labels, features
         self.values, self.seconds = {}, {}
 
     def get(self, key, compute):
@@ -91,7 +104,8 @@ class _Views:
 
     def probabilities(self, model, cv, random_state):
         return self.get(("oof", model, cv, random_state),
-                        lambda: out_of_fold_probabilities(self.texts, self.labels, model, cv, random_state))
+                        lambda: out_of_fold_probabilities(self.texts, self.labels, model, cv, random_state,
+                                                          features=self.features))
 
 
 def _fit_detector(detector, poisoned, views, blind, share):
@@ -108,7 +122,7 @@ def _fit_detector(detector, poisoned, views, blind, share):
     started = time.perf_counter()
     if isinstance(detector, KNNDisagreement):
         key = ("knn", detector.n_neighbors, detector.random_state)
-        fitted = views.get(key, lambda: detector.fit(texts, labels))
+        fitted = views.get(key, lambda: detector.fit(texts, labels, features=views.features))
         used.append((views, key))
     elif isinstance(detector, ConfidentLearningDetector) and detector.estimators != PRECOMPUTED:
         parts = []
@@ -117,7 +131,8 @@ def _fit_detector(detector, poisoned, views, blind, share):
                 # The neighbour shares of a KNNDisagreement fit: confident learning's "knn" view.
                 key = ("knn", detector.n_neighbors, detector.random_state)
                 knn = KNNDisagreement(n_neighbors=detector.n_neighbors, random_state=detector.random_state)
-                parts.append(views.get(key, lambda: knn.fit(texts, labels)).neighbour_distribution_)
+                parts.append(views.get(key, lambda: knn.fit(texts, labels, features=views.features))
+                             .neighbour_distribution_)
             else:
                 key = ("oof", name, detector.cv, detector.random_state)
                 parts.append(views.probabilities(name, detector.cv, detector.random_state))
@@ -133,7 +148,7 @@ def _fit_detector(detector, poisoned, views, blind, share):
     elif isinstance(detector, IsolationForestDetector):
         # It never reads the labels: one fit per distinct set of texts serves every label-only attack.
         key = (tuple(texts), repr(detector))
-        fitted = blind.get(key, lambda: detector.fit(texts))
+        fitted = blind.get(key, lambda: detector.fit(texts, features=views.features))
         used.append((blind, key))
     else:
         fitted = detector.fit(texts, labels)
@@ -149,7 +164,9 @@ def _one_seed(texts, labels, seed, runs, detectors, retrain, true_share, targets
     train_texts, test_texts, train_labels, test_labels = split_data(texts, labels, test_size, seed)
     clean_model = make_model(model, random_state=seed).fit(train_texts, train_labels)
     clean_accuracy = accuracy(test_labels, clean_model.predict(test_texts))
-    blind, rows = _Views(None, None), []
+    # One cache of tokenised texts for the split: every poisoned version of it shares its sentences.
+    features = TextFeatures()
+    blind, rows = _Views(None, None, features), []
     for attack, fraction, names in runs:
         source, target = targets[attack]
         poisoned = apply_attack(attack, train_texts, train_labels, fraction, source_label=source,
@@ -158,7 +175,7 @@ def _one_seed(texts, labels, seed, runs, detectors, retrain, true_share, targets
         target_args = {"source_label": source, "target_label": target, "trigger": trigger, "random_state": seed}
         defended_names = retrain.get((attack, fraction), ())
         before = None  # the poisoned model's scores, computed once for the run's retrained detectors
-        views = _Views(poisoned.texts, poisoned.labels)
+        views = _Views(poisoned.texts, poisoned.labels, features)
         for name in names:
             spec = detectors[name]
             # Named or given, every detector is seeded by the split's seed, as run_experiment seeds it.

@@ -1,0 +1,165 @@
+"""Each text tokenised once: the course's count and TF-IDF matrices, built from a cache.
+
+The detectors read the same sentences many times: every fold of an out-of-fold
+view fits a vectoriser on four fifths of the training set, the neighbour view
+and the Isolation Forest vectorise it whole, and a grid of attacks poisons the
+same split again and again (a label flip leaves every text as it was). Tokenising
+is most of that work. :class:`TextFeatures` tokenises each distinct text once and
+builds, for any list of texts, **exactly** the matrix ``CountVectorizer()`` or
+``TfidfVectorizer()`` would give: the same vocabulary (sorted terms), the same
+values and dtype, and even the same order of the entries stored in each row, so
+that every sum over a row (a TF-IDF norm, a dot product in a classifier) is
+carried out in the same order and gives the same bits.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["TextFeatures", "KINDS"]
+
+#: Matrix kinds: ``"count"`` is ``CountVectorizer()``, ``"tfidf"`` is ``TfidfVectorizer()``.
+KINDS = ("count", "tfidf")
+
+
+class TextFeatures:
+    """A cache of tokenised texts that vectorises like the course's vectorisers.
+
+    ``fit_transform(texts, kind)`` returns what ``CountVectorizer().fit_transform(texts)``
+    (``kind="count"``) or ``TfidfVectorizer().fit_transform(texts)`` (``kind="tfidf"``)
+    returns, with a fitted :class:`Vocabulary` whose ``transform(texts)`` is the
+    vectoriser's ``transform``. :meth:`neighbours` caches a nearest-neighbour
+    search, which depends on the texts only. One cache can serve any number of
+    lists of texts (every poisoned version of one split, say); it never changes a
+    result, only how often a text is tokenised.
+    """
+
+    def __init__(self):
+        from sklearn.feature_extraction.text import CountVectorizer
+
+        self._analyze = CountVectorizer().build_analyzer()
+        self._term_id = {}     # term -> id, in order of first sight
+        self._terms = []       # id -> term
+        self._rank = np.zeros(0, dtype=np.int64)  # id -> position of the term in sorted order
+        self._docs = {}        # text -> (term ids in order of first appearance in the text, counts)
+        self._neighbours = {}  # (texts, k) -> neighbour indices
+
+    def _doc(self, text):
+        doc = self._docs.get(text)
+        if doc is None:
+            counter = {}  # insertion order = first appearance in the text, as CountVectorizer counts
+            for term in self._analyze(text):
+                term_id = self._term_id.get(term)
+                if term_id is None:
+                    term_id = self._term_id[term] = len(self._terms)
+                    self._terms.append(term)
+                counter[term_id] = counter.get(term_id, 0) + 1
+            doc = (np.fromiter(counter.keys(), dtype=np.int64, count=len(counter)),
+                   np.fromiter(counter.values(), dtype=np.int64, count=len(counter)))
+            self._docs[text] = doc
+        return doc
+
+    def _ranks(self):
+        if len(self._rank) != len(self._terms):
+            order = sorted(range(len(self._terms)), key=self._terms.__getitem__)
+            self._rank = np.empty(len(order), dtype=np.int64)
+            self._rank[order] = np.arange(len(order))
+        return self._rank
+
+    def _stack(self, texts):
+        docs = [self._doc(text) for text in texts]
+        lengths = np.fromiter((len(d[0]) for d in docs), dtype=np.int64, count=len(docs))
+        indptr = np.zeros(len(docs) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=indptr[1:])
+        empty = np.zeros(0, dtype=np.int64)
+        ids = np.concatenate([d[0] for d in docs]) if docs else empty
+        counts = np.concatenate([d[1] for d in docs]) if docs else empty
+        rows = np.repeat(np.arange(len(docs)), lengths)
+        return ids, counts, rows, indptr
+
+    def fit_transform(self, texts, kind="count"):
+        """``(matrix, vocabulary)``: the vectoriser of ``kind`` fitted on ``texts``, and its output.
+
+        The matrix equals ``CountVectorizer().fit_transform(texts)`` (int64) or
+        ``TfidfVectorizer().fit_transform(texts)`` (float64), stored entries in the
+        same order.
+        """
+        from scipy.sparse import csr_matrix
+
+        kind = _check_kind(kind)
+        ids, counts, rows, indptr = self._stack(texts)
+        if len(ids) == 0:
+            raise ValueError("empty vocabulary; perhaps the documents only contain stop words")
+        present, first = np.unique(ids, return_index=True)
+        rank = self._ranks()
+        vocabulary = present[np.argsort(rank[present], kind="stable")]  # term ids, terms sorted
+        column = np.full(len(self._terms), -1, dtype=np.int64)
+        column[vocabulary] = np.arange(len(vocabulary))
+        # CountVectorizer numbers terms in order of first appearance in the corpus, sorts each row
+        # by that number, then renames the columns to the sorted vocabulary without re-sorting.
+        first_seen = np.empty(len(self._terms), dtype=np.int64)
+        first_seen[present] = first
+        order = np.lexsort((first_seen[ids], rows))
+        dtype = np.int64 if kind == "count" else np.float64
+        matrix = csr_matrix((counts[order].astype(dtype), column[ids[order]].astype(np.int32),
+                             indptr.astype(np.int32)), shape=(len(texts), len(vocabulary)))
+        fitted = Vocabulary(self, vocabulary, column, kind)
+        if kind == "tfidf":
+            from sklearn.feature_extraction.text import TfidfTransformer
+
+            # As TfidfVectorizer.fit_transform: fit the transformer on the counts, then transform them.
+            fitted.tfidf_ = TfidfTransformer().fit(matrix)
+            matrix = fitted.tfidf_.transform(matrix, copy=False)
+        return matrix, fitted
+
+    def neighbours(self, texts, n_neighbors):
+        """Indices of each row's ``n_neighbors`` nearest rows (itself included), by cosine distance in TF-IDF space.
+
+        ``NearestNeighbors(n_neighbors, metric="cosine").fit(X).kneighbors(X)`` on
+        ``TfidfVectorizer().fit_transform(texts)``, computed once per list of texts.
+        """
+        from sklearn.neighbors import NearestNeighbors
+
+        key = (tuple(texts), int(n_neighbors))
+        if key not in self._neighbours:
+            features, _ = self.fit_transform(texts, "tfidf")
+            search = NearestNeighbors(n_neighbors=n_neighbors, metric="cosine").fit(features)
+            self._neighbours[key] = search.kneighbors(features)[1]
+        return self._neighbours[key]
+
+
+class Vocabulary:
+    """A vocabulary fitted by :meth:`TextFeatures.fit_transform`; ``transform`` is the vectoriser's."""
+
+    def __init__(self, features, term_ids, column, kind):
+        self._features, self._term_ids, self._column, self.kind = features, term_ids, column, kind
+
+    def get_feature_names_out(self):
+        """The vocabulary's terms, sorted (as the vectoriser's ``get_feature_names_out``)."""
+        return np.asarray([self._features._terms[i] for i in self._term_ids], dtype=object)
+
+    def transform(self, texts):
+        """The matrix the fitted vectoriser's ``transform(texts)`` gives (terms outside the vocabulary dropped)."""
+        from scipy.sparse import csr_matrix
+
+        ids, counts, rows, _ = self._features._stack(texts)
+        column = np.full(len(self._features._terms), -1, dtype=np.int64)
+        column[: len(self._column)] = self._column  # terms first seen after the fit are outside the vocabulary
+        columns = column[ids]
+        known = columns >= 0
+        columns, counts, rows = columns[known], counts[known], rows[known]
+        order = np.lexsort((columns, rows))  # transform sorts each row by column
+        indptr = np.zeros(len(texts) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=len(texts)), out=indptr[1:])
+        dtype = np.int64 if self.kind == "count" else np.float64
+        matrix = csr_matrix((counts[order].astype(dtype), columns[order].astype(np.int32), indptr.astype(np.int32)),
+                            shape=(len(texts), len(self._term_ids)))
+        if self.kind == "tfidf":
+            matrix = self.tfidf_.transform(matrix, copy=False)
+        return matrix
+
+
+def _check_kind(kind):
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {', '.join(KINDS)}; got {kind!r}")
+    return kind
