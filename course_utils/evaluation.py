@@ -43,11 +43,11 @@ from .detect import (
     KNNDisagreement,
     TextFeatures,
     make_detector,
-    out_of_fold_probabilities,
+    out_of_fold_views,
 )
 from .experiment import default_labels, defend, split_data
 from .metrics import accuracy, detection_scores
-from .models import make_model
+from .models import MODELS, make_model
 
 __all__ = ["evaluate_detectors"]
 
@@ -103,9 +103,19 @@ class _Views:
         return self.values[key]
 
     def probabilities(self, model, cv, random_state):
-        return self.get(("oof", model, cv, random_state),
-                        lambda: out_of_fold_probabilities(self.texts, self.labels, model, cv, random_state,
-                                                          features=self.features))
+        """One model's out-of-fold probabilities; the first request computes every model's on the same folds.
+
+        The models share each fold's vectorisation (:func:`~course_utils.detect.out_of_fold_views`), so
+        their cost is shared too: each is charged an equal part of it.
+        """
+        key = ("oof", model, cv, random_state)
+        if key not in self.values:
+            started = time.perf_counter()
+            views = out_of_fold_views(self.texts, self.labels, MODELS, cv, random_state, features=self.features)
+            for name, probabilities in views.items():
+                self.values[("oof", name, cv, random_state)] = probabilities
+                self.seconds[("oof", name, cv, random_state)] = (time.perf_counter() - started) / len(views)
+        return self.values[key]
 
 
 def _fit_detector(detector, poisoned, views, blind, share):

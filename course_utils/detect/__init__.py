@@ -42,6 +42,7 @@ from .label_noise import (
     KNNDisagreement,
     neighbour_label_shares,
     out_of_fold_probabilities,
+    out_of_fold_views,
 )
 from .outliers import IsolationForestDetector
 from .triggers import TriggerDetector
@@ -53,6 +54,7 @@ __all__ = [
     "PRECOMPUTED",
     "TextFeatures",
     "out_of_fold_probabilities",
+    "out_of_fold_views",
     "neighbour_label_shares",
     "DataAudit",
     "IsolationForestDetector",

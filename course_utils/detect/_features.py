@@ -100,17 +100,10 @@ class TextFeatures:
         first_seen = np.empty(len(self._terms), dtype=np.int64)
         first_seen[present] = first
         order = np.lexsort((first_seen[ids], rows))
-        dtype = np.int64 if kind == "count" else np.float64
-        matrix = csr_matrix((counts[order].astype(dtype), column[ids[order]].astype(np.int32),
-                             indptr.astype(np.int32)), shape=(len(texts), len(vocabulary)))
-        fitted = Vocabulary(self, vocabulary, column, kind)
-        if kind == "tfidf":
-            from sklearn.feature_extraction.text import TfidfTransformer
-
-            # As TfidfVectorizer.fit_transform: fit the transformer on the counts, then transform them.
-            fitted.tfidf_ = TfidfTransformer().fit(matrix)
-            matrix = fitted.tfidf_.transform(matrix, copy=False)
-        return matrix, fitted
+        matrix = csr_matrix((counts[order], column[ids[order]].astype(np.int32), indptr.astype(np.int32)),
+                            shape=(len(texts), len(vocabulary)))
+        fitted = Vocabulary(self, vocabulary, column, "count")
+        return fitted.tfidf(matrix) if kind == "tfidf" else (matrix, fitted)
 
     def neighbours(self, texts, n_neighbors):
         """Indices of each row's ``n_neighbors`` nearest rows (itself included), by cosine distance in TF-IDF space.
@@ -133,6 +126,24 @@ class Vocabulary:
 
     def __init__(self, features, term_ids, column, kind):
         self._features, self._term_ids, self._column, self.kind = features, term_ids, column, kind
+
+    def tfidf(self, counts):
+        """``(matrix, vocabulary)`` of ``TfidfVectorizer().fit_transform`` on the texts whose ``counts`` these are.
+
+        ``counts`` is what :meth:`TextFeatures.fit_transform` gave with ``kind="count"`` for this
+        vocabulary: a TF-IDF vectoriser counts as a count vectoriser does (in float64), then fits its
+        transformer on the counts and transforms them. One fold's counts so serve both models.
+        """
+        from scipy.sparse import csr_matrix
+        from sklearn.feature_extraction.text import TfidfTransformer
+
+        if self.kind != "count":
+            raise ValueError("tfidf() takes the counts of a count vocabulary")
+        floats = csr_matrix((counts.data.astype(np.float64), counts.indices.copy(), counts.indptr.copy()),
+                            shape=counts.shape)
+        fitted = Vocabulary(self._features, self._term_ids, self._column, "tfidf")
+        fitted.tfidf_ = TfidfTransformer().fit(floats)
+        return fitted.tfidf_.transform(floats, copy=False), fitted
 
     def get_feature_names_out(self):
         """The vocabulary's terms, sorted (as the vectoriser's ``get_feature_names_out``)."""

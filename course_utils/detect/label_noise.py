@@ -26,6 +26,7 @@ from ._features import TextFeatures
 __all__ = [
     "PRECOMPUTED",
     "out_of_fold_probabilities",
+    "out_of_fold_views",
     "neighbour_label_shares",
     "KNNDisagreement",
     "ConfidentLearningDetector",
@@ -140,10 +141,29 @@ def out_of_fold_probabilities(texts, labels, model="count-nb", cv=5, random_stat
     probabilities : ndarray of shape (n_rows, n_classes)
         Columns in the order of ``np.unique(labels)``.
     """
+    return out_of_fold_views(texts, labels, (model,), cv, random_state, features)[model]
+
+
+def out_of_fold_views(texts, labels, models=MODELS, cv=5, random_state=0, features=None):
+    """:func:`out_of_fold_probabilities` of several models on the same folds, each fold vectorised once.
+
+    The models' vectorisers tokenise alike (a TF-IDF matrix is the count matrix
+    reweighted), so one count matrix per fold serves every model; each result is
+    exactly what :func:`out_of_fold_probabilities` gives for that model alone.
+
+    Returns
+    -------
+    dict of str -> ndarray of shape (n_rows, n_classes)
+        Model name -> its out-of-fold probabilities.
+    """
     from sklearn.model_selection import StratifiedKFold
 
     texts, labels, classes = check_data(texts, labels)
-    check_choice(model, "model", MODELS)
+    models = [models] if isinstance(models, str) else list(models)
+    if not models:
+        raise ValueError("models must name at least one of " + ", ".join(MODELS))
+    for model in models:
+        check_choice(model, "model", MODELS)
     check_int(cv, "cv", minimum=2)
     features = _check_features(features)
     smallest = np.unique(labels, return_counts=True)[1].min()
@@ -151,13 +171,18 @@ def out_of_fold_probabilities(texts, labels, model="count-nb", cv=5, random_stat
         raise ValueError(f"cv={cv} folds need at least {cv} rows of each class; the smallest class has {smallest}")
     folds = StratifiedKFold(n_splits=cv, shuffle=True, random_state=random_state)
     index = np.searchsorted(classes, labels)
-    kind = "count" if model == "count-nb" else "tfidf"
-    probabilities = np.zeros((len(texts), len(classes)))
+    probabilities = {model: np.zeros((len(texts), len(classes))) for model in models}
     for train, test in folds.split(np.zeros(len(texts)), index):
-        # As the model's pipeline: fit the vectoriser on the fold's training rows, then the classifier.
-        train_matrix, vocabulary = features.fit_transform([texts[i] for i in train], kind)
-        classifier = make_classifier(model, random_state=random_state).fit(train_matrix, index[train])
-        probabilities[test] = classifier.predict_proba(vocabulary.transform([texts[i] for i in test]))
+        # As each model's pipeline: fit the vectoriser on the fold's training rows, then the classifier.
+        counts, vocabulary = features.fit_transform([texts[i] for i in train], "count")
+        test_texts = [texts[i] for i in test]
+        for model in models:
+            if model == "count-nb":
+                train_matrix, fitted = counts, vocabulary
+            else:
+                train_matrix, fitted = vocabulary.tfidf(counts)
+            classifier = make_classifier(model, random_state=random_state).fit(train_matrix, index[train])
+            probabilities[model][test] = classifier.predict_proba(fitted.transform(test_texts))
     return probabilities
 
 
@@ -256,14 +281,13 @@ class ConfidentLearningDetector(BaseDetector):
 
     def _views(self, texts, labels, index, n_classes, features):
         """The mean of the views' probabilities, every view reading the same tokenised texts."""
-        views = []
-        for name in self.view_names():
-            if name == "knn":
-                check_int(self.n_neighbors, "n_neighbors", minimum=1)
-                views.append(neighbour_label_shares(texts, index, n_classes, self.n_neighbors, features))
-            else:
-                views.append(out_of_fold_probabilities(texts, labels, name, self.cv, self.random_state, features))
-        return np.mean(views, axis=0)
+        names = self.view_names()
+        models = [name for name in names if name != "knn"]
+        views = out_of_fold_views(texts, labels, models, self.cv, self.random_state, features) if models else {}
+        if "knn" in names:
+            check_int(self.n_neighbors, "n_neighbors", minimum=1)
+            views["knn"] = neighbour_label_shares(texts, index, n_classes, self.n_neighbors, features)
+        return np.mean([views[name] for name in names], axis=0)
 
 
 class CleanlabDetector(BaseDetector):

@@ -85,6 +85,7 @@ class TriggerDetector(BaseDetector):
         one_hot = np.eye(len(classes))[index]
         vectorizer = CountVectorizer()
         counts = vectorizer.fit_transform(texts).tocsr()
+        counts.sort_indices()  # each row's words in column order, as the products below sum them
         words = vectorizer.get_feature_names_out()
         class_words = np.asarray((counts.T @ one_hot).T)  # word counts per class
         class_rows = one_hot.sum(axis=0)
@@ -104,9 +105,10 @@ class TriggerDetector(BaseDetector):
             held_words = class_words - np.asarray((counts[rows].T @ one_hot[rows]).T)
             held_rows = np.maximum(class_rows - one_hot[rows].sum(axis=0), 1)
             log_word = np.log(held_words + 1) - np.log((held_words + 1).sum(axis=1, keepdims=True))
-            others = counts[carriers].tolil()
-            others[:, token] = 0
-            joint = others.tocsr() @ log_word.T + np.log(held_rows / held_rows.sum())
+            others = counts[carriers]  # a copy; drop the token's own column from it
+            others.data[others.indices == token] = 0
+            others.eliminate_zeros()
+            joint = others @ log_word.T + np.log(held_rows / held_rows.sum())
             joint = np.asarray(joint) - np.asarray(joint).max(axis=1, keepdims=True)
             probability = np.exp(joint) / np.exp(joint).sum(axis=1, keepdims=True)
             candidates.append((token, len(rows), dominant, float(shares[dominant]), carriers,

@@ -259,3 +259,15 @@ def test_isolation_forest_flags_what_the_forest_predicts(train):
     detector = IsolationForestDetector(random_state=5).fit(train[0], features=TextFeatures())
     assert np.array_equal(detector.suspicion_, -forest.score_samples(features))
     assert np.array_equal(detector.flagged_, np.flatnonzero(forest.predict(features) == -1))
+
+
+def test_views_on_shared_folds_are_each_model_alone(train):
+    from course_utils.detect import out_of_fold_views
+
+    poisoned = random_flip(*train, 0.1, random_state=4)
+    views = out_of_fold_views(poisoned.texts, poisoned.labels, ("count-nb", "tfidf-logreg"), 5, 4)
+    for model, probabilities in views.items():
+        assert np.array_equal(probabilities, out_of_fold_probabilities(poisoned.texts, poisoned.labels, model, 5, 4))
+    three = make_detector("confident", random_state=4).fit(poisoned.texts, poisoned.labels)
+    knn = KNNDisagreement().fit(poisoned.texts, poisoned.labels).neighbour_distribution_
+    assert np.array_equal(three.probabilities_, np.mean([views["count-nb"], views["tfidf-logreg"], knn], axis=0))
