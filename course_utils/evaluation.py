@@ -42,12 +42,13 @@ from .detect import (
     IsolationForestDetector,
     KNNDisagreement,
     TextFeatures,
+    TriggerDetector,
     make_detector,
     out_of_fold_views,
 )
 from .experiment import default_labels, defend, split_data
 from .metrics import accuracy, detection_scores
-from .models import MODELS, make_model
+from .models import MODELS
 
 __all__ = ["evaluate_detectors"]
 
@@ -160,6 +161,8 @@ def _fit_detector(detector, poisoned, views, blind, share):
         key = (tuple(texts), repr(detector))
         fitted = blind.get(key, lambda: detector.fit(texts, features=views.features))
         used.append((blind, key))
+    elif isinstance(detector, TriggerDetector):
+        fitted = detector.fit(texts, labels, features=views.features)
     else:
         fitted = detector.fit(texts, labels)
     elapsed = time.perf_counter() - started
@@ -172,10 +175,11 @@ def _fit_detector(detector, poisoned, views, blind, share):
 def _one_seed(texts, labels, seed, runs, detectors, retrain, true_share, targets, trigger, test_size, model):
     """Every run of one seed's split: one row per (run, detector)."""
     train_texts, test_texts, train_labels, test_labels = split_data(texts, labels, test_size, seed)
-    clean_model = make_model(model, random_state=seed).fit(train_texts, train_labels)
-    clean_accuracy = accuracy(test_labels, clean_model.predict(test_texts))
-    # One cache of tokenised texts for the split: every poisoned version of it shares its sentences.
+    # One cache of tokenised texts for the split: every poisoned version of it shares its sentences, and
+    # every model trained here reads them from it (features.model is make_model's pipeline, same predictions).
     features = TextFeatures()
+    clean_model = features.model(model, random_state=seed).fit(train_texts, train_labels)
+    clean_accuracy = accuracy(test_labels, clean_model.predict(test_texts))
     blind, rows = _Views(None, None, features), []
     for attack, fraction, names in runs:
         source, target = targets[attack]
@@ -200,7 +204,7 @@ def _one_seed(texts, labels, seed, runs, detectors, retrain, true_share, targets
                    "chance": share, "seconds": seconds, "retrained": name in defended_names}
             if name in defended_names:
                 if before is None:
-                    poisoned_model = make_model(model, random_state=seed).fit(poisoned.texts, poisoned.labels)
+                    poisoned_model = features.model(model, random_state=seed).fit(poisoned.texts, poisoned.labels)
                     before = {
                         "clean_accuracy": clean_accuracy,
                         "poisoned_accuracy": accuracy(test_labels, poisoned_model.predict(test_texts)),
@@ -211,7 +215,7 @@ def _one_seed(texts, labels, seed, runs, detectors, retrain, true_share, targets
                     }
                 outcome = defend(fitted, poisoned.texts, poisoned.labels, model=model,
                                  flag_share=share if name in true_share else None, random_state=seed,
-                                 poisoned_indices=poisoned.poisoned_indices, prefit=True)
+                                 poisoned_indices=poisoned.poisoned_indices, prefit=True, features=features)
                 removed = outcome.detection["clean_rows_removed"]
                 row.update({
                     **before,

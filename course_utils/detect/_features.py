@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["TextFeatures", "KINDS"]
+__all__ = ["TextFeatures", "CachedVectorizer", "cached_model", "KINDS"]
 
 #: Matrix kinds: ``"count"`` is ``CountVectorizer()``, ``"tfidf"`` is ``TfidfVectorizer()``.
 KINDS = ("count", "tfidf")
@@ -41,22 +41,26 @@ class TextFeatures:
         self._term_id = {}     # term -> id, in order of first sight
         self._terms = []       # id -> term
         self._rank = np.zeros(0, dtype=np.int64)  # id -> position of the term in sorted order
-        self._docs = {}        # text -> (term ids in order of first appearance in the text, counts)
+        self._doc_id = {}      # text -> its number in the flat arrays below
+        self._starts, self._lengths = [0], []  # where each text's entries start, how many it has
+        self._flat_ids, self._flat_counts = [], []  # term ids (first appearance in the text first), counts
+        self._arrays = None    # the lists above as arrays, rebuilt when texts were added
         self._neighbours = {}  # (texts, k) -> neighbour indices
 
-    def _doc(self, text):
-        doc = self._docs.get(text)
-        if doc is None:
-            counter = {}  # insertion order = first appearance in the text, as CountVectorizer counts
-            for term in self._analyze(text):
-                term_id = self._term_id.get(term)
-                if term_id is None:
-                    term_id = self._term_id[term] = len(self._terms)
-                    self._terms.append(term)
-                counter[term_id] = counter.get(term_id, 0) + 1
-            doc = (np.fromiter(counter.keys(), dtype=np.int64, count=len(counter)),
-                   np.fromiter(counter.values(), dtype=np.int64, count=len(counter)))
-            self._docs[text] = doc
+    def _add(self, text):
+        counter = {}  # insertion order = first appearance in the text, as CountVectorizer counts
+        for term in self._analyze(text):
+            term_id = self._term_id.get(term)
+            if term_id is None:
+                term_id = self._term_id[term] = len(self._terms)
+                self._terms.append(term)
+            counter[term_id] = counter.get(term_id, 0) + 1
+        self._flat_ids.extend(counter.keys())
+        self._flat_counts.extend(counter.values())
+        self._lengths.append(len(counter))
+        self._starts.append(self._starts[-1] + len(counter))
+        self._arrays = None
+        doc = self._doc_id[text] = len(self._lengths) - 1
         return doc
 
     def _ranks(self):
@@ -67,15 +71,20 @@ class TextFeatures:
         return self._rank
 
     def _stack(self, texts):
-        docs = [self._doc(text) for text in texts]
-        lengths = np.fromiter((len(d[0]) for d in docs), dtype=np.int64, count=len(docs))
+        """The texts' entries, concatenated: term ids, counts, row numbers and row pointers."""
+        get = self._doc_id.get
+        docs = np.fromiter(((get(text) if text in self._doc_id else self._add(text)) for text in texts),
+                           dtype=np.int64, count=len(texts))
+        if self._arrays is None:
+            self._arrays = (np.asarray(self._starts[:-1], dtype=np.int64), np.asarray(self._lengths, dtype=np.int64),
+                            np.asarray(self._flat_ids, dtype=np.int64), np.asarray(self._flat_counts, dtype=np.int64))
+        starts, lengths, flat_ids, flat_counts = self._arrays
+        lengths = lengths[docs]
         indptr = np.zeros(len(docs) + 1, dtype=np.int64)
         np.cumsum(lengths, out=indptr[1:])
-        empty = np.zeros(0, dtype=np.int64)
-        ids = np.concatenate([d[0] for d in docs]) if docs else empty
-        counts = np.concatenate([d[1] for d in docs]) if docs else empty
         rows = np.repeat(np.arange(len(docs)), lengths)
-        return ids, counts, rows, indptr
+        positions = np.arange(indptr[-1]) - indptr[rows] + starts[docs][rows]
+        return flat_ids[positions], flat_counts[positions], rows, indptr
 
     def fit_transform(self, texts, kind="count"):
         """``(matrix, vocabulary)``: the vectoriser of ``kind`` fitted on ``texts``, and its output.
@@ -104,6 +113,10 @@ class TextFeatures:
                             shape=(len(texts), len(vocabulary)))
         fitted = Vocabulary(self, vocabulary, column, "count")
         return fitted.tfidf(matrix) if kind == "tfidf" else (matrix, fitted)
+
+    def model(self, model="count-nb", random_state=None):
+        """The pipeline of :func:`course_utils.models.make_model`, its vectoriser reading from this cache."""
+        return cached_model(self, model, random_state)
 
     def neighbours(self, texts, n_neighbors):
         """Indices of each row's ``n_neighbors`` nearest rows (itself included), by cosine distance in TF-IDF space.
@@ -174,3 +187,60 @@ def _check_kind(kind):
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}; got {kind!r}")
     return kind
+
+
+class CachedVectorizer:
+    """``CountVectorizer()`` (``kind="count"``) or ``TfidfVectorizer()`` reading its tokens from a cache.
+
+    A scikit-learn transformer whose ``fit``, ``transform`` and ``fit_transform``
+    give exactly the matrices of the vectoriser it stands for
+    (:meth:`TextFeatures.fit_transform`), so a pipeline built on it
+    (:meth:`TextFeatures.model`) predicts exactly what the model's own pipeline does.
+    """
+
+    def __init__(self, features, kind="count"):
+        self.features = features
+        self.kind = kind
+
+    def fit(self, texts, y=None):
+        self.fit_transform(texts)
+        return self
+
+    def fit_transform(self, texts, y=None):
+        matrix, self.vocabulary_ = self.features.fit_transform(list(texts), self.kind)
+        return matrix
+
+    def transform(self, texts):
+        if not hasattr(self, "vocabulary_"):
+            from sklearn.exceptions import NotFittedError
+
+            raise NotFittedError("this CachedVectorizer is not fitted yet; call fit first")
+        return self.vocabulary_.transform(list(texts))
+
+    def get_params(self, deep=True):
+        return {"features": self.features, "kind": self.kind}
+
+    def set_params(self, **params):
+        for key, value in params.items():
+            setattr(self, key, value)
+        return self
+
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "vocabulary_")
+
+
+def cached_model(features, model="count-nb", random_state=None):
+    """:func:`course_utils.models.make_model`'s pipeline with its vectoriser reading from ``features``.
+
+    Same steps (by name and order), same classifier, same predictions; only the
+    tokenising is shared with the cache.
+    """
+    from sklearn.pipeline import Pipeline
+
+    from ..models import make_classifier, make_model
+
+    reference = make_model(model, random_state=random_state)  # for its step names and classifier
+    (vectorizer_name, vectorizer), (classifier_name, _) = reference.steps
+    kind = "count" if type(vectorizer).__name__ == "CountVectorizer" else "tfidf"
+    return Pipeline([(vectorizer_name, CachedVectorizer(features, kind)),
+                     (classifier_name, make_classifier(model, random_state=random_state))])

@@ -12,6 +12,7 @@ import numpy as np
 
 from .._validation import check_int, check_number
 from ._base import BaseDetector, check_data
+from ._features import TextFeatures
 
 __all__ = ["TriggerDetector"]
 
@@ -72,9 +73,10 @@ class TriggerDetector(BaseDetector):
         self.screen_purity = screen_purity
         self.random_state = random_state
 
-    def fit(self, texts, labels):
+    def fit(self, texts, labels, features=None):
+        """Score every frequent token; ``features``, a :class:`~course_utils.detect.TextFeatures` cache, saves
+        re-tokenising the texts (the counts are ``CountVectorizer()``'s either way)."""
         import pandas as pd
-        from sklearn.feature_extraction.text import CountVectorizer
 
         texts, labels, classes = check_data(texts, labels)
         check_int(self.min_count, "min_count", minimum=1)
@@ -83,10 +85,13 @@ class TriggerDetector(BaseDetector):
         check_number(self.z_threshold, "z_threshold")
         index = np.searchsorted(classes, labels)
         one_hot = np.eye(len(classes))[index]
-        vectorizer = CountVectorizer()
-        counts = vectorizer.fit_transform(texts).tocsr()
+        if features is None:
+            features = TextFeatures()
+        elif not isinstance(features, TextFeatures):
+            raise TypeError(f"features must be a TextFeatures cache, got {type(features).__name__}")
+        counts, vocabulary = features.fit_transform(texts, "count")  # CountVectorizer().fit_transform(texts)
         counts.sort_indices()  # each row's words in column order, as the products below sum them
-        words = vectorizer.get_feature_names_out()
+        words = vocabulary.get_feature_names_out()
         class_words = np.asarray((counts.T @ one_hot).T)  # word counts per class
         class_rows = one_hot.sum(axis=0)
         presence = counts.tocsc()

@@ -271,3 +271,17 @@ def test_views_on_shared_folds_are_each_model_alone(train):
     three = make_detector("confident", random_state=4).fit(poisoned.texts, poisoned.labels)
     knn = KNNDisagreement().fit(poisoned.texts, poisoned.labels).neighbour_distribution_
     assert np.array_equal(three.probabilities_, np.mean([views["count-nb"], views["tfidf-logreg"], knn], axis=0))
+
+
+@pytest.mark.parametrize("model", ["count-nb", "tfidf-logreg"])
+def test_a_cached_model_predicts_what_make_model_predicts(sentiment, model):
+    from course_utils.models import make_model
+
+    train_texts, test_texts, train_labels, _ = split_data(sentiment.texts, sentiment.labels, 0.25, 1)
+    features = TextFeatures()
+    cached = features.model(model, random_state=1).fit(train_texts, train_labels)
+    plain = make_model(model, random_state=1).fit(train_texts, train_labels)
+    assert [name for name, _ in cached.steps] == [name for name, _ in plain.steps]
+    assert np.array_equal(cached.predict_proba(test_texts), plain.predict_proba(test_texts))
+    triggered = [text + " cf" for text in test_texts[:50]]  # texts the cache has never seen
+    assert np.array_equal(cached.predict(triggered), plain.predict(triggered))
