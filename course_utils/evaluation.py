@@ -50,7 +50,8 @@ from .experiment import default_labels, defend, split_data
 from .metrics import accuracy, detection_scores
 from .models import MODELS
 
-__all__ = ["evaluate_detectors"]
+__all__ = ["evaluate_detectors", "trigger_threshold_evidence", "summarize_trigger_evidence",
+           "TRIGGER_THRESHOLD_EVIDENCE"]
 
 
 def _check_runs(runs, detectors):
@@ -299,3 +300,88 @@ def evaluate_detectors(texts, labels, *, runs, detectors, seeds=(0, 1, 2, 3, 4),
     results = pd.DataFrame([row for part in parts for row in part])
     results.attrs["seconds"] = time.perf_counter() - started
     return results
+
+
+#: The evidence behind :class:`~course_utils.detect.TriggerDetector`'s ``z_threshold`` of 5:
+#: ``summarize_trigger_evidence(trigger_threshold_evidence(data.texts, data.labels))`` on the shipped
+#: data (``load_sentiment()``), with the defaults: seeds 100-109, splits no lesson uses by default.
+#: Per kind of training set: how many sets, the planted trigger's lowest ``z`` and the highest ``z``
+#: of any other token pure enough to be reported, rounded to 3 decimals.
+#: ``tests/unit/test_evaluation.py`` measures it again and compares.
+TRIGGER_THRESHOLD_EVIDENCE = [
+    {'attack': 'none', 'fraction': 0.0, 'sets': 10, 'lowest_planted_z': None, 'highest_other_z': 4.685},
+    {'attack': 'random-flip', 'fraction': 0.1, 'sets': 10, 'lowest_planted_z': None, 'highest_other_z': 3.578},
+    {'attack': 'random-flip', 'fraction': 0.3, 'sets': 10, 'lowest_planted_z': None, 'highest_other_z': 2.287},
+    {'attack': 'backdoor', 'fraction': 0.01, 'sets': 20, 'lowest_planted_z': 6.073, 'highest_other_z': 4.686},
+    {'attack': 'backdoor', 'fraction': 0.02, 'sets': 20, 'lowest_planted_z': 8.309, 'highest_other_z': 4.562},
+    {'attack': 'backdoor', 'fraction': 0.05, 'sets': 20, 'lowest_planted_z': 12.625, 'highest_other_z': 4.258},
+]
+
+
+def trigger_threshold_evidence(texts, labels, *, seeds=tuple(range(100, 110)), fractions=(0.01, 0.02, 0.05),
+                               flip_fractions=(0.1, 0.3), trigger=DEFAULT_TRIGGER, test_size=0.25):
+    """How far the trigger detector's ``z`` separates planted triggers from ordinary tokens.
+
+    For every seed's split: the clean training set, random flips at each of
+    ``flip_fractions``, and a backdoor at each of ``fractions`` towards each
+    label. On each set, the default :class:`~course_utils.detect.TriggerDetector`
+    scores its tokens; the table keeps the planted trigger's ``z`` (backdoors
+    only) and the highest ``z`` of any other token pure enough to be reported
+    (``purity >= min_purity``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per training set: ``seed``, ``attack``, ``fraction``,
+        ``target``, ``planted_z`` (NaN without a backdoor) and ``top_other_z``.
+    """
+    import pandas as pd
+
+    texts = check_texts(texts)
+    labels = check_labels(labels, n_rows=len(texts))
+    classes = [str(c) for c in np.unique(labels)]
+    rows = []
+    for seed in seeds:
+        train_texts, _, train_labels, _ = split_data(texts, labels, test_size, seed)
+        features = TextFeatures()
+        sets = [("none", 0.0, None, train_texts, train_labels)]
+        sets += [("random-flip", f, None, *_poisoned("random-flip", train_texts, train_labels, f, None, trigger, seed))
+                 for f in flip_fractions]
+        sets += [("backdoor", f, target, *_poisoned("backdoor", train_texts, train_labels, f, target, trigger, seed))
+                 for f in fractions for target in classes]
+        for attack, fraction, target, set_texts, set_labels in sets:
+            detector = TriggerDetector(random_state=seed).fit(set_texts, set_labels, features=features)
+            table = detector.token_scores_
+            eligible = table[table["purity"] >= detector.min_purity]
+            planted = eligible["token"] == trigger
+            rows.append({"seed": seed, "attack": attack, "fraction": fraction, "target": target,
+                         "planted_z": float(table.loc[table["token"] == trigger, "z"].max())
+                         if attack == "backdoor" else float("nan"),
+                         "top_other_z": float(eligible.loc[~planted, "z"].max()) if (~planted).any() else float("nan")})
+    return pd.DataFrame(rows)
+
+
+def _poisoned(attack, texts, labels, fraction, target, trigger, seed):
+    sources = [c for c in np.unique(labels) if target is not None and str(c) != target]
+    poisoned = apply_attack(attack, texts, labels, fraction, source_label=sources[0] if sources else None,
+                            target_label=target, trigger=trigger, random_state=seed)
+    return poisoned.texts, poisoned.labels
+
+
+def summarize_trigger_evidence(evidence):
+    """Per (attack, fraction): ``sets``, ``lowest_planted_z`` and ``highest_other_z``, rounded to 3 decimals.
+
+    ``evidence`` is :func:`trigger_threshold_evidence`'s table; the result, as
+    records, is what :data:`TRIGGER_THRESHOLD_EVIDENCE` holds.
+    """
+    summary = (evidence.groupby(["attack", "fraction"], sort=False)
+               .agg(sets=("seed", "size"), lowest_planted_z=("planted_z", "min"),
+                    highest_other_z=("top_other_z", "max"))
+               .reset_index())
+    records = summary.to_dict(orient="records")
+    for record in records:
+        record["sets"] = int(record["sets"])
+        for key in ("fraction", "lowest_planted_z", "highest_other_z"):
+            value = float(record[key])
+            record[key] = None if np.isnan(value) else round(value, 3)
+    return records

@@ -43,9 +43,14 @@ class TriggerDetector(BaseDetector):
         A trigger's rows all carry the target label (unless the word also
         occurs naturally).
     z_threshold : float, default=5.0
-        Measured on the shipped data (60 backdoored splits, budgets 1-5%, both
-        targets): planted triggers scored at least 5.5, the highest ordinary
-        word 4.7; on clean and randomly flipped splits no token reached it.
+        Set on the shipped data, on splits no lesson uses by default (seeds
+        100-109), as measured by
+        :func:`course_utils.evaluation.trigger_threshold_evidence` and kept in
+        :data:`course_utils.evaluation.TRIGGER_THRESHOLD_EVIDENCE`: on 60
+        backdoored sets (fractions 1%, 2% and 5%, either label the target) the
+        planted trigger's ``z`` was at least 6.07; no other token pure enough to
+        be reported reached 4.7, on those sets or on 30 clean and randomly
+        flipped ones.
     screen_purity : float, default=0.8
         Only tokens at least this pure are scored (faster; they also set the
         baseline the ``z`` score is measured from).

@@ -108,3 +108,17 @@ def test_bad_arguments_name_what_is_wrong(small, kwargs, error, message):
     arguments.update(kwargs)
     with pytest.raises(error, match=message):
         evaluate_detectors(texts, labels, **arguments)
+
+
+def test_the_trigger_threshold_evidence_is_what_the_code_measures(sentiment):
+    from course_utils.evaluation import (
+        TRIGGER_THRESHOLD_EVIDENCE,
+        summarize_trigger_evidence,
+        trigger_threshold_evidence,
+    )
+
+    evidence = trigger_threshold_evidence(sentiment.texts, sentiment.labels)
+    assert summarize_trigger_evidence(evidence) == TRIGGER_THRESHOLD_EVIDENCE
+    backdoors = evidence[evidence["attack"] == "backdoor"]
+    # the default threshold of 5 separates every planted trigger from every other reportable token
+    assert (backdoors["planted_z"] >= 5).all() and (evidence["top_other_z"] < 5).all()
