@@ -51,7 +51,7 @@ from .metrics import accuracy, detection_scores
 from .models import MODELS
 
 __all__ = ["evaluate_detectors", "trigger_threshold_evidence", "summarize_trigger_evidence",
-           "TRIGGER_THRESHOLD_EVIDENCE"]
+           "TRIGGER_THRESHOLD_EVIDENCE", "TRIGGER_EVIDENCE_SEEDS"]
 
 
 def _check_runs(runs, detectors):
@@ -318,7 +318,11 @@ TRIGGER_THRESHOLD_EVIDENCE = [
 ]
 
 
-def trigger_threshold_evidence(texts, labels, *, seeds=tuple(range(100, 110)), fractions=(0.01, 0.02, 0.05),
+#: The split seeds :func:`trigger_threshold_evidence` measures by default: none of them is a lesson's default.
+TRIGGER_EVIDENCE_SEEDS = tuple(range(100, 110))
+
+
+def trigger_threshold_evidence(texts, labels, *, seeds=TRIGGER_EVIDENCE_SEEDS, fractions=(0.01, 0.02, 0.05),
                                flip_fractions=(0.1, 0.3), trigger=DEFAULT_TRIGGER, test_size=0.25):
     """How far the trigger detector's ``z`` separates planted triggers from ordinary tokens.
 
