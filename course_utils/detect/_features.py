@@ -124,13 +124,18 @@ class TextFeatures:
         ``NearestNeighbors(n_neighbors, metric="cosine").fit(X).kneighbors(X)`` on
         ``TfidfVectorizer().fit_transform(texts)``, computed once per list of texts.
         """
+        import sklearn
         from sklearn.neighbors import NearestNeighbors
 
         key = (tuple(texts), int(n_neighbors))
         if key not in self._neighbours:
             features, _ = self.fit_transform(texts, "tfidf")
             search = NearestNeighbors(n_neighbors=n_neighbors, metric="cosine").fit(features)
-            self._neighbours[key] = search.kneighbors(features)[1]
+            # Distances in chunks of about 4 MB rather than one n x n block: each row's distances and
+            # its neighbours are computed the same way in any chunk, and small blocks reuse memory
+            # instead of asking the system for fresh pages on every search.
+            with sklearn.config_context(working_memory=4):
+                self._neighbours[key] = search.kneighbors(features)[1]
         return self._neighbours[key]
 
 
