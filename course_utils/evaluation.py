@@ -230,6 +230,24 @@ def _one_seed(texts, labels, seed, runs, detectors, retrain, true_share, targets
     return rows
 
 
+#: Attacks that change labels only: their poisoned sets keep the split's texts.
+_LABEL_ONLY = ("random-flip", "targeted-flip")
+
+
+def _task_groups(runs):
+    """``runs`` in (at most) two groups: label-only attacks, then the others."""
+    groups = [[run for run in runs if run[0] in _LABEL_ONLY], [run for run in runs if run[0] not in _LABEL_ONLY]]
+    return [group for group in groups if group]
+
+
+def _rows_by_run(group, rows):
+    """Pair each run of ``group`` with its rows (``_one_seed`` gives one row per detector, run by run)."""
+    start = 0
+    for run in group:
+        yield run, rows[start:start + len(run[2])]
+        start += len(run[2])
+
+
 def evaluate_detectors(texts, labels, *, runs, detectors, seeds=(0, 1, 2, 3, 4), retrain=None, true_share=(),
                        source_label=None, target_label=None, trigger=DEFAULT_TRIGGER, model="count-nb",
                        test_size=0.25, n_jobs=1):
@@ -272,7 +290,7 @@ def evaluate_detectors(texts, labels, *, runs, detectors, seeds=(0, 1, 2, 3, 4),
         ``poisoned_rows_removed``. ``attrs["seconds"]`` holds the wall time.
     """
     import pandas as pd
-    from joblib import Parallel, delayed
+    from joblib import Parallel, delayed, effective_n_jobs
 
     started = time.perf_counter()
     texts = check_texts(texts)
@@ -295,9 +313,20 @@ def evaluate_detectors(texts, labels, *, runs, detectors, seeds=(0, 1, 2, 3, 4),
     targets = {a: default_labels(labels, a, source_label, target_label) for a in {a for a, _, _ in runs}}
     if check_int(n_jobs, "n_jobs") == 0:
         raise ValueError("n_jobs must be a positive number of processes, or negative for all cores but |n_jobs| - 1")
-    parts = Parallel(n_jobs=n_jobs)(delayed(_one_seed)(texts, labels, seed, runs, detectors, retrain, true_share,
-                                                       targets, trigger, test_size, model) for seed in seeds)
-    results = pd.DataFrame([row for part in parts for row in part])
+    # Side by side, each seed's runs go out in two tasks, those that keep the split's texts (label flips,
+    # which share its neighbour search and Isolation Forest) and the rest: about equal halves, so that
+    # workers finish together. One process runs each seed whole. The rows come back in the same order.
+    groups = _task_groups(runs) if effective_n_jobs(n_jobs) > 1 else [runs]
+    parts = Parallel(n_jobs=n_jobs)(delayed(_one_seed)(texts, labels, seed, group, detectors, retrain, true_share,
+                                                       targets, trigger, test_size, model)
+                                    for seed in seeds for group in groups)
+    order = {id(run): position for position, run in enumerate(runs)}
+    rows = []
+    for k in range(len(seeds)):
+        tasks = [(order[id(run)], part) for group, part in zip(groups, parts[k * len(groups):(k + 1) * len(groups)])
+                 for run, part in _rows_by_run(group, part)]
+        rows += [row for _, part in sorted(tasks, key=lambda task: task[0]) for row in part]
+    results = pd.DataFrame(rows)
     results.attrs["seconds"] = time.perf_counter() - started
     return results
 
