@@ -535,7 +535,6 @@ flag_counts = flips[flips["detector"].isin([compared_detector, "cleanlab"])].piv
 print(f"\nMean rows flagged, precision and recall of {compared_detector} and cleanlab:")
 print(flag_counts.to_string())
 
-
 # %%
 fig, ax = plt.subplots()
 styles = {"isolation-forest": "#7f7f7f", "knn": "#2ca02c", "confident-nb": "#17becf", "confident": "#1f77b4",
@@ -672,7 +671,6 @@ print(f"\nThe planted token is ranked first on {ranked_first} of {len(trigger_fo
 print(f"The rows holding the planted token are exactly the poisoned rows on every seed: "
       f"{all(v['rows_holding_token_are_poisoned'] for v in trigger_found.values())}")
 
-
 # %% [markdown]
 # The lines above give the verdict split by split: where the planted token ranks, how far above a
 # typical token its `z` lies, and whether the flagged rows are exactly the poisoned ones. Two design
@@ -683,7 +681,7 @@ print(f"The rows holding the planted token are exactly the poisoned rows on ever
 # the measurements it rests on (`course_utils.evaluation.TRIGGER_THRESHOLD_EVIDENCE`, which
 # `trigger_threshold_evidence` measures and a test measures again). Read the table, not only the verdict:
 # a person looking at the top rows sees a meaningless token with perfectly pure labels at once.
-#
+
 # %%
 evidence = pd.DataFrame(TRIGGER_THRESHOLD_EVIDENCE)
 print(f"The z threshold ({trigger_detector.z_threshold}) was set on the shipped data's splits of seeds "
@@ -694,6 +692,7 @@ lowest_planted = evidence["lowest_planted_z"].min()
 highest_other = evidence["highest_other_z"].max()
 print(f"Every planted trigger scored z >= {lowest_planted:.2f}; no other reportable token scored above "
       f"{highest_other:.2f}; the threshold {trigger_detector.z_threshold} lies between.")
+
 
 # %% [markdown]
 # The trigger detector is the most precise tool of the lesson and also the narrowest: it sees only
