@@ -6,8 +6,13 @@ poisoned training set it runs each detector, grades what it flags against the
 rows that really were poisoned, and, where asked, removes the flagged rows and
 trains again (:func:`course_utils.experiment.defend`).
 
-Two things keep it fast without changing a number:
+Three things keep it fast without changing a number:
 
+* every text of a split is tokenised once (:class:`course_utils.detect.TextFeatures`,
+  which builds exactly the matrices the vectorisers would), and every poisoned
+  version of the split, every fold and every view reads from that cache; the
+  neighbour search, which depends on the texts only, is also done once per
+  distinct set of texts;
 * the out-of-fold class probabilities ("views") that several label-aware
   detectors read are computed once per poisoned set and passed to each of them
   as ``"precomputed"`` probabilities;
@@ -15,7 +20,9 @@ Two things keep it fast without changing a number:
   distinct set of texts: label-only attacks leave the texts as they are.
 
 Each detector is charged the time of every view it reads, so its ``seconds``
-are what it would cost on its own.
+are about what it would cost on its own; what the split's cache shares between
+poisoned sets (tokens, neighbour searches) is charged to the first one that
+needs it.
 """
 
 from __future__ import annotations
@@ -34,14 +41,17 @@ from .detect import (
     ConfidentLearningDetector,
     IsolationForestDetector,
     KNNDisagreement,
+    TextFeatures,
+    TriggerDetector,
     make_detector,
-    out_of_fold_probabilities,
+    out_of_fold_views,
 )
 from .experiment import default_labels, defend, split_data
 from .metrics import accuracy, detection_scores
-from .models import make_model
+from .models import MODELS
 
-__all__ = ["evaluate_detectors"]
+__all__ = ["evaluate_detectors", "trigger_threshold_evidence", "summarize_trigger_evidence",
+           "TRIGGER_THRESHOLD_EVIDENCE", "TRIGGER_EVIDENCE_SEEDS"]
 
 
 def _check_runs(runs, detectors):
@@ -76,10 +86,15 @@ def _check_detectors(detectors):
 
 
 class _Views:
-    """The out-of-fold views of one poisoned set, each computed once, with what it cost."""
+    """The out-of-fold views of one poisoned set, each computed once, with what it cost.
 
-    def __init__(self, texts, labels):
-        self.texts, self.labels = texts, labels
+    ``features`` is the split's :class:`~course_utils.detect.TextFeatures`: every
+    poisoned version of the split reads its texts' tokens (and, for texts a
+    label-only attack left as they were, their neighbours) from it.
+    """
+
+    def __init__(self, texts, labels, features):
+        self.texts, self.labels, self.features = texts, labels, features
         self.values, self.seconds = {}, {}
 
     def get(self, key, compute):
@@ -90,8 +105,19 @@ class _Views:
         return self.values[key]
 
     def probabilities(self, model, cv, random_state):
-        return self.get(("oof", model, cv, random_state),
-                        lambda: out_of_fold_probabilities(self.texts, self.labels, model, cv, random_state))
+        """One model's out-of-fold probabilities; the first request computes every model's on the same folds.
+
+        The models share each fold's vectorisation (:func:`~course_utils.detect.out_of_fold_views`), so
+        their cost is shared too: each is charged an equal part of it.
+        """
+        key = ("oof", model, cv, random_state)
+        if key not in self.values:
+            started = time.perf_counter()
+            views = out_of_fold_views(self.texts, self.labels, MODELS, cv, random_state, features=self.features)
+            for name, probabilities in views.items():
+                self.values[("oof", name, cv, random_state)] = probabilities
+                self.seconds[("oof", name, cv, random_state)] = (time.perf_counter() - started) / len(views)
+        return self.values[key]
 
 
 def _fit_detector(detector, poisoned, views, blind, share):
@@ -108,7 +134,7 @@ def _fit_detector(detector, poisoned, views, blind, share):
     started = time.perf_counter()
     if isinstance(detector, KNNDisagreement):
         key = ("knn", detector.n_neighbors, detector.random_state)
-        fitted = views.get(key, lambda: detector.fit(texts, labels))
+        fitted = views.get(key, lambda: detector.fit(texts, labels, features=views.features))
         used.append((views, key))
     elif isinstance(detector, ConfidentLearningDetector) and detector.estimators != PRECOMPUTED:
         parts = []
@@ -117,7 +143,8 @@ def _fit_detector(detector, poisoned, views, blind, share):
                 # The neighbour shares of a KNNDisagreement fit: confident learning's "knn" view.
                 key = ("knn", detector.n_neighbors, detector.random_state)
                 knn = KNNDisagreement(n_neighbors=detector.n_neighbors, random_state=detector.random_state)
-                parts.append(views.get(key, lambda: knn.fit(texts, labels)).neighbour_distribution_)
+                parts.append(views.get(key, lambda: knn.fit(texts, labels, features=views.features))
+                             .neighbour_distribution_)
             else:
                 key = ("oof", name, detector.cv, detector.random_state)
                 parts.append(views.probabilities(name, detector.cv, detector.random_state))
@@ -133,8 +160,10 @@ def _fit_detector(detector, poisoned, views, blind, share):
     elif isinstance(detector, IsolationForestDetector):
         # It never reads the labels: one fit per distinct set of texts serves every label-only attack.
         key = (tuple(texts), repr(detector))
-        fitted = blind.get(key, lambda: detector.fit(texts))
+        fitted = blind.get(key, lambda: detector.fit(texts, features=views.features))
         used.append((blind, key))
+    elif isinstance(detector, TriggerDetector):
+        fitted = detector.fit(texts, labels, features=views.features)
     else:
         fitted = detector.fit(texts, labels)
     elapsed = time.perf_counter() - started
@@ -147,9 +176,12 @@ def _fit_detector(detector, poisoned, views, blind, share):
 def _one_seed(texts, labels, seed, runs, detectors, retrain, true_share, targets, trigger, test_size, model):
     """Every run of one seed's split: one row per (run, detector)."""
     train_texts, test_texts, train_labels, test_labels = split_data(texts, labels, test_size, seed)
-    clean_model = make_model(model, random_state=seed).fit(train_texts, train_labels)
+    # One cache of tokenised texts for the split: every poisoned version of it shares its sentences, and
+    # every model trained here reads them from it (features.model is make_model's pipeline, same predictions).
+    features = TextFeatures()
+    clean_model = features.model(model, random_state=seed).fit(train_texts, train_labels)
     clean_accuracy = accuracy(test_labels, clean_model.predict(test_texts))
-    blind, rows = _Views(None, None), []
+    blind, rows = _Views(None, None, features), []
     for attack, fraction, names in runs:
         source, target = targets[attack]
         poisoned = apply_attack(attack, train_texts, train_labels, fraction, source_label=source,
@@ -158,7 +190,7 @@ def _one_seed(texts, labels, seed, runs, detectors, retrain, true_share, targets
         target_args = {"source_label": source, "target_label": target, "trigger": trigger, "random_state": seed}
         defended_names = retrain.get((attack, fraction), ())
         before = None  # the poisoned model's scores, computed once for the run's retrained detectors
-        views = _Views(poisoned.texts, poisoned.labels)
+        views = _Views(poisoned.texts, poisoned.labels, features)
         for name in names:
             spec = detectors[name]
             # Named or given, every detector is seeded by the split's seed, as run_experiment seeds it.
@@ -173,7 +205,7 @@ def _one_seed(texts, labels, seed, runs, detectors, retrain, true_share, targets
                    "chance": share, "seconds": seconds, "retrained": name in defended_names}
             if name in defended_names:
                 if before is None:
-                    poisoned_model = make_model(model, random_state=seed).fit(poisoned.texts, poisoned.labels)
+                    poisoned_model = features.model(model, random_state=seed).fit(poisoned.texts, poisoned.labels)
                     before = {
                         "clean_accuracy": clean_accuracy,
                         "poisoned_accuracy": accuracy(test_labels, poisoned_model.predict(test_texts)),
@@ -184,7 +216,7 @@ def _one_seed(texts, labels, seed, runs, detectors, retrain, true_share, targets
                     }
                 outcome = defend(fitted, poisoned.texts, poisoned.labels, model=model,
                                  flag_share=share if name in true_share else None, random_state=seed,
-                                 poisoned_indices=poisoned.poisoned_indices, prefit=True)
+                                 poisoned_indices=poisoned.poisoned_indices, prefit=True, features=features)
                 removed = outcome.detection["clean_rows_removed"]
                 row.update({
                     **before,
@@ -196,6 +228,24 @@ def _one_seed(texts, labels, seed, runs, detectors, retrain, true_share, targets
                 })
             rows.append(row)
     return rows
+
+
+#: Attacks that change labels only: their poisoned sets keep the split's texts.
+_LABEL_ONLY = ("random-flip", "targeted-flip")
+
+
+def _task_groups(runs):
+    """``runs`` in (at most) two groups: label-only attacks, then the others."""
+    groups = [[run for run in runs if run[0] in _LABEL_ONLY], [run for run in runs if run[0] not in _LABEL_ONLY]]
+    return [group for group in groups if group]
+
+
+def _rows_by_run(group, rows):
+    """Pair each run of ``group`` with its rows (``_one_seed`` gives one row per detector, run by run)."""
+    start = 0
+    for run in group:
+        yield run, rows[start:start + len(run[2])]
+        start += len(run[2])
 
 
 def evaluate_detectors(texts, labels, *, runs, detectors, seeds=(0, 1, 2, 3, 4), retrain=None, true_share=(),
@@ -240,7 +290,7 @@ def evaluate_detectors(texts, labels, *, runs, detectors, seeds=(0, 1, 2, 3, 4),
         ``poisoned_rows_removed``. ``attrs["seconds"]`` holds the wall time.
     """
     import pandas as pd
-    from joblib import Parallel, delayed
+    from joblib import Parallel, delayed, effective_n_jobs
 
     started = time.perf_counter()
     texts = check_texts(texts)
@@ -263,8 +313,108 @@ def evaluate_detectors(texts, labels, *, runs, detectors, seeds=(0, 1, 2, 3, 4),
     targets = {a: default_labels(labels, a, source_label, target_label) for a in {a for a, _, _ in runs}}
     if check_int(n_jobs, "n_jobs") == 0:
         raise ValueError("n_jobs must be a positive number of processes, or negative for all cores but |n_jobs| - 1")
-    parts = Parallel(n_jobs=n_jobs)(delayed(_one_seed)(texts, labels, seed, runs, detectors, retrain, true_share,
-                                                       targets, trigger, test_size, model) for seed in seeds)
-    results = pd.DataFrame([row for part in parts for row in part])
+    # Side by side, each seed's runs go out in two tasks, those that keep the split's texts (label flips,
+    # which share its neighbour search and Isolation Forest) and the rest: about equal halves, so that
+    # workers finish together. One process runs each seed whole. The rows come back in the same order.
+    groups = _task_groups(runs) if effective_n_jobs(n_jobs) > 1 else [runs]
+    parts = Parallel(n_jobs=n_jobs)(delayed(_one_seed)(texts, labels, seed, group, detectors, retrain, true_share,
+                                                       targets, trigger, test_size, model)
+                                    for seed in seeds for group in groups)
+    order = {id(run): position for position, run in enumerate(runs)}
+    rows = []
+    for k in range(len(seeds)):
+        tasks = [(order[id(run)], part) for group, part in zip(groups, parts[k * len(groups):(k + 1) * len(groups)])
+                 for run, part in _rows_by_run(group, part)]
+        rows += [row for _, part in sorted(tasks, key=lambda task: task[0]) for row in part]
+    results = pd.DataFrame(rows)
     results.attrs["seconds"] = time.perf_counter() - started
     return results
+
+
+#: The evidence behind :class:`~course_utils.detect.TriggerDetector`'s ``z_threshold`` of 5:
+#: ``summarize_trigger_evidence(trigger_threshold_evidence(data.texts, data.labels))`` on the shipped
+#: data (``load_sentiment()``), with the defaults: seeds 100-109, splits no lesson uses by default.
+#: Per kind of training set: how many sets, the planted trigger's lowest ``z`` and the highest ``z``
+#: of any other token pure enough to be reported, rounded to 3 decimals.
+#: ``tests/unit/test_evaluation.py`` measures it again and compares.
+TRIGGER_THRESHOLD_EVIDENCE = [
+    {'attack': 'none', 'fraction': 0.0, 'sets': 10, 'lowest_planted_z': None, 'highest_other_z': 4.685},
+    {'attack': 'random-flip', 'fraction': 0.1, 'sets': 10, 'lowest_planted_z': None, 'highest_other_z': 3.578},
+    {'attack': 'random-flip', 'fraction': 0.3, 'sets': 10, 'lowest_planted_z': None, 'highest_other_z': 2.287},
+    {'attack': 'backdoor', 'fraction': 0.01, 'sets': 20, 'lowest_planted_z': 6.073, 'highest_other_z': 4.686},
+    {'attack': 'backdoor', 'fraction': 0.02, 'sets': 20, 'lowest_planted_z': 8.309, 'highest_other_z': 4.562},
+    {'attack': 'backdoor', 'fraction': 0.05, 'sets': 20, 'lowest_planted_z': 12.625, 'highest_other_z': 4.258},
+]
+
+
+#: The split seeds :func:`trigger_threshold_evidence` measures by default: none of them is a lesson's default.
+TRIGGER_EVIDENCE_SEEDS = tuple(range(100, 110))
+
+
+def trigger_threshold_evidence(texts, labels, *, seeds=TRIGGER_EVIDENCE_SEEDS, fractions=(0.01, 0.02, 0.05),
+                               flip_fractions=(0.1, 0.3), trigger=DEFAULT_TRIGGER, test_size=0.25):
+    """How far the trigger detector's ``z`` separates planted triggers from ordinary tokens.
+
+    For every seed's split: the clean training set, random flips at each of
+    ``flip_fractions``, and a backdoor at each of ``fractions`` towards each
+    label. On each set, the default :class:`~course_utils.detect.TriggerDetector`
+    scores its tokens; the table keeps the planted trigger's ``z`` (backdoors
+    only) and the highest ``z`` of any other token pure enough to be reported
+    (``purity >= min_purity``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per training set: ``seed``, ``attack``, ``fraction``,
+        ``target``, ``planted_z`` (NaN without a backdoor) and ``top_other_z``.
+    """
+    import pandas as pd
+
+    texts = check_texts(texts)
+    labels = check_labels(labels, n_rows=len(texts))
+    classes = [str(c) for c in np.unique(labels)]
+    rows = []
+    for seed in seeds:
+        train_texts, _, train_labels, _ = split_data(texts, labels, test_size, seed)
+        features = TextFeatures()
+        sets = [("none", 0.0, None, train_texts, train_labels)]
+        sets += [("random-flip", f, None, *_poisoned("random-flip", train_texts, train_labels, f, None, trigger, seed))
+                 for f in flip_fractions]
+        sets += [("backdoor", f, target, *_poisoned("backdoor", train_texts, train_labels, f, target, trigger, seed))
+                 for f in fractions for target in classes]
+        for attack, fraction, target, set_texts, set_labels in sets:
+            detector = TriggerDetector(random_state=seed).fit(set_texts, set_labels, features=features)
+            table = detector.token_scores_
+            eligible = table[table["purity"] >= detector.min_purity]
+            planted = eligible["token"] == trigger
+            rows.append({"seed": seed, "attack": attack, "fraction": fraction, "target": target,
+                         "planted_z": float(table.loc[table["token"] == trigger, "z"].max())
+                         if attack == "backdoor" else float("nan"),
+                         "top_other_z": float(eligible.loc[~planted, "z"].max()) if (~planted).any() else float("nan")})
+    return pd.DataFrame(rows)
+
+
+def _poisoned(attack, texts, labels, fraction, target, trigger, seed):
+    sources = [c for c in np.unique(labels) if target is not None and str(c) != target]
+    poisoned = apply_attack(attack, texts, labels, fraction, source_label=sources[0] if sources else None,
+                            target_label=target, trigger=trigger, random_state=seed)
+    return poisoned.texts, poisoned.labels
+
+
+def summarize_trigger_evidence(evidence):
+    """Per (attack, fraction): ``sets``, ``lowest_planted_z`` and ``highest_other_z``, rounded to 3 decimals.
+
+    ``evidence`` is :func:`trigger_threshold_evidence`'s table; the result, as
+    records, is what :data:`TRIGGER_THRESHOLD_EVIDENCE` holds.
+    """
+    summary = (evidence.groupby(["attack", "fraction"], sort=False)
+               .agg(sets=("seed", "size"), lowest_planted_z=("planted_z", "min"),
+                    highest_other_z=("top_other_z", "max"))
+               .reset_index())
+    records = summary.to_dict(orient="records")
+    for record in records:
+        record["sets"] = int(record["sets"])
+        for key in ("fraction", "lowest_planted_z", "highest_other_z"):
+            value = float(record[key])
+            record[key] = None if np.isnan(value) else round(value, 3)
+    return records

@@ -184,7 +184,7 @@ def _defense_estimator(defense, random_state, params, prefit):
 
 
 def defend(defense, texts, labels, *, model="count-nb", flag_share=None, random_state=0, params=None,
-           poisoned_indices=None, prefit=False):
+           poisoned_indices=None, prefit=False, features=None):
     """Train a defended model on a (possibly poisoned) training set.
 
     A *filter* flags rows, they are removed, and the model is trained on the
@@ -213,6 +213,9 @@ def defend(defense, texts, labels, *, model="count-nb", flag_share=None, random_
     prefit : bool, default=False
         The detector given is already fitted on exactly these ``texts`` and
         ``labels``: flag with it without fitting again.
+    features : course_utils.detect.TextFeatures, default=None
+        A cache of tokenised texts for the filtered model's vectoriser (same
+        model, same predictions; the texts are not tokenised again).
 
     Returns
     -------
@@ -241,7 +244,8 @@ def defend(defense, texts, labels, *, model="count-nb", flag_share=None, random_
                else "give it a smaller flag_share, or change its parameters")
         raise ValueError(f"the {name} defense flagged every row of a class, leaving nothing to train that class on; "
                          f"{how}")
-    defended = make_model(model, random_state=random_state).fit([texts[i] for i in keep], labels[keep])
+    refit = make_model(model, random_state=random_state) if features is None else features.model(model, random_state)
+    defended = refit.fit([texts[i] for i in keep], labels[keep])
     detection = None
     if poisoned_indices is not None:
         detection = detection_scores(flagged, poisoned_indices)

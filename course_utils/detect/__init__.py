@@ -19,6 +19,11 @@ module                    detectors                               looks at
 :mod:`.triggers`          :class:`TriggerDetector`                tokens tied to one label
 ========================  ======================================  ==============================
 
+The detectors that vectorise text accept ``features=``, a :class:`TextFeatures`
+cache, in ``fit``: it tokenises each text once and builds exactly the matrices
+the course's vectorisers would, so sharing one across the poisoned versions of
+a split changes no result, only the time.
+
 :data:`DETECTORS` names each one as the command line does; :func:`make_detector`
 builds one with the course's settings. The defense registry
 (:mod:`course_utils.defenses`) registers every detector as a *filter*.
@@ -28,6 +33,7 @@ from __future__ import annotations
 
 from .._validation import check_choice, set_known_params
 from ._base import BaseDetector
+from ._features import TextFeatures
 from .audit import DataAudit
 from .label_noise import (
     PRECOMPUTED,
@@ -36,6 +42,7 @@ from .label_noise import (
     KNNDisagreement,
     neighbour_label_shares,
     out_of_fold_probabilities,
+    out_of_fold_views,
 )
 from .outliers import IsolationForestDetector
 from .triggers import TriggerDetector
@@ -45,7 +52,9 @@ __all__ = [
     "DETECTORS",
     "DETECTOR_SETTINGS",
     "PRECOMPUTED",
+    "TextFeatures",
     "out_of_fold_probabilities",
+    "out_of_fold_views",
     "neighbour_label_shares",
     "DataAudit",
     "IsolationForestDetector",

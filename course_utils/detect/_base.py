@@ -95,9 +95,3 @@ class BaseDetector(BaseEstimator):
         """``fit`` then ``flag``; returns the flagged row indices."""
         return self.fit(texts, labels, **fit_params).flag(flag_share=flag_share, threshold=threshold)
 
-
-def tfidf_features(texts):
-    """TF-IDF features of ``texts`` with the course's default vectoriser."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    return TfidfVectorizer().fit_transform(texts)

@@ -61,17 +61,18 @@ class DataAudit(BaseDetector):
         check_number(self.outlier_z, "outlier_z", low=0, low_open=True)
         check_random_state(self.random_state)
         exact, near = defaultdict(list), defaultdict(list)
-        for i, text in enumerate(texts):
+        lowered = [_WORD.findall(t.lower()) for t in texts]  # each text's words, found once
+        for i, (text, words) in enumerate(zip(texts, lowered)):
             exact[text].append(i)
-            near[normalise_text(text)].append(i)
+            near[" ".join(words)].append(i)  # normalise_text(text)
         exact_groups = [g for g in exact.values() if len(g) > 1]
         near_groups = [g for g in near.values() if len(g) > 1]
         conflicts = [g for g in near_groups if len(set(labels[g].tolist())) > 1]
         lengths = np.array([len(_WORD.findall(t)) for t in texts], dtype=float)
-        document_frequency = Counter(w for t in texts for w in set(_WORD.findall(t.lower())))
+        document_frequency = Counter(w for words in lowered for w in set(words))
         rare_share = np.array([
             np.mean([document_frequency[w] == 1 for w in words]) if words else 0.0
-            for words in (_WORD.findall(t.lower()) for t in texts)
+            for words in lowered
         ])
         length_outliers = np.flatnonzero(_robust_z(lengths) > self.outlier_z)
         vocabulary_outliers = np.flatnonzero(_robust_z(rare_share) > self.outlier_z)

@@ -19,12 +19,14 @@ from __future__ import annotations
 import numpy as np
 
 from .._validation import check_choice, check_int
-from ..models import MODELS, make_model
-from ._base import BaseDetector, check_data, tfidf_features
+from ..models import MODELS, make_classifier
+from ._base import BaseDetector, check_data
+from ._features import TextFeatures
 
 __all__ = [
     "PRECOMPUTED",
     "out_of_fold_probabilities",
+    "out_of_fold_views",
     "neighbour_label_shares",
     "KNNDisagreement",
     "ConfidentLearningDetector",
@@ -35,7 +37,7 @@ __all__ = [
 PRECOMPUTED = "precomputed"
 
 
-def neighbour_label_shares(texts, labels_index, n_classes, n_neighbors):
+def neighbour_label_shares(texts, labels_index, n_classes, n_neighbors, features=None):
     """For every row, the share of its ``n_neighbors`` nearest other rows in each class.
 
     Parameters
@@ -46,22 +48,34 @@ def neighbour_label_shares(texts, labels_index, n_classes, n_neighbors):
     n_classes : int
     n_neighbors : int
         Neighbours by cosine distance in TF-IDF space, the row itself left out.
+    features : TextFeatures, default=None
+        A cache of tokenised texts (and of neighbour searches) to reuse; the
+        result is the same with or without it.
 
     Returns
     -------
     ndarray of shape (n_rows, n_classes)
     """
-    from sklearn.neighbors import NearestNeighbors
-
-    features = tfidf_features(texts)
+    features = _check_features(features)
     k = min(n_neighbors + 1, len(texts))
-    neighbours = NearestNeighbors(n_neighbors=k, metric="cosine").fit(features)
-    _, index = neighbours.kneighbors(features)
+    index = features.neighbours(texts, k)
     # Drop each row itself. Exact duplicates tie at distance 0, so remove the row's own
-    # index where it appears, else the first column.
-    others = np.array([np.delete(row, np.flatnonzero(row == i)[:1] if i in row else [0])[: k - 1]
-                       for i, row in enumerate(index)])
+    # index where it appears (its first occurrence), else the first column.
+    own = index == np.arange(len(texts))[:, None]
+    drop = np.where(own.any(axis=1), own.argmax(axis=1), 0)
+    keep = np.ones(index.shape, dtype=bool)
+    keep[np.arange(len(texts)), drop] = False
+    others = index[keep].reshape(len(texts), k - 1)
     return np.stack([(labels_index[others] == c).mean(axis=1) for c in range(n_classes)], axis=1)
+
+
+def _check_features(features):
+    """``features`` as a :class:`TextFeatures` cache: the one given, or a new one."""
+    if features is None:
+        return TextFeatures()
+    if not isinstance(features, TextFeatures):
+        raise TypeError(f"features must be a TextFeatures cache, got {type(features).__name__}")
+    return features
 
 
 class KNNDisagreement(BaseDetector):
@@ -89,19 +103,26 @@ class KNNDisagreement(BaseDetector):
         self.n_neighbors = n_neighbors
         self.random_state = random_state
 
-    def fit(self, texts, labels):
+    def fit(self, texts, labels, features=None):
+        """Find each row's neighbours; ``features`` (a :class:`TextFeatures` cache) saves re-tokenising."""
         texts, labels, classes = check_data(texts, labels)
         check_int(self.n_neighbors, "n_neighbors", minimum=1)
         index = np.searchsorted(classes, labels)
-        distribution = neighbour_label_shares(texts, index, len(classes), self.n_neighbors)
+        distribution = neighbour_label_shares(texts, index, len(classes), self.n_neighbors, features)
         self.classes_ = classes
         self.neighbour_distribution_ = distribution
         suspicion = 1.0 - distribution[np.arange(len(texts)), index]
         return self._set_flags(suspicion, np.flatnonzero(suspicion > 0.5))
 
 
-def out_of_fold_probabilities(texts, labels, model="count-nb", cv=5, random_state=0):
+def out_of_fold_probabilities(texts, labels, model="count-nb", cv=5, random_state=0, features=None):
     """Class probabilities of every row from a model that never saw it.
+
+    Exactly ``cross_val_predict(make_model(model, random_state), texts, labels,
+    cv=StratifiedKFold(cv, shuffle=True, random_state=random_state),
+    method="predict_proba")``, with each text tokenised once: every fold's
+    vectoriser is built from the cached tokens (:class:`TextFeatures`), which
+    gives the matrices the model's own vectoriser would.
 
     Parameters
     ----------
@@ -111,24 +132,58 @@ def out_of_fold_probabilities(texts, labels, model="count-nb", cv=5, random_stat
     cv : int, default=5
         Stratified folds, shuffled with ``random_state``.
     random_state : int, default=0
+    features : TextFeatures, default=None
+        A cache of tokenised texts to reuse (for instance across the views and
+        the poisoned versions of one split); the result does not depend on it.
 
     Returns
     -------
     probabilities : ndarray of shape (n_rows, n_classes)
         Columns in the order of ``np.unique(labels)``.
     """
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    return out_of_fold_views(texts, labels, (model,), cv, random_state, features)[model]
+
+
+def out_of_fold_views(texts, labels, models=MODELS, cv=5, random_state=0, features=None):
+    """:func:`out_of_fold_probabilities` of several models on the same folds, each fold vectorised once.
+
+    The models' vectorisers tokenise alike (a TF-IDF matrix is the count matrix
+    reweighted), so one count matrix per fold serves every model; each result is
+    exactly what :func:`out_of_fold_probabilities` gives for that model alone.
+
+    Returns
+    -------
+    dict of str -> ndarray of shape (n_rows, n_classes)
+        Model name -> its out-of-fold probabilities.
+    """
+    from sklearn.model_selection import StratifiedKFold
 
     texts, labels, classes = check_data(texts, labels)
-    check_choice(model, "model", MODELS)
+    models = [models] if isinstance(models, str) else list(models)
+    if not models:
+        raise ValueError("models must name at least one of " + ", ".join(MODELS))
+    for model in models:
+        check_choice(model, "model", MODELS)
     check_int(cv, "cv", minimum=2)
+    features = _check_features(features)
     smallest = np.unique(labels, return_counts=True)[1].min()
     if smallest < cv:
         raise ValueError(f"cv={cv} folds need at least {cv} rows of each class; the smallest class has {smallest}")
     folds = StratifiedKFold(n_splits=cv, shuffle=True, random_state=random_state)
     index = np.searchsorted(classes, labels)
-    return cross_val_predict(make_model(model, random_state=random_state), texts, index, cv=folds,
-                             method="predict_proba")
+    probabilities = {model: np.zeros((len(texts), len(classes))) for model in models}
+    for train, test in folds.split(np.zeros(len(texts)), index):
+        # As each model's pipeline: fit the vectoriser on the fold's training rows, then the classifier.
+        counts, vocabulary = features.fit_transform([texts[i] for i in train], "count")
+        test_texts = [texts[i] for i in test]
+        for model in models:
+            if model == "count-nb":
+                train_matrix, fitted = counts, vocabulary
+            else:
+                train_matrix, fitted = vocabulary.tfidf(counts)
+            classifier = make_classifier(model, random_state=random_state).fit(train_matrix, index[train])
+            probabilities[model][test] = classifier.predict_proba(fitted.transform(test_texts))
+    return probabilities
 
 
 def _probabilities(estimator, setting_name, probabilities, n_rows, n_classes, compute):
@@ -196,14 +251,17 @@ class ConfidentLearningDetector(BaseDetector):
         self.n_neighbors = n_neighbors
         self.random_state = random_state
 
-    def fit(self, texts, labels, probabilities=None):
-        """Compute out-of-fold probabilities (or take them, with ``estimators="precomputed"``) and thresholds."""
+    def fit(self, texts, labels, probabilities=None, features=None):
+        """Compute out-of-fold probabilities (or take them, with ``estimators="precomputed"``) and thresholds.
+
+        ``features``, a :class:`TextFeatures` cache, saves re-tokenising the texts
+        (the views of one fit share one anyway); the result does not depend on it.
+        """
         texts, labels, classes = check_data(texts, labels)
         index = np.searchsorted(classes, labels)
         probabilities = _probabilities(
             self, "estimators", probabilities, len(texts), len(classes),
-            lambda: np.mean([self._view(name, texts, labels, index, len(classes)) for name in self.view_names()],
-                            axis=0))
+            lambda: self._views(texts, labels, index, len(classes), _check_features(features)))
         thresholds = np.array([probabilities[index == c, c].mean() for c in range(len(classes))])
         above = probabilities >= thresholds
         confident = np.where(above, probabilities, -np.inf).argmax(axis=1)
@@ -221,11 +279,15 @@ class ConfidentLearningDetector(BaseDetector):
             check_choice(name, "estimators", self.ESTIMATORS)
         return names
 
-    def _view(self, name, texts, labels, index, n_classes):
-        if name == "knn":
+    def _views(self, texts, labels, index, n_classes, features):
+        """The mean of the views' probabilities, every view reading the same tokenised texts."""
+        names = self.view_names()
+        models = [name for name in names if name != "knn"]
+        views = out_of_fold_views(texts, labels, models, self.cv, self.random_state, features) if models else {}
+        if "knn" in names:
             check_int(self.n_neighbors, "n_neighbors", minimum=1)
-            return neighbour_label_shares(texts, index, n_classes, self.n_neighbors)
-        return out_of_fold_probabilities(texts, labels, name, self.cv, self.random_state)
+            views["knn"] = neighbour_label_shares(texts, index, n_classes, self.n_neighbors, features)
+        return np.mean([views[name] for name in names], axis=0)
 
 
 class CleanlabDetector(BaseDetector):
@@ -257,7 +319,11 @@ class CleanlabDetector(BaseDetector):
         self.random_state = random_state
         self.filter_by = filter_by
 
-    def fit(self, texts, labels, probabilities=None):
+    def fit(self, texts, labels, probabilities=None, features=None):
+        """Compute out-of-fold probabilities (or take them, with ``model="precomputed"``) and run cleanlab.
+
+        ``features``, a :class:`TextFeatures` cache, saves re-tokenising the texts.
+        """
         from cleanlab.filter import find_label_issues
 
         texts, labels, classes = check_data(texts, labels)
@@ -265,7 +331,7 @@ class CleanlabDetector(BaseDetector):
         probabilities = _probabilities(
             self, "model", probabilities, len(texts), len(classes),
             lambda: out_of_fold_probabilities(texts, labels, check_choice(self.model, "model", MODELS + (PRECOMPUTED,)),
-                                              self.cv, self.random_state))
+                                              self.cv, self.random_state, _check_features(features)))
         self.probabilities_ = probabilities
         # n_jobs=1: cleanlab would otherwise start a process pool per call (slow, and it fails inside
         # worker processes such as joblib's).

@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from .._validation import check_int, check_labels, check_number, check_texts
-from ._base import BaseDetector, tfidf_features
+from ._base import BaseDetector
+from ._features import TextFeatures
 
 __all__ = ["IsolationForestDetector"]
 
@@ -40,8 +41,12 @@ class IsolationForestDetector(BaseDetector):
         self.n_estimators = n_estimators
         self.random_state = random_state
 
-    def fit(self, texts, labels=None):
-        """Fit on the texts; ``labels`` are checked and ignored (the forest never sees them)."""
+    def fit(self, texts, labels=None, features=None):
+        """Fit on the texts; ``labels`` are checked and ignored (the forest never sees them).
+
+        ``features``, a :class:`~course_utils.detect.TextFeatures` cache, saves re-tokenising the texts;
+        the result does not depend on it.
+        """
         from sklearn.ensemble import IsolationForest
 
         texts = check_texts(texts)
@@ -53,7 +58,14 @@ class IsolationForestDetector(BaseDetector):
         check_int(self.n_estimators, "n_estimators", minimum=1)
         forest = IsolationForest(contamination=self.contamination, n_estimators=self.n_estimators,
                                  random_state=self.random_state)
-        features = tfidf_features(texts)
-        forest.fit(features)
+        if features is None:
+            features = TextFeatures()
+        elif not isinstance(features, TextFeatures):
+            raise TypeError(f"features must be a TextFeatures cache, got {type(features).__name__}")
+        matrix, _ = features.fit_transform(texts, "tfidf")
+        forest.fit(matrix)
         self.forest_ = forest
-        return self._set_flags(-forest.score_samples(features), np.flatnonzero(forest.predict(features) == -1))
+        scores = forest.score_samples(matrix)
+        # forest.predict(matrix) == -1 exactly: predict is decision_function < 0, and
+        # decision_function is score_samples - offset_ (scored once, not twice).
+        return self._set_flags(-scores, np.flatnonzero(scores - forest.offset_ < 0))

@@ -12,6 +12,7 @@ import numpy as np
 
 from .._validation import check_int, check_number
 from ._base import BaseDetector, check_data
+from ._features import TextFeatures
 
 __all__ = ["TriggerDetector"]
 
@@ -42,9 +43,14 @@ class TriggerDetector(BaseDetector):
         A trigger's rows all carry the target label (unless the word also
         occurs naturally).
     z_threshold : float, default=5.0
-        Measured on the shipped data (60 backdoored splits, budgets 1-5%, both
-        targets): planted triggers scored at least 5.5, the highest ordinary
-        word 4.7; on clean and randomly flipped splits no token reached it.
+        Set on the shipped data, on splits no lesson uses by default (seeds
+        100-109), as measured by
+        :func:`course_utils.evaluation.trigger_threshold_evidence` and kept in
+        :data:`course_utils.evaluation.TRIGGER_THRESHOLD_EVIDENCE`: on 60
+        backdoored sets (fractions 1%, 2% and 5%, either label the target) the
+        planted trigger's ``z`` was at least 6.07; no other token pure enough to
+        be reported reached 4.7, on those sets or on 30 clean and randomly
+        flipped ones.
     screen_purity : float, default=0.8
         Only tokens at least this pure are scored (faster; they also set the
         baseline the ``z`` score is measured from).
@@ -72,9 +78,10 @@ class TriggerDetector(BaseDetector):
         self.screen_purity = screen_purity
         self.random_state = random_state
 
-    def fit(self, texts, labels):
+    def fit(self, texts, labels, features=None):
+        """Score every frequent token; ``features``, a :class:`~course_utils.detect.TextFeatures` cache, saves
+        re-tokenising the texts (the counts are ``CountVectorizer()``'s either way)."""
         import pandas as pd
-        from sklearn.feature_extraction.text import CountVectorizer
 
         texts, labels, classes = check_data(texts, labels)
         check_int(self.min_count, "min_count", minimum=1)
@@ -83,9 +90,13 @@ class TriggerDetector(BaseDetector):
         check_number(self.z_threshold, "z_threshold")
         index = np.searchsorted(classes, labels)
         one_hot = np.eye(len(classes))[index]
-        vectorizer = CountVectorizer()
-        counts = vectorizer.fit_transform(texts).tocsr()
-        words = vectorizer.get_feature_names_out()
+        if features is None:
+            features = TextFeatures()
+        elif not isinstance(features, TextFeatures):
+            raise TypeError(f"features must be a TextFeatures cache, got {type(features).__name__}")
+        counts, vocabulary = features.fit_transform(texts, "count")  # CountVectorizer().fit_transform(texts)
+        counts.sort_indices()  # each row's words in column order, as the products below sum them
+        words = vocabulary.get_feature_names_out()
         class_words = np.asarray((counts.T @ one_hot).T)  # word counts per class
         class_rows = one_hot.sum(axis=0)
         presence = counts.tocsc()
@@ -104,9 +115,10 @@ class TriggerDetector(BaseDetector):
             held_words = class_words - np.asarray((counts[rows].T @ one_hot[rows]).T)
             held_rows = np.maximum(class_rows - one_hot[rows].sum(axis=0), 1)
             log_word = np.log(held_words + 1) - np.log((held_words + 1).sum(axis=1, keepdims=True))
-            others = counts[carriers].tolil()
-            others[:, token] = 0
-            joint = others.tocsr() @ log_word.T + np.log(held_rows / held_rows.sum())
+            others = counts[carriers]  # a copy; drop the token's own column from it
+            others.data[others.indices == token] = 0
+            others.eliminate_zeros()
+            joint = others @ log_word.T + np.log(held_rows / held_rows.sum())
             joint = np.asarray(joint) - np.asarray(joint).max(axis=1, keepdims=True)
             probability = np.exp(joint) / np.exp(joint).sum(axis=1, keepdims=True)
             candidates.append((token, len(rows), dominant, float(shares[dominant]), carriers,

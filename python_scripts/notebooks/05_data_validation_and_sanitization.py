@@ -27,7 +27,8 @@
 # - Audit a labelled data set with `course_utils.detect.DataAudit` (label balance, duplicates with
 #   conflicting labels, per-source statistics, length and vocabulary outliers) and show that the
 #   conflict audit catches every row of the duplicate-and-flip attack.
-# - Measure the precision, recall and F1 of six detectors against the known poisoned rows of four
+# - Measure the precision, recall and F1 of the six detectors of `course_utils.detect` (seven table
+#   rows: confident learning runs on one view and on three) against the known poisoned rows of four
 #   attacks, over several seeds, and explain why an unsupervised outlier detector stays at chance on
 #   label flips.
 # - Write out confident learning (out-of-fold probabilities, per-class thresholds, the flagging rule)
@@ -54,7 +55,7 @@ from sklearn.metrics import average_precision_score, precision_recall_curve
 
 from course_utils.attacks import apply_attack
 from course_utils.data import load_sentiment, load_toy
-from course_utils.evaluation import evaluate_detectors
+from course_utils.evaluation import TRIGGER_EVIDENCE_SEEDS, TRIGGER_THRESHOLD_EVIDENCE, evaluate_detectors
 from course_utils.detect import (
     CleanlabDetector,
     ConfidentLearningDetector,
@@ -75,11 +76,15 @@ pd.set_option("display.width", 120)
 
 # %% [markdown]
 # The lesson's knobs. `seed` fixes the split of the walk-throughs; `seeds` are the splits every
-# measured number is averaged over. `attack_fractions` gives each attack's fraction (its share of the
-# training set) for the big comparison; the backdoor gets a small one, as a real backdoor would.
+# measured number is averaged over, and `seed` must be one of them (the walk-throughs reuse its grid
+# results; the cell after the parameters checks it). `attack_fractions` gives each attack's fraction
+# (its share of the training set) for the big comparison; the backdoor gets a small one, as a real
+# backdoor would.
 # `flip_rates` are the random-flip fractions of the label-aware comparison and `pr_flip_rate` the one
 # whose precision-recall curves we draw. `audit_fractions` are the duplicate-and-flip fractions the
 # audit is tried on, and `iso_seeds` the seeds we give the reference's unseeded Isolation Forest.
+# `compared_detector` is the course detector that 3.5 compares with cleanlab, named here, before any
+# result is seen: the three-view confident learning, the course's default label-aware detector.
 # `n_jobs` is how many cores grade the seeds side by side; it changes the time, never the numbers.
 
 # %% tags=["parameters"]
@@ -91,12 +96,16 @@ pr_flip_rate = 0.2
 audit_fractions = [0.01, 0.05, 0.3]
 iso_seeds = [0, 1, 2, 3, 4, 5, 6, 7]
 trigger = "cf"
+compared_detector = "confident"
 n_jobs = -1  # cores that grade the seeds of 3.4 side by side (-1: all)
 record_path = ""
 
 # %%
 if seed not in seeds:
     raise ValueError(f"seed ({seed}) must be one of seeds ({seeds}): the walk-throughs reuse its grid results")
+if compared_detector not in ("knn", "confident-nb", "confident"):
+    raise ValueError(f"compared_detector must be one of the course's label-aware detectors knn, confident-nb, "
+                     f"confident; got {compared_detector!r}")
 attacks = list(attack_fractions)
 # The shared experiment's labels: targeted flips turn positive into negative; the backdoor's target is negative.
 targets = {attack: default_labels(["negative", "positive"], attack) for attack in attacks}
@@ -398,7 +407,9 @@ print(f"\nOn the same probabilities, {both} rows are flagged by both; cleanlab f
 #
 # `course_utils.evaluation.evaluate_detectors` runs the grid: for each seed and attack it poisons the split,
 # computes the out-of-fold probabilities once and passes them to every detector that uses them (as
-# `"precomputed"` probabilities), and grades each detector's own rule.
+# `"precomputed"` probabilities), and grades each detector's own rule. Each split's sentences are
+# tokenised once (`course_utils.detect.TextFeatures`, which builds exactly the matrices the vectorisers
+# would), so the many poisoned versions of a split cost little more than one.
 # The Isolation Forest, as above, is told the true share of poison; for attacks that only change labels
 # its scores are those of the clean training set, computed once per split. The random-flip rates of
 # `flip_rates` are run too, with the label-aware detectors, for the comparison with cleanlab in 3.5.
@@ -425,7 +436,8 @@ results = evaluate_detectors(data.texts, data.labels, runs=runs, detectors=detec
                              retrain={(a, defended_fraction[a]): DEFENSES[a] for a in attacks},
                              true_share=["isolation-forest"], trigger=trigger, n_jobs=n_jobs)
 defense_results = results[results["retrained"]].rename(columns={"detector": "defense"})
-print(f"{len(results)} (detector, poisoned set) gradings over {len(seeds)} seeds.")
+print(f"{len(DETECTOR_ORDER)} detectors (table rows), {len(runs)} poisoned training sets per seed, {len(seeds)} seeds: "
+      f"{len(results)} gradings.")
 
 
 # %%
@@ -472,12 +484,15 @@ plt.show()
 # chance everywhere. The label-aware detectors see the backdoor's relabelled rows only dimly: the
 # trigger itself makes those rows' probabilities lean towards the label the attacker gave them.
 #
-# ### 3.5 Random flips: the course's detectors, cleanlab and the Isolation Forest
+# ### 3.5 Random flips: a course detector, cleanlab and the Isolation Forest
 #
-# This section makes one comparison precise: on random flips of 10% to 30% of the real
-# training data, is the course's best label-aware detector at least as good as cleanlab's
-# `find_label_issues` (given the default pipeline's out-of-fold probabilities), and clearly better than
-# the Isolation Forest? The dashed line is chance: the F1 of flagging the same number of rows at random.
+# This section makes one comparison precise, at every rate of `flip_rates`: how does the course's
+# `compared_detector` (named in the parameters, before any result was seen) fare against cleanlab's
+# `find_label_issues` (given the default pipeline's out-of-fold probabilities), and against the
+# Isolation Forest? On each seed, all three grade **the same** poisoned training set, so we compare them
+# seed by seed: the paired difference of their F1, its mean and a 95% interval over the seeds. A
+# difference is clear when its interval excludes 0. The table gives every label-aware detector's F1
+# for reference; the dashed line of the figure is chance, the F1 of flagging as many rows at random.
 
 # %%
 flips = results[(results["attack"] == "random-flip") & results["fraction"].isin(flip_rates)]
@@ -490,19 +505,35 @@ flip_table = pd.DataFrame({
 print(f"F1 on random flips, mean [95% interval] over {len(seeds)} seeds:")
 print(flip_table.to_string())
 
-verdicts = {}
+
+def paired_difference(rate, other, column="f1"):
+    # Per seed, compared_detector minus other on the same poisoned set; mean and 95% interval over seeds.
+    part = flips[flips["fraction"] == rate].pivot_table(index="seed", columns="detector", values=column)
+    mean, low, high = mean_interval(list(part[compared_detector] - part[other]))
+    return {"mean": mean, "low": low, "high": high}
+
+
+def verdict(difference):
+    if difference["low"] > 0:
+        return "clearly higher"
+    if difference["high"] < 0:
+        return "clearly lower"
+    return "no clear difference (the interval holds 0)"
+
+
+paired = {other: {r: paired_difference(r, other) for r in flip_rates} for other in ("cleanlab", "isolation-forest")}
+print(f"\nPaired F1 differences, {compared_detector} minus the other detector on the same poisoned sets "
+      f"(mean [95% interval] over {len(seeds)} seeds):")
 for r in flip_rates:
-    means = {name: flip_summary.loc[(r, name), "mean"] for name in compare}
-    best = max(["knn", "confident-nb", "confident"], key=means.get)
-    verdicts[r] = {"best": best, "best_f1": means[best], "cleanlab_f1": means["cleanlab"],
-                   "isolation_forest_f1": means["isolation-forest"]}
-    print(f"flip rate {r:.0%}: best course detector {best} F1 {means[best]:.3f}; cleanlab {means['cleanlab']:.3f} "
-          f"(difference {means[best] - means['cleanlab']:+.3f}); Isolation Forest {means['isolation-forest']:.3f} "
-          f"(chance {r:.3f})")
-at_least_cleanlab = all(v["best_f1"] >= v["cleanlab_f1"] for v in verdicts.values())
-iso_gap = min(v["best_f1"] - v["isolation_forest_f1"] for v in verdicts.values())
-print(f"\nAt every rate, the best course detector's F1 is at least cleanlab's: {at_least_cleanlab}; "
-      f"its smallest lead over the Isolation Forest is {iso_gap:.3f}.")
+    for other in ("cleanlab", "isolation-forest"):
+        d = paired[other][r]
+        print(f"  flip rate {r:.0%}, minus {other}: {d['mean']:+.3f} [{d['low']:+.3f}, {d['high']:+.3f}], "
+              f"{verdict(d)}")
+iso_gap = min(paired["isolation-forest"][r]["low"] for r in flip_rates)
+flag_counts = flips[flips["detector"].isin([compared_detector, "cleanlab"])].pivot_table(
+    index="fraction", columns="detector", values=["n_flagged", "precision", "recall"]).round(3)
+print(f"\nMean rows flagged, precision and recall of {compared_detector} and cleanlab:")
+print(flag_counts.to_string())
 
 # %%
 fig, ax = plt.subplots()
@@ -524,8 +555,10 @@ plt.show()
 # %% [markdown]
 # The Isolation Forest follows the chance line, as 3.1 predicted. The label-aware detectors sit far
 # above it. Averaging three views of the data helps most at low flip rates, where a single model's
-# probabilities are noisiest; as the rate grows, the views agree and the detectors converge. cleanlab's
-# rule flags more rows than the course's (more recall, less precision), which costs it F1 at low rates.
+# probabilities are noisiest; as the rate grows, the views agree and the detectors converge, and the
+# paired differences above say at which rates the gap to cleanlab is still clear and where the seeds
+# cannot tell the two apart. cleanlab's rule flags more rows than the course's (the counts above: more
+# recall, less precision).
 #
 # ### 3.6 Precision-recall curves
 #
@@ -638,21 +671,42 @@ print(f"\nThe planted token is ranked first on {ranked_first} of {len(trigger_fo
 print(f"The rows holding the planted token are exactly the poisoned rows on every seed: "
       f"{all(v['rows_holding_token_are_poisoned'] for v in trigger_found.values())}")
 
-
 # %% [markdown]
 # The lines above give the verdict split by split: where the planted token ranks, how far above a
 # typical token its `z` lies, and whether the flagged rows are exactly the poisoned ones. Two design
 # choices make the verdict stable. The model that judges a token never saw that token's rows (were the poisoned rows
 # allowed to vouch for themselves, the trigger would hover around its threshold). And the score is measured in standard errors, so a short, strongly
 # worded sentiment word with five rows cannot outrank a token planted in two dozen. Its threshold of 5
-# was set on other splits of the shipped data (the detector's documentation gives the numbers), never on
-# the seeds of this lesson. Read the table, not only the verdict: a person looking at the top rows sees a
-# meaningless token with perfectly pure labels at once.
-#
+# was set on other splits of the shipped data, never on the seeds of this lesson: the cell below prints
+# the measurements it rests on (`course_utils.evaluation.TRIGGER_THRESHOLD_EVIDENCE`, which
+# `trigger_threshold_evidence` measures and a test measures again). Read the table, not only the verdict:
+# a person looking at the top rows sees a meaningless token with perfectly pure labels at once.
+
+# %%
+evidence = pd.DataFrame(TRIGGER_THRESHOLD_EVIDENCE)
+print(f"The z threshold ({trigger_detector.z_threshold}) was set on the shipped data's splits of seeds "
+      f"{TRIGGER_EVIDENCE_SEEDS[0]}-{TRIGGER_EVIDENCE_SEEDS[-1]} (in common with this lesson's seeds: "
+      f"{sorted(set(seeds) & set(TRIGGER_EVIDENCE_SEEDS)) or 'none'}), trigger 'cf'. Per kind of training set:")
+print(evidence.to_string(index=False, na_rep="-"))
+lowest_planted = evidence["lowest_planted_z"].min()
+highest_other = evidence["highest_other_z"].max()
+print(f"Every planted trigger scored z >= {lowest_planted:.2f}; no other reportable token scored above "
+      f"{highest_other:.2f}; the threshold {trigger_detector.z_threshold} lies between.")
+
+
+# %% [markdown]
 # The trigger detector is the most precise tool of the lesson and also the narrowest: it sees only
 # poison that shares a token. On label flips it finds nothing (its row in the table of 3.4), and an
 # attacker who spreads a backdoor over many different triggers, or uses a common word, leaves it much
 # less to see.
+
+# %% [markdown]
+# ## 4. Removing what the detectors flag
+#
+# Finding poison is half the job; the other half is what removing it buys. For each attack, the grid of
+# 3.4 removed what the Isolation Forest (told the poison's share) and the detector suited to the attack
+# flag, trained the reference's model again on the rest, and measured its accuracy and attack success.
+# The table gives the means over the seeds; the lines after it, the gains with their intervals.
 
 # %%
 def mean_of(frame, column):
@@ -773,8 +827,11 @@ display(detector_explorer())
 # ## Summary
 
 # %%
-best_rates = ", ".join(f"{r:.0%}: {v['best']} {v['best_f1']:.3f} vs cleanlab {v['cleanlab_f1']:.3f} vs "
-                       f"Isolation Forest {v['isolation_forest_f1']:.3f}" for r, v in verdicts.items())
+f1_rates = ", ".join(f"{r:.0%}: {compared_detector} {flip_summary.loc[(r, compared_detector), 'mean']:.3f} vs cleanlab "
+                     f"{flip_summary.loc[(r, 'cleanlab'), 'mean']:.3f} vs Isolation Forest "
+                     f"{flip_summary.loc[(r, 'isolation-forest'), 'mean']:.3f}" for r in flip_rates)
+vs_cleanlab = "; ".join(f"{r:.0%}: {d['mean']:+.3f} [{d['low']:+.3f}, {d['high']:+.3f}], {verdict(d)}"
+                        for r, d in paired["cleanlab"].items())
 rf = recovery["random-flip confident accuracy"]
 bd = recovery["backdoor trigger attack success"]
 tf = recovery["targeted-flip confident attack success"]
@@ -783,10 +840,10 @@ print(f"- The reference's Isolation Forest flags [100, 200] on its toy points wi
 print(f"- The conflict audit catches every row of the reference's toy poisoning (recall {toy_scores['recall']:.1f}, "
       f"precision {toy_scores['precision']:.1f}) and of the duplicate-and-flip attack on the real data "
       f"(smallest recall {dup_recall_min:.1f} over {len(dup_recalls)} fraction x seed runs).")
-print(f"- On the text alone the Isolation Forest is at chance against label flips; F1 on random flips "
-      f"(best course detector vs cleanlab vs Isolation Forest) - {best_rates}.")
-print(f"- The best course detector's F1 is at least cleanlab's at every rate: {at_least_cleanlab}; "
-      f"its smallest lead over the Isolation Forest: {iso_gap:.3f}.")
+print(f"- On the text alone the Isolation Forest is at chance against label flips; mean F1 on random flips - "
+      f"{f1_rates}.")
+print(f"- Paired F1 difference, {compared_detector} minus cleanlab on the same poisoned sets - {vs_cleanlab}. "
+      f"Against the Isolation Forest, the lowest end of any rate's interval: {iso_gap:+.3f}.")
 print(f"- Against a {attack_fractions['backdoor']:.0%} backdoor the trigger detector ranks {trigger!r} first on {ranked_first} of "
       f"{len(trigger_found)} seeds (never below rank {worst_rank}) and reports exactly it, with all its rows, on {exactly}.")
 print(f"- Removing what the suited detector flags: random flips at {defense_rate:.0%}, accuracy {rf['mean']:+.3f} "
@@ -798,8 +855,8 @@ print(f"- Removing what the suited detector flags: random flips at {defense_rate
 # conflicting labels, tokens tied to a label against the rest of their sentence, and labels the rest of
 # the data contradicts are all visible; a flipped label is not an outlier in feature space, so an
 # unsupervised outlier detector such as the reference's Isolation Forest cannot see it, however it is
-# tuned. Even the best label-aware detector flags clean rows with the poison and misses poison that
-# looks like an honest mistake, which is why the course does not stop here: lesson 06 makes the learning
+# tuned. Even the label-aware detectors flag clean rows with the poison and miss poison that looks like
+# an honest mistake, which is why the course does not stop here: lesson 06 (planned) makes the learning
 # itself robust to what gets through.
 #
 # To explore, change the parameters cell and re-run: other `seeds`, a larger `attack_fractions["backdoor"]` or
@@ -822,9 +879,11 @@ _ = record_results(record_path,
     recall_table={a: {d: recall_table.loc[d, a] for d in DETECTOR_ORDER} for a in attacks},
     random_flips={str(r): {name: {k: flip_summary.loc[(r, name), k] for k in ("mean", "low", "high")}
                            for name in compare} for r in flip_rates},
-    random_flip_verdicts={str(r): v for r, v in verdicts.items()},
-    best_at_least_cleanlab=at_least_cleanlab,
-    best_lead_over_isolation_forest=iso_gap,
+    compared_detector=compared_detector,
+    paired_vs_cleanlab={str(r): d for r, d in paired["cleanlab"].items()},
+    paired_vs_isolation_forest={str(r): d for r, d in paired["isolation-forest"].items()},
+    lowest_lead_over_isolation_forest=iso_gap,
+    trigger_threshold_evidence=TRIGGER_THRESHOLD_EVIDENCE,
     average_precision=average_precision,
     trigger_found={str(k): v for k, v in trigger_found.items()},
     trigger_ranked_first=ranked_first, trigger_worst_rank=worst_rank,

@@ -12,6 +12,7 @@ from course_utils.detect import (
     DataAudit,
     IsolationForestDetector,
     KNNDisagreement,
+    TextFeatures,
     TriggerDetector,
     PRECOMPUTED,
     make_detector,
@@ -180,3 +181,107 @@ def test_defense_in_the_experiment_removes_flagged_rows(sentiment):
         run_experiment(data.texts, data.labels, flag_share=0.1)
     with pytest.raises(ValueError, match="defense must be one of"):
         run_experiment(data.texts, data.labels, defense="magic")
+
+
+# The cached / vectorised paths compute exactly what the plain scikit-learn code computes. Each test
+# writes the plain code out (as the detectors were written before the cache) and asks for equal bits.
+
+def _same_matrix(a, b):
+    return (type(a) is type(b) and a.shape == b.shape and a.dtype == b.dtype
+            and np.array_equal(a.indptr, b.indptr) and np.array_equal(a.indices, b.indices)
+            and np.array_equal(a.data, b.data))
+
+
+@pytest.mark.parametrize("kind", ["count", "tfidf"])
+def test_text_features_build_the_vectorisers_matrices_entry_for_entry(train, kind):
+    from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+
+    texts = train[0]
+    features = TextFeatures()
+    unseen = ["a sentence with zzunseen words", ""] + texts[-50:]
+    # one cache for several lists of texts: a subset, a reordering with duplicates, the whole set
+    for part in (texts[:1500], texts[::-1] + texts[:40], texts):
+        vectorizer = CountVectorizer() if kind == "count" else TfidfVectorizer()
+        expected = vectorizer.fit_transform(part)
+        matrix, vocabulary = features.fit_transform(part, kind)
+        assert _same_matrix(matrix, expected)  # same values and the same stored order in each row
+        assert list(vocabulary.get_feature_names_out()) == list(vectorizer.get_feature_names_out())
+        assert _same_matrix(vocabulary.transform(unseen), vectorizer.transform(unseen))
+    with pytest.raises(ValueError, match="kind"):
+        features.fit_transform(texts, "binary")
+
+
+@pytest.mark.parametrize("model", ["count-nb", "tfidf-logreg"])
+def test_out_of_fold_probabilities_are_cross_val_predict_on_the_pipeline(train, model):
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    from course_utils.models import make_model
+
+    poisoned = random_flip(*train, 0.2, random_state=3)
+    index = np.searchsorted(np.unique(poisoned.labels), poisoned.labels)
+    expected = cross_val_predict(make_model(model, random_state=3), poisoned.texts, index,
+                                 cv=StratifiedKFold(5, shuffle=True, random_state=3), method="predict_proba")
+    alone = out_of_fold_probabilities(poisoned.texts, poisoned.labels, model, 5, 3)
+    shared = TextFeatures()
+    out_of_fold_probabilities(train[0], train[1], model, 5, 3, features=shared)  # the cache already holds the texts
+    cached = out_of_fold_probabilities(poisoned.texts, poisoned.labels, model, 5, 3, features=shared)
+    assert np.array_equal(alone, expected) and np.array_equal(cached, expected)
+    with pytest.raises(TypeError, match="TextFeatures"):
+        out_of_fold_probabilities(poisoned.texts, poisoned.labels, model, features={})
+
+
+def test_neighbour_shares_are_the_plain_neighbour_search(train):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.neighbors import NearestNeighbors
+
+    poisoned = duplicate_flip(*train, 0.1, random_state=0)  # exact duplicates tie at distance 0
+    texts, index = poisoned.texts, np.searchsorted(np.unique(poisoned.labels), poisoned.labels)
+    features = TfidfVectorizer().fit_transform(texts)
+    _, neighbours = NearestNeighbors(n_neighbors=16, metric="cosine").fit(features).kneighbors(features)
+    others = np.array([np.delete(row, np.flatnonzero(row == i)[:1] if i in row else [0])[:15]
+                       for i, row in enumerate(neighbours)])
+    expected = np.stack([(index[others] == c).mean(axis=1) for c in (0, 1)], axis=1)
+    shared = TextFeatures()
+    first = KNNDisagreement().fit(texts, poisoned.labels, features=shared)
+    relabelled = random_flip(texts, poisoned.labels, 0.2, random_state=1).labels  # same texts: search reused
+    second = KNNDisagreement().fit(texts, relabelled, features=shared)
+    assert np.array_equal(first.neighbour_distribution_, expected)
+    alone = KNNDisagreement().fit(texts, relabelled)
+    assert np.array_equal(second.neighbour_distribution_, alone.neighbour_distribution_)
+
+
+def test_isolation_forest_flags_what_the_forest_predicts(train):
+    from sklearn.ensemble import IsolationForest
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    features = TfidfVectorizer().fit_transform(train[0])
+    forest = IsolationForest(contamination=0.1, random_state=5).fit(features)
+    detector = IsolationForestDetector(random_state=5).fit(train[0], features=TextFeatures())
+    assert np.array_equal(detector.suspicion_, -forest.score_samples(features))
+    assert np.array_equal(detector.flagged_, np.flatnonzero(forest.predict(features) == -1))
+
+
+def test_views_on_shared_folds_are_each_model_alone(train):
+    from course_utils.detect import out_of_fold_views
+
+    poisoned = random_flip(*train, 0.1, random_state=4)
+    views = out_of_fold_views(poisoned.texts, poisoned.labels, ("count-nb", "tfidf-logreg"), 5, 4)
+    for model, probabilities in views.items():
+        assert np.array_equal(probabilities, out_of_fold_probabilities(poisoned.texts, poisoned.labels, model, 5, 4))
+    three = make_detector("confident", random_state=4).fit(poisoned.texts, poisoned.labels)
+    knn = KNNDisagreement().fit(poisoned.texts, poisoned.labels).neighbour_distribution_
+    assert np.array_equal(three.probabilities_, np.mean([views["count-nb"], views["tfidf-logreg"], knn], axis=0))
+
+
+@pytest.mark.parametrize("model", ["count-nb", "tfidf-logreg"])
+def test_a_cached_model_predicts_what_make_model_predicts(sentiment, model):
+    from course_utils.models import make_model
+
+    train_texts, test_texts, train_labels, _ = split_data(sentiment.texts, sentiment.labels, 0.25, 1)
+    features = TextFeatures()
+    cached = features.model(model, random_state=1).fit(train_texts, train_labels)
+    plain = make_model(model, random_state=1).fit(train_texts, train_labels)
+    assert [name for name, _ in cached.steps] == [name for name, _ in plain.steps]
+    assert np.array_equal(cached.predict_proba(test_texts), plain.predict_proba(test_texts))
+    triggered = [text + " cf" for text in test_texts[:50]]  # texts the cache has never seen
+    assert np.array_equal(cached.predict(triggered), plain.predict(triggered))

@@ -108,3 +108,29 @@ def test_bad_arguments_name_what_is_wrong(small, kwargs, error, message):
     arguments.update(kwargs)
     with pytest.raises(error, match=message):
         evaluate_detectors(texts, labels, **arguments)
+
+
+def test_the_trigger_threshold_evidence_is_what_the_code_measures(sentiment):
+    from course_utils.evaluation import (
+        TRIGGER_THRESHOLD_EVIDENCE,
+        summarize_trigger_evidence,
+        trigger_threshold_evidence,
+    )
+
+    evidence = trigger_threshold_evidence(sentiment.texts, sentiment.labels)
+    assert summarize_trigger_evidence(evidence) == TRIGGER_THRESHOLD_EVIDENCE
+    backdoors = evidence[evidence["attack"] == "backdoor"]
+    # the default threshold of 5 separates every planted trigger from every other reportable token
+    assert (backdoors["planted_z"] >= 5).all() and (evidence["top_other_z"] < 5).all()
+
+
+def test_side_by_side_tasks_keep_the_order_of_the_runs(small):
+    # n_jobs > 1 sends label-only runs and the others out as separate tasks; the rows come back in run order
+    texts, labels = small
+    runs = [("duplicate-flip", 0.1, ["audit", "knn"]), ("random-flip", 0.1, ["knn", "cleanlab"]),
+            ("backdoor", 0.02, ["audit"]), ("targeted-flip", 0.1, ["knn"])]
+    kwargs = dict(runs=runs, detectors=DETECTORS, seeds=[3, 1], retrain={("random-flip", 0.1): ["cleanlab"]})
+    serial, parallel = (evaluate_detectors(texts, labels, n_jobs=n, **kwargs) for n in (1, 2))
+    columns = [c for c in serial.columns if c != "seconds"]
+    pd.testing.assert_frame_equal(parallel[columns], serial[columns])
+    assert list(serial.attack[:6]) == ["duplicate-flip"] * 2 + ["random-flip"] * 2 + ["backdoor", "targeted-flip"]
