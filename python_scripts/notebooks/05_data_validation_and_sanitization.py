@@ -66,7 +66,7 @@ from course_utils.detect import (
     out_of_fold_probabilities,
 )
 from course_utils.experiment import default_labels, run_experiment, split_data
-from course_utils.metrics import detection_scores, mean_interval
+from course_utils.metrics import DIFFERENCE, detection_scores, mean_interval
 from course_utils.notebook import record_results
 from course_utils.plotting import ATTACK_COLORS, use_house_style
 
@@ -509,7 +509,7 @@ print(flip_table.to_string())
 def paired_difference(rate, other, column="f1"):
     # Per seed, compared_detector minus other on the same poisoned set; mean and 95% interval over seeds.
     part = flips[flips["fraction"] == rate].pivot_table(index="seed", columns="detector", values=column)
-    mean, low, high = mean_interval(list(part[compared_detector] - part[other]))
+    mean, low, high = mean_interval(list(part[compared_detector] - part[other]), bounds=DIFFERENCE)
     return {"mean": mean, "low": low, "high": high}
 
 
@@ -736,7 +736,7 @@ def recovered(attack, name, metric):
         gain = part["defended_accuracy"] - part["poisoned_accuracy"]
     else:
         gain = part["attack_success_rate"] - part["defended_attack_success_rate"]
-    mean, low, high = mean_interval(list(gain))
+    mean, low, high = mean_interval(list(gain), bounds=DIFFERENCE)
     return {"mean": mean, "low": low, "high": high, "clean_rows_lost": float(part["clean_rows_removed"].mean())}
 
 recovery = {
