@@ -80,7 +80,7 @@ _FILE_SIZE_LIMIT = 256 * 1024 * 1024  # bytes a submission's kernel may write to
 _SUBMISSION_LIMIT = 64 * 1024 * 1024  # bytes of a submitted notebook the grader reads
 
 GRADED = "graded"
-STATUSES = (GRADED, "graded with errors", "learner mismatch", "timeout", "kernel died", "invalid notebook",
+STATUSES = (GRADED, "graded with errors", "timeout", "kernel died", "invalid notebook",
             "unknown exercise", "refused", "grading failed")
 
 
@@ -365,10 +365,10 @@ def grade_submission(path, folder, exercises, *, cell_timeout=60, total_timeout=
     prepared = prepare_submission(submission, exercise)
     cells = [cell.source for cell in prepared.cells if cell.cell_type == "code" and cell.source.strip()]
     _run_and_judge(result, cells, stem, cell_timeout, total_timeout, hidden)
+    result.questions = _in_order(result.questions, question_order(exercise))
     if claimed and result.learner and claimed != result.learner:
-        note = f"its metadata claims learner {claimed!r}, but it was handed in by {result.learner!r}"
+        note = f"learner mismatch: its metadata claims learner {claimed!r}, but it was handed in by {result.learner!r}"
         result.detail = f"{note}; {result.detail}" if result.detail else note
-        result.status = "learner mismatch" if result.status == GRADED else result.status
     return result
 
 
@@ -896,7 +896,13 @@ def _feedback(result):
 
 
 def _feedback_name(relative):
-    return re.sub(r"[^A-Za-z0-9._-]+", "__", relative.replace(os.sep, "/").replace("/", "__")) + ".md"
+    """``feedback/`` file name of a submission: its relative path percent-encoded (``/`` is ``%2F``), plus ``.md``.
+
+    Unique and reversible: ``urllib.parse.unquote(name[:-3])`` gives the submission back.
+    """
+    from urllib.parse import quote
+
+    return quote(relative.replace(os.sep, "/"), safe="") + ".md"
 
 
 _VERDICTS = {"pass": "correct", "fail": "not yet", "blank": "not answered yet", "unknown": "unknown"}
@@ -919,7 +925,7 @@ def _cell(text):
     otherwise plant a formula in the grader's spreadsheet (OWASP's "CSV injection").
     """
     text = str(text)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return "'" + text if text.lstrip(" ")[:1] in ("=", "+", "-", "@", "\t", "\r", "|", "%") else text
 
 
 def gradebook_name(exercise):
@@ -956,10 +962,10 @@ def write_results(results, out):
     written = [out / "gradebook.csv", out / "grades.csv"]
     with open(written[0], "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["submission", "learner", "exercise", "status", "total", "max_total", "detail"])
+        writer.writerow(["submission", "learner", "exercise", "status", "total", "max_total", "detail", "isolation"])
         for r in results:
             writer.writerow([_cell(r.file), _cell(r.learner), r.exercise, r.status, r.total if r.questions else "",
-                             r.max_total if r.questions else "", _cell(r.detail)])
+                             r.max_total if r.questions else "", _cell(r.detail), r.isolation])
     with open(written[1], "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["submission", "learner", "exercise", "question_number", "question", "points",
@@ -1024,13 +1030,39 @@ def grade_folder(submissions, out, *, exercises_dir=None, cell_timeout=60, total
     exercises = known_exercises(exercises_dir or PROJECT_ROOT / "exercises")
     if not exercises:
         raise ValueError(f"no exercises (*_ex.ipynb) found in {str(exercises_dir or PROJECT_ROOT / 'exercises')!r}")
+    _check_results_folder(out)
+    if isolation() == "none":
+        print(NO_ISOLATION, file=sys.stderr)
     paths = find_submissions(submissions)
     results = []
     for path in tqdm(paths, desc="grading", unit="submission", disable=not progress):
-        results.append(grade_submission(path, submissions, exercises, cell_timeout=cell_timeout,
-                                        total_timeout=total_timeout))
+        try:
+            result = grade_submission(path, submissions, exercises, cell_timeout=cell_timeout,
+                                      total_timeout=total_timeout, hidden=(submissions, out))
+        except Exception as error:  # one submission's failure never stops the batch
+            result = GradeResult(file=_relative_name(path, submissions), learner=_learner_id({}, path, submissions),
+                                 exercise=identify_exercise({}, path.name, exercises) or "", status="grading failed",
+                                 detail=_one_line(f"{type(error).__name__}: {error}"), isolation=isolation())
+        results.append(result)
     write_results(results, out)
     return results
+
+
+NO_ISOLATION = ("warning: bubblewrap (bwrap) is not available, so submissions run WITHOUT isolation: with the "
+                "grader's user rights, able to read and write its files. Install bubblewrap for untrusted "
+                "submissions; the gradebook's isolation column says 'none'.")
+
+
+def _check_results_folder(out):
+    """Create ``out`` and make sure files can be written into it, before any submission is graded."""
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"results folder {str(out)!r} is a file, not a folder")
+    try:
+        (out / "feedback").mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out, prefix=".write-test-"):
+            pass
+    except OSError as error:
+        raise ValueError(f"results folder {str(out)!r} cannot be written: {error.strerror or error}") from None
 
 
 def main(argv=None):
