@@ -769,6 +769,7 @@ def _sandbox_main(cell_timeout):
         raise _CellTimeout()
 
     first = json.loads(channel_in.readline().decode("utf-8"))
+    from course_utils.checks import _learner_frame  # before the learner's code can touch the import system
     from IPython.core.interactiveshell import InteractiveShell
     from traitlets.config import Config
 
@@ -793,8 +794,6 @@ def _sandbox_main(cell_timeout):
         if error is not None and status == GRADED:
             status, detail = "graded with errors", _one_line(f"a cell raised {type(error).__name__}: {error}")
     send({"event": "ran", "status": status, "detail": detail})
-
-    from course_utils.checks import _learner_frame
 
     handles = []
     for line in channel_in:
