@@ -24,27 +24,32 @@
 
 For each submission the grader
 
-1. reads the file once, read-only (the submission is never opened for writing);
+1. reads the file once, read-only, never following a symbolic link out of the
+   submissions folder (a link gets a ``refused`` row);
 2. matches it to its exercise by the notebook's metadata (``course.exercise``),
-   falling back to its file name;
-3. builds the notebook to run in a fresh temporary folder: cells of the exercise
-   that are not answer cells (instructions, setup, data) are restored from the
-   exercise if the learner edited or deleted them, and every ``check(...)`` line
-   is neutralised, so nothing the submission prints counts;
-4. executes it with papermill in its own kernel and its own process, with a
-   per-cell timeout and a total timeout, errors in cells allowed so later
-   answers are still graded; ``HOME`` points at the temporary folder and files
-   the kernel writes are capped in size;
-5. appends a grading cell that reloads the course's checks from disk (undoing
-   any monkey-patching of ``course_utils`` by the submission) and checks every
-   question on the answers in the kernel's namespace.
+   falling back to its file name; the learner is the submission's subfolder;
+3. builds the cells to run: cells of the exercise that are not answer cells
+   (instructions, setup, data) are restored from the exercise if the learner
+   edited or deleted them, and every ``check(...)`` call is removed, however many
+   lines it spans;
+4. runs them in a sandbox (:func:`isolation`): bubblewrap where it is installed,
+   as an unprivileged user that sees the system and the course read-only and a
+   private ``/tmp``, in its own pid namespace, without network; else a separate
+   process in its own session (and the grader says on stderr and in the gradebook
+   that there was no isolation). The sandbox runs the cells in an IPython shell,
+   with a per-cell timeout and a total timeout, errors in cells allowed;
+5. judges in its own process: for each question it asks the sandbox for the
+   answer, as JSON data (a value) or as a handle (a function), and runs the
+   question's check, the same code as the learner's ``check(...)``, calling a
+   function answer in the sandbox on inputs made here, after the notebook ran,
+   with secret seeds. Only data comes back (JSON, never a pickle); nothing the
+   submission prints, writes or displays is read as a verdict;
+6. ends the sandbox and every process it started, whatever happened.
 
 A submission that is not valid JSON, not a notebook, raises, loops for ever,
 kills its kernel, prints megabytes or runs past the timeout gets a row saying
 so (``invalid notebook``, ``timeout``, ``kernel died``, ...) and the batch goes
-on. Limits: the submission's code runs with the grader's user rights, as in
-nbgrader; run the grader in a container or as an unprivileged user for
-untrusted submissions.
+on: an error in grading one submission is that submission's row.
 """
 
 from __future__ import annotations
