@@ -404,6 +404,7 @@ def _run_and_judge(result, cells, stem, cell_timeout, total_timeout, hidden):
         if status == "timeout":
             return
         namespace, stopped = _RemoteNamespace(client), None
+        client.deadline = time.monotonic() + total_timeout  # the answers get as long again as the notebook
         checks.use_secret_seeds(True)  # fresh inputs the submission cannot know
         try:
             for spec in checks.questions_for(stem):
@@ -680,6 +681,7 @@ class _Client:
 
     def __init__(self, process, call_timeout):
         self.process, self.call_timeout, self._buffer = process, call_timeout, b""
+        self.deadline = float("inf")  # the time by which every answer must have been read
         self.classes = {}
 
     def send(self, message):
@@ -719,7 +721,9 @@ class _Client:
 
         message = dict(message, id=secrets.token_hex(8))
         self.send(message)
-        deadline = time.monotonic() + self.call_timeout + 10
+        if time.monotonic() >= self.deadline:
+            raise SandboxStopped("checking the answers took longer than the total limit")
+        deadline = min(time.monotonic() + self.call_timeout + 10, self.deadline)
         while True:
             try:
                 reply = self.read(deadline)

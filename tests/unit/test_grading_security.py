@@ -345,3 +345,35 @@ def test_forged_reply_data_is_refused():
         with pytest.raises(SandboxStopped):
             client.decode(forged)
     assert json.loads(json.dumps(client.decode({"__tuple__": [1, "a"]}))) == [1, "a"]
+
+
+WRONG_ANSWERS = {
+    "ae896ab1": "def success_rate(y_true, y_pred, source_label, target_label):\n"
+                "    y_true[0] = target_label\n    return 0.5\n",
+    "955089e3": "def flipped_indices(clean_pred, poisoned_pred):\n"
+                "    return [i for i in reversed(range(len(clean_pred))) if clean_pred[i] != poisoned_pred[i]]\n",
+    "36e3abbc": "cheapest_copies = 3\n",
+    "00ac5606": "explanation = 'too short'\n",
+}
+
+
+def test_the_grade_says_what_the_check_says(tmp_path):
+    """Wrong answers get the same verdict and hint from the grader as from check(...) in the learner's kernel."""
+    from course_utils.checks import evaluate
+
+    notebook = read_notebook(EXERCISE)
+    for cell in notebook.cells:
+        if cell.id in WRONG_ANSWERS:
+            cell.source = WRONG_ANSWERS[cell.id] + "\n" + cell.source.split("\n")[-1]
+    folder = tmp_path / "in"
+    _write(folder, f"wrong/{NAME}", notebook)
+    (result,) = grade_folder(folder, tmp_path / "out", cell_timeout=20, total_timeout=120, progress=False)
+    namespace = {}
+    for source in WRONG_ANSWERS.values():
+        exec(source, namespace)
+    local = {q: evaluate(q, namespace[name]) for q, name in zip(
+        QIDS, ["success_rate", "flipped_indices", "cheapest_copies", "explanation"])}
+    assert result.status == "graded" and result.total == 0
+    for question in result.questions:
+        assert (question["status"], question["message"]) == (local[question["qid"]].status,
+                                                            local[question["qid"]].message), question
