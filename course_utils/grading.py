@@ -83,6 +83,7 @@ _CHECK_LINE = re.compile(r"^(\s*)check\s*\(.*$")
 _CHECK_CALL = re.compile(r"""^\s*check\s*\(\s*(["'])(?P<qid>[^"']+)\1""", re.MULTILINE)
 _FILE_SIZE_LIMIT = 256 * 1024 * 1024  # bytes a submission's kernel may write to one file
 _SUBMISSION_LIMIT = 64 * 1024 * 1024  # bytes of a submitted notebook the grader reads
+_TMP_SIZE = 512 * 1024 * 1024  # bytes of the sandbox's private /tmp (it lives in memory)
 
 GRADED = "graded"
 STATUSES = (GRADED, "graded with errors", "timeout", "kernel died", "invalid notebook",
@@ -311,12 +312,6 @@ def prepare_submission(submission, exercise):
     return notebook
 
 
-def _limit_resources():
-    """Run in the worker before exec: its own session, and a cap on file sizes."""
-    os.setsid()
-    _limit_file_size()
-
-
 def grade_submission(path, folder, exercises, *, cell_timeout=60, total_timeout=600, hidden=()):
     """Grade one submission; never raises for anything the submission does.
 
@@ -466,12 +461,16 @@ def isolation():
     if "value" not in _ISOLATION:
         value = "none"
         if os.environ.get("COURSE_GRADING_ISOLATION") != "none" and shutil.which("bwrap") and os.name == "posix":
-            try:
-                done = subprocess.run([*_bwrap_prefix(()), sys.executable, "-c", "pass"], capture_output=True,
-                                      timeout=60, stdin=subprocess.DEVNULL)
-                value = "bubblewrap" if done.returncode == 0 else "none"
-            except (OSError, subprocess.SubprocessError):
-                value = "none"
+            for size in (True, False):  # an older bubblewrap has no --size for its tmpfs
+                _ISOLATION["size"] = size
+                try:
+                    done = subprocess.run([*_bwrap_prefix(()), sys.executable, "-c", "pass"], capture_output=True,
+                                          timeout=60, stdin=subprocess.DEVNULL)
+                except (OSError, subprocess.SubprocessError):
+                    break
+                if done.returncode == 0:
+                    value = "bubblewrap"
+                    break
         _ISOLATION["value"] = value
     return _ISOLATION["value"]
 
@@ -495,11 +494,13 @@ def _bwrap_prefix(hidden):
         if root.is_dir():
             bound.append(root)
             command += ["--ro-bind", str(root), str(root)]
-    for path in (PROJECT_ROOT / "solutions", *hidden):
+    for path in (PROJECT_ROOT / "solutions", PROJECT_ROOT / "python_scripts" / "solutions", PROJECT_ROOT / ".git",
+                 *hidden):
         path = Path(path).resolve()
         if path.is_dir() and any(path.is_relative_to(b) for b in bound):
             command += ["--tmpfs", str(path)]
-    return command + ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--unshare-all", "--uid", "65534",
+    size = ["--size", str(_TMP_SIZE)] if _ISOLATION.get("size", True) else []  # bubblewrap 0.8 and later
+    return command + ["--dev", "/dev", "--proc", "/proc", *size, "--tmpfs", "/tmp", "--unshare-all", "--uid", "65534",
                       "--gid", "65534", "--die-with-parent", "--new-session", "--chdir", "/tmp", "--clearenv"]
 
 
@@ -778,7 +779,8 @@ def _sandbox_main(cell_timeout):
         raise _CellTimeout()
 
     first = json.loads(channel_in.readline().decode("utf-8"))
-    from course_utils.checks import _learner_frame  # before the learner's code can touch the import system
+    # Before the learner's code can touch the import system; loaded by name, as in the judge (_run_and_judge).
+    _learner_frame = importlib.import_module("course_utils.checks")._learner_frame
     from IPython.core.interactiveshell import InteractiveShell
     from traitlets.config import Config
 

@@ -92,6 +92,14 @@ for _pid in os.listdir("/proc"):
 os.kill(os.getppid(), signal.SIGKILL)
 """
 
+COPY_THE_SOLUTION = f"""\
+import json
+_cells = json.load(open({str(SOLUTION)!r}))["cells"]
+for _cell in _cells:
+    if _cell["cell_type"] == "code":
+        exec("".join(_cell["source"]), globals())
+"""
+
 FOLDER_SWAP = """\
 import os
 _here = os.getcwd()
@@ -167,7 +175,7 @@ def batch(tmp_path_factory):
     victim = folder / "z_victim" / NAME
     hostile = {"b_display": DISPLAY_WRAPPER, "c_report": REPORT_AND_KILL, "d_metapath": META_PATH,
                "e_writer": _writer(victim, out, canary), "f_detached": _detached(out), "g_swap": FOLDER_SWAP,
-               "h_killer": KILL_THE_GRADER}
+               "h_killer": KILL_THE_GRADER, "i_copier": COPY_THE_SOLUTION}
     for who, source in hostile.items():
         _write(folder, f"{who}/{NAME}", _with_cell(blank, source, 0))
     tagged = copy.deepcopy(blank)
@@ -197,7 +205,7 @@ def batch(tmp_path_factory):
 pytestmark = pytest.mark.notebook
 
 
-@pytest.mark.parametrize("who", ["b_display", "c_tagged", "c_report", "d_metapath"])
+@pytest.mark.parametrize("who", ["b_display", "c_tagged", "c_report", "d_metapath", "i_copier"])
 def test_no_forgery_route_raises_a_blank_score(batch, who):
     result = batch["results"][f"{who}/{NAME}"]
     assert result.total == 0, result
