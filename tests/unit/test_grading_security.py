@@ -335,11 +335,13 @@ def test_a_folder_named_like_an_exercise_is_entered_not_graded(tmp_path):
 def test_without_isolation_the_grader_says_so_and_still_cleans_up(tmp_path):
     folder, out = tmp_path / "in", tmp_path / "out"
     _write(folder, f"f_detached/{NAME}", _with_cell(read_notebook(EXERCISE), _detached(out), 0))
+    for who, source in (("b_display", DISPLAY_WRAPPER), ("d_metapath", META_PATH)):  # the verdicts stay outside
+        _write(folder, f"{who}/{NAME}", _with_cell(read_notebook(EXERCISE), source, 0))
     done = _cli(folder, "--out", out, "--no-progress", env={"COURSE_GRADING_ISOLATION": "none"})
     assert done.returncode == 0, done.stderr
     assert "WITHOUT isolation" in done.stderr
     rows = list(csv.DictReader(open(out / "gradebook.csv", encoding="utf-8", newline="")))
-    assert rows[0]["isolation"] == "none" and rows[0]["total"] == "0"
+    assert len(rows) == 3 and {(row["isolation"], row["total"]) for row in rows} == {("none", "0")}
     time.sleep(8)
     assert "forged" not in (out / "gradebook.csv").read_text(encoding="utf-8")
     assert _sandbox_processes() == []
@@ -385,3 +387,32 @@ def test_the_grade_says_what_the_check_says(tmp_path):
     for question in result.questions:
         assert (question["status"], question["message"]) == (local[question["qid"]].status,
                                                             local[question["qid"]].message), question
+
+
+def test_every_solution_scores_full_marks_and_every_blank_zero_in_the_sandbox(tmp_path):
+    """Every question's check works on answers that live in the sandbox (values, functions, fitted models)."""
+    folder = tmp_path / "in"
+    stems = sorted(p.name[: -len("_sol.ipynb")] for p in (ROOT / "solutions").glob("*_sol.ipynb"))
+    for stem in stems:
+        _write(folder, f"solved/{stem}_ex.ipynb", read_notebook(ROOT / "solutions" / f"{stem}_sol.ipynb"))
+        _write(folder, f"blank/{stem}_ex.ipynb", read_notebook(ROOT / "exercises" / f"{stem}_ex.ipynb"))
+    results = {r.file: r for r in grade_folder(folder, tmp_path / "out", cell_timeout=60, total_timeout=300,
+                                               progress=False)}
+    for stem in stems:
+        solved, blank = results[f"solved/{stem}_ex.ipynb"], results[f"blank/{stem}_ex.ipynb"]
+        assert solved.status == "graded" and solved.total == solved.max_total > 0, solved
+        assert blank.status == "graded" and blank.total == 0 and blank.max_total == solved.max_total, blank
+
+
+def test_a_function_that_ends_the_sandbox_while_checked_gets_a_row(tmp_path):
+    notebook = read_notebook(EXERCISE)
+    for cell in notebook.cells:
+        if cell.id == "ae896ab1":
+            cell.source = "import os\ndef success_rate(*args):\n    os._exit(3)\n"
+        if cell.id == "955089e3":
+            cell.source = "def flipped_indices(a, b):\n    while True:\n        pass\n"
+    folder = tmp_path / "in"
+    _write(folder, f"quitter/{NAME}", notebook)
+    (result,) = grade_folder(folder, tmp_path / "out", cell_timeout=5, total_timeout=60, progress=False)
+    assert result.status == "kernel died" and result.total == 0 and len(result.questions) == N_QUESTIONS, result
+    assert _sandbox_processes() == []
