@@ -128,7 +128,7 @@ def find_submissions(folder):
 
 def known_exercises(exercises_dir):
     """Exercise stem (``02_label_flip_poisoning``) -> exercise notebook path."""
-    return {p.name[: -len("_ex.ipynb")]: p for p in sorted(Path(exercises_dir).glob("*_ex.ipynb"))}
+    return {p.name[: -len("_ex.ipynb")]: p for p in sorted(Path(exercises_dir).glob("*_ex.ipynb")) if p.is_file()}
 
 
 def identify_exercise(notebook, file_name, exercises):

@@ -325,11 +325,18 @@ def test_grade_command_refuses_a_bad_results_folder_before_grading(tmp_path):
 
 
 def test_a_folder_named_like_an_exercise_is_entered_not_graded(tmp_path):
-    folder = tmp_path / "in"
+    folder, exercises = tmp_path / "in", tmp_path / "exercises"
     _write(folder, f"{NAME}/inner/{NAME}", raw=b"not json")
     done = _cli(folder, "--out", tmp_path / "out", "--no-progress")
     assert done.returncode == 0, done.stderr
     assert "1 invalid notebook" in done.stdout
+    (exercises / NAME).mkdir(parents=True)  # among the exercises, a folder is not an exercise
+    (exercises / "01_clean_training_ex.ipynb").write_bytes((ROOT / "exercises" / "01_clean_training_ex.ipynb")
+                                                           .read_bytes())
+    done = _cli(folder, "--out", tmp_path / "out", "--no-progress", "--exercises", exercises)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    rows = list(csv.DictReader(open(tmp_path / "out" / "gradebook.csv", encoding="utf-8", newline="")))
+    assert [row["exercise"] for row in rows] == [""]
 
 
 def test_without_isolation_the_grader_says_so_and_still_cleans_up(tmp_path):
