@@ -24,59 +24,70 @@
 
 For each submission the grader
 
-1. reads the file once, read-only (the submission is never opened for writing);
+1. reads the file once, read-only, never following a symbolic link out of the
+   submissions folder (a link gets a ``refused`` row);
 2. matches it to its exercise by the notebook's metadata (``course.exercise``),
-   falling back to its file name;
-3. builds the notebook to run in a fresh temporary folder: cells of the exercise
-   that are not answer cells (instructions, setup, data) are restored from the
-   exercise if the learner edited or deleted them, and every ``check(...)`` line
-   is neutralised, so nothing the submission prints counts;
-4. executes it with papermill in its own kernel and its own process, with a
-   per-cell timeout and a total timeout, errors in cells allowed so later
-   answers are still graded; ``HOME`` points at the temporary folder and files
-   the kernel writes are capped in size;
-5. appends a grading cell that reloads the course's checks from disk (undoing
-   any monkey-patching of ``course_utils`` by the submission) and checks every
-   question on the answers in the kernel's namespace.
+   falling back to its file name; the learner is the submission's subfolder;
+3. builds the cells to run: cells of the exercise that are not answer cells
+   (instructions, setup, data) are restored from the exercise if the learner
+   edited or deleted them, and every ``check(...)`` call is removed, however many
+   lines it spans;
+4. runs them in a sandbox (:func:`isolation`): bubblewrap where it is installed,
+   as an unprivileged user that sees the system and the course read-only and a
+   private ``/tmp``, in its own pid namespace, without network; else a separate
+   process in its own session (and the grader says on stderr and in the gradebook
+   that there was no isolation). The sandbox runs the cells in an IPython shell,
+   with a per-cell timeout and a total timeout, errors in cells allowed;
+5. judges in its own process: for each question it asks the sandbox for the
+   answer, as JSON data (a value) or as a handle (a function), and runs the
+   question's check, the same code as the learner's ``check(...)``, calling a
+   function answer in the sandbox on inputs made here, after the notebook ran,
+   with secret seeds. Only data comes back (JSON, never a pickle); nothing the
+   submission prints, writes or displays is read as a verdict;
+6. ends the sandbox and every process it started, whatever happened.
 
 A submission that is not valid JSON, not a notebook, raises, loops for ever,
 kills its kernel, prints megabytes or runs past the timeout gets a row saying
 so (``invalid notebook``, ``timeout``, ``kernel died``, ...) and the batch goes
-on. Limits: the submission's code runs with the grader's user rights, as in
-nbgrader; run the grader in a container or as an unprivileged user for
-untrusted submissions.
+on: an error in grading one submission is that submission's row.
 """
 
 from __future__ import annotations
 
+import ast
+import builtins
 import csv
+import importlib
 import json
+import math
 import os
 import re
 import secrets
+import select
+import shutil
 import signal
 import subprocess
 import sys
+import sysconfig
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ._validation import OneLineArgumentParser, positive_seconds
-from .notebook import kernel_manager_class
 from .paths import PROJECT_ROOT
 
 __all__ = ["GradeResult", "find_submissions", "identify_exercise", "question_order", "prepare_submission",
            "grade_submission", "gradebook_name", "write_results", "grade_folder", "main"]
 
-GRADE_MIME = "application/vnd.course-grade+json"
-GRADING_TAG = "course-grading"
 _CHECK_LINE = re.compile(r"^(\s*)check\s*\(.*$")
 _CHECK_CALL = re.compile(r"""^\s*check\s*\(\s*(["'])(?P<qid>[^"']+)\1""", re.MULTILINE)
 _FILE_SIZE_LIMIT = 256 * 1024 * 1024  # bytes a submission's kernel may write to one file
+_SUBMISSION_LIMIT = 64 * 1024 * 1024  # bytes of a submitted notebook the grader reads
+_TMP_SIZE = 512 * 1024 * 1024  # bytes of the sandbox's private /tmp (it lives in memory)
 
 GRADED = "graded"
-STATUSES = (GRADED, "graded with errors", "timeout", "kernel died", "invalid notebook", "unknown exercise",
-            "grading failed")
+STATUSES = (GRADED, "graded with errors", "timeout", "kernel died", "invalid notebook",
+            "unknown exercise", "refused", "grading failed")
 
 
 @dataclass
@@ -89,6 +100,7 @@ class GradeResult:
     status: str = ""
     detail: str = ""
     questions: list = field(default_factory=list)
+    isolation: str = ""
 
     @property
     def total(self):
@@ -100,15 +112,23 @@ class GradeResult:
 
 
 def find_submissions(folder):
-    """Every ``*.ipynb`` below ``folder`` (checkpoints left out), sorted."""
+    """Every ``*.ipynb`` below ``folder`` (checkpoints left out), sorted; links are listed, never followed.
+
+    A symbolic link named ``*.ipynb`` (dangling or not) is listed so that it gets a row saying why it was
+    not graded; linked folders are not entered.
+    """
     folder = Path(folder)
-    return sorted(p for p in folder.rglob("*.ipynb")
-                  if ".ipynb_checkpoints" not in p.parts and p.is_file())
+    found = []
+    for root, dirs, files in os.walk(folder, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if d != ".ipynb_checkpoints")
+        found += [Path(root) / name for name in files if name.endswith(".ipynb")]
+        found += [Path(root) / name for name in dirs if name.endswith(".ipynb") and (Path(root) / name).is_symlink()]
+    return sorted(found)
 
 
 def known_exercises(exercises_dir):
     """Exercise stem (``02_label_flip_poisoning``) -> exercise notebook path."""
-    return {p.name[: -len("_ex.ipynb")]: p for p in sorted(Path(exercises_dir).glob("*_ex.ipynb"))}
+    return {p.name[: -len("_ex.ipynb")]: p for p in sorted(Path(exercises_dir).glob("*_ex.ipynb")) if p.is_file()}
 
 
 def identify_exercise(notebook, file_name, exercises):
@@ -162,29 +182,88 @@ def _in_order(questions, order):
     return sorted(questions, key=lambda q: rank.get(q["qid"], len(rank)))
 
 
-def _learner_id(notebook, path, folder):
-    course = notebook.get("metadata", {}).get("course", {})
+def _claimed_learner(notebook):
+    """The learner a notebook's metadata names (``course.learner``), or ``""``."""
+    course = notebook.get("metadata", {}).get("course", {}) if isinstance(notebook.get("metadata"), dict) else {}
     learner = course.get("learner") if isinstance(course, dict) else None
-    if isinstance(learner, str) and learner.strip():
-        return learner.strip()
-    parts = path.relative_to(folder).parts
-    return parts[0] if len(parts) > 1 else ""
+    return learner.strip() if isinstance(learner, str) else ""
+
+
+def _learner_id(notebook, path, folder):
+    """The learner: the submission's first subfolder; the metadata only for a file at the top of the folder."""
+    parts = Path(_relative_name(path, folder)).parts
+    return parts[0] if len(parts) > 1 else _claimed_learner(notebook)
+
+
+def _relative_name(path, folder):
+    path, folder = Path(path), Path(folder)
+    try:
+        return str(path.relative_to(folder))
+    except ValueError:
+        return path.name
+
+
+class _Refused(Exception):
+    """A submission the grader will not open (a link out of the submissions folder, a non-file)."""
+
+
+def _read_inside(path, folder):
+    """The bytes of ``path``, opened without following a symbolic link out of ``folder``."""
+    path, folder = Path(path), Path(folder)
+    if path.is_symlink() or any(p.is_symlink() for p in path.parents if p != folder and folder in p.parents):
+        target = path.resolve()
+        if not target.is_relative_to(folder.resolve()):
+            raise _Refused("a symbolic link to a file outside the submissions folder; not followed")
+        if not target.exists():
+            raise _Refused("a symbolic link to nothing (a dangling link)")
+    if not path.resolve().is_relative_to(folder.resolve()):
+        raise _Refused("it lies outside the submissions folder; not followed")
+    if not path.resolve().is_file():
+        raise _Refused("not a regular file")
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) if not path.is_symlink() else os.O_RDONLY
+    descriptor = os.open(path, flags)
+    with os.fdopen(descriptor, "rb") as handle:
+        return handle.read(_SUBMISSION_LIMIT + 1)[:_SUBMISSION_LIMIT + 1]
 
 
 def _neutralise_checks(source):
-    return "\n".join(_CHECK_LINE.sub(r"\1pass  # check removed by the grader", line)
-                     for line in source.split("\n"))
+    """``source`` with each ``check(...)`` call replaced by ``pass``, however many lines the call spans."""
+    lines = source.split("\n")
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):  # magics or a syntax error: count brackets instead
+        tree = None
+    spans = []
+    if tree is not None:
+        spans = [(node.lineno, node.end_lineno) for node in ast.walk(tree)
+                 if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
+                 and isinstance(node.value.func, ast.Name) and node.value.func.id == "check"]
+    else:
+        i = 0
+        while i < len(lines):
+            if _CHECK_LINE.match(lines[i]):
+                end, depth = i, lines[i].count("(") - lines[i].count(")")
+                while depth > 0 and end + 1 < len(lines):
+                    end += 1
+                    depth += lines[end].count("(") - lines[end].count(")")
+                spans.append((i + 1, end + 1))
+                i = end
+            i += 1
+    for first, last in spans:
+        indent = re.match(r"\s*", lines[first - 1]).group(0)
+        lines[first - 1] = f"{indent}pass  # check removed by the grader"
+        for n in range(first, last):
+            lines[n] = ""
+    return "\n".join(lines)
 
 
-def prepare_submission(submission, exercise, nonce):
-    """The notebook the grader runs: locked cells restored, checks removed, grading cell appended.
+def prepare_submission(submission, exercise):
+    """The notebook the grader runs: locked cells restored, ``check(...)`` calls removed.
 
     Parameters
     ----------
     submission, exercise : nbformat.NotebookNode
         The learner's notebook (already converted to format 4) and its exercise.
-    nonce : str
-        A secret the grading cell's output must carry.
 
     Returns
     -------
@@ -212,20 +291,19 @@ def prepare_submission(submission, exercise, nonce):
         cells.append(cell)
     # Put back locked cells the learner deleted: after the exercise cell that precedes them, or,
     # when that one is gone too, after the last cell put back (so their order is kept).
-    previous, position = None, 0
+    # Linear in the number of cells: each cell put back goes into a list of cells after a kept one.
+    after = {}  # index in `cells` (or -1 for the start) -> cells to insert after it
+    place = {c.get("id"): i for i, c in enumerate(cells) if c.get("id") is not None}
+    previous, position = None, -1
     for cell in exercise.cells:
         cid = cell.get("id")
-        ids = [c.get("id") for c in cells]
-        if previous in ids:
-            position = ids.index(previous) + 1
+        if previous in place:
+            position = place[previous]
         if cid in locked and cid not in seen:
-            cells.insert(position, copy.deepcopy(cell))
+            after.setdefault(position, []).append(copy.deepcopy(cell))
             seen.add(cid)
-            position += 1
         previous = cid
-    stem = exercise.metadata.get("course", {}).get("exercise", "")
-    grading = nbformat.v4.new_code_cell(_grading_source(stem, nonce), metadata={"tags": [GRADING_TAG]})
-    cells.append(grading)
+    cells = after.get(-1, []) + [c for i, kept in enumerate(cells) for c in (kept, *after.get(i, []))]
     for cell in cells:
         if cell.get("cell_type") == "code":
             cell.outputs, cell.execution_count = [], None
@@ -234,38 +312,7 @@ def prepare_submission(submission, exercise, nonce):
     return notebook
 
 
-def _grading_source(stem, nonce):
-    return f"""\
-# Added by the grader: reload the course's checks from disk and grade the answers in this kernel.
-import sys as _grader_sys
-for _grader_name in [n for n in _grader_sys.modules if n == "course_utils" or n.startswith("course_utils.")]:
-    del _grader_sys.modules[_grader_name]
-import course_utils.checks as _grader_checks
-from IPython.display import display as _grader_display
-_grader_display({{{GRADE_MIME!r}: {{"nonce": {nonce!r},
-    "results": _grader_checks.grade_answers({stem!r}, dict(globals()))}}}}, raw=True)
-"""
-
-
-def _limit_resources():
-    """Run in the worker before exec: its own session, and a cap on file sizes."""
-    os.setsid()
-    try:
-        import resource
-
-        resource.setrlimit(resource.RLIMIT_FSIZE, (_FILE_SIZE_LIMIT, _FILE_SIZE_LIMIT))
-    except (ImportError, ValueError, OSError):
-        pass
-
-
-def _kill_group(process):
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError, AttributeError):
-        process.kill()
-
-
-def grade_submission(path, folder, exercises, *, cell_timeout=60, total_timeout=600):
+def grade_submission(path, folder, exercises, *, cell_timeout=60, total_timeout=600, hidden=()):
     """Grade one submission; never raises for anything the submission does.
 
     Parameters
@@ -277,7 +324,9 @@ def grade_submission(path, folder, exercises, *, cell_timeout=60, total_timeout=
     exercises : dict
         Exercise stem -> exercise notebook path (see :func:`known_exercises`).
     cell_timeout, total_timeout : int
-        Seconds per cell and for the whole notebook.
+        Seconds per cell (and per call of a learner's function) and for the whole notebook.
+    hidden : sequence of Path
+        Folders the sandbox must not see (the submissions and the results; always the solutions).
 
     Returns
     -------
@@ -285,14 +334,19 @@ def grade_submission(path, folder, exercises, *, cell_timeout=60, total_timeout=
     """
     import nbformat
 
-    result = GradeResult(file=str(path.relative_to(folder)))
+    result = GradeResult(file=_relative_name(path, folder), isolation=isolation())
     try:
-        raw = path.read_bytes()
+        raw = _read_inside(path, folder)
         data = json.loads(raw.decode("utf-8"))
         if not isinstance(data, dict) or "cells" not in data and "worksheets" not in data:
             raise ValueError("it has no cells")
         submission = nbformat.reads(raw.decode("utf-8"), as_version=4)
         nbformat.validate(submission)
+    except _Refused as error:
+        result.status, result.detail = "refused", str(error)
+        result.learner = _learner_id({}, path, folder)
+        result.exercise = identify_exercise({}, path.name, exercises) or ""
+        return result
     except Exception as error:  # anything unreadable is reported, never fatal
         result.status, result.detail = "invalid notebook", _one_line(f"{type(error).__name__}: {error}")
         # Its folder and file name still say who handed in what, for the exercise's gradebook.
@@ -300,6 +354,7 @@ def grade_submission(path, folder, exercises, *, cell_timeout=60, total_timeout=
         result.exercise = identify_exercise({}, path.name, exercises) or ""
         return result
     result.learner = _learner_id(data, path, folder)
+    claimed = _claimed_learner(data)
     stem = identify_exercise(data, path.name, exercises)
     if stem is None:
         result.status = "unknown exercise"
@@ -307,40 +362,69 @@ def grade_submission(path, folder, exercises, *, cell_timeout=60, total_timeout=
         return result
     result.exercise = stem
     exercise = nbformat.read(str(exercises[stem]), as_version=4)
-    nonce = secrets.token_hex(16)
-    prepared = prepare_submission(submission, exercise, nonce)
-
-    with tempfile.TemporaryDirectory(prefix="grade-") as work:
-        work = Path(work)
-        source, executed, report = work / "submission.ipynb", work / "executed.ipynb", work / "report.json"
-        nbformat.write(prepared, str(source))
-        env = dict(os.environ, HOME=str(work), PYTHONNOUSERSITE="1",
-                   OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
-        env.pop("MPLBACKEND", None)
-        command = [sys.executable, "-m", "course_utils.grading", "--worker", str(source), str(executed),
-                   str(report), str(cell_timeout), nonce]
-        process = subprocess.Popen(command, cwd=work, env=env, stdin=subprocess.DEVNULL,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                   preexec_fn=_limit_resources if os.name == "posix" else None)
-        try:
-            process.wait(timeout=total_timeout)
-        except subprocess.TimeoutExpired:
-            _kill_group(process)
-            process.wait()
-            result.status, result.detail = "timeout", f"the notebook ran past the total limit of {total_timeout} s"
-            return result
-        finally:
-            if process.poll() is None:
-                _kill_group(process)
-        try:
-            outcome = json.loads(report.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            result.status = "grading failed"
-            result.detail = f"the grading process ended with status {process.returncode}"
-            return result
-    result.status, result.detail = outcome["status"], outcome.get("detail", "")
-    result.questions = _in_order(outcome.get("questions", []), question_order(exercise))
+    prepared = prepare_submission(submission, exercise)
+    cells = [cell.source for cell in prepared.cells if cell.cell_type == "code" and cell.source.strip()]
+    _run_and_judge(result, cells, stem, cell_timeout, total_timeout, hidden)
+    result.questions = _in_order(result.questions, question_order(exercise))
+    if claimed and result.learner and claimed != result.learner:
+        note = f"learner mismatch: its metadata claims learner {claimed!r}, but it was handed in by {result.learner!r}"
+        result.detail = f"{note}; {result.detail}" if result.detail else note
     return result
+
+
+def _run_and_judge(result, cells, stem, cell_timeout, total_timeout, hidden):
+    """Run ``cells`` in a sandbox, then judge each question's answer in this process."""
+    import time
+
+    checks = importlib.import_module("course_utils.checks")  # the teach layer's judge, loaded at run time
+    token = secrets.token_hex(16)
+    home = Path(tempfile.mkdtemp(prefix="grade-"))
+    process = _start_sandbox(cell_timeout, hidden, token, home)
+    client = _Client(process, cell_timeout)
+    try:
+        deadline = time.monotonic() + total_timeout
+        try:
+            client.send({"cells": cells})
+            ran = {}
+            while ran.get("event") != "ran":
+                ran = client.read(deadline)
+        except TimeoutError:
+            result.status, result.detail = "timeout", f"the notebook ran past the total limit of {total_timeout} s"
+            return
+        except SandboxStopped:
+            result.status, result.detail = "kernel died", "the kernel stopped while running the notebook"
+            return
+        status = ran.get("status") if ran.get("status") in (GRADED, "graded with errors", "timeout") else GRADED
+        result.status, result.detail = status, _one_line(ran.get("detail", ""))
+        if status == "timeout":
+            return
+        namespace, stopped = _RemoteNamespace(client), None
+        client.deadline = time.monotonic() + total_timeout  # the answers get as long again as the notebook
+        checks.use_secret_seeds(True)  # fresh inputs the submission cannot know
+        try:
+            for spec in checks.questions_for(stem):
+                outcome = None
+                if stopped is None:
+                    try:
+                        answer = namespace.get(spec.answer_name, Ellipsis)
+                    except SandboxStopped as error:
+                        stopped = str(error)
+                    else:
+                        outcome = checks.evaluate(spec.qid, answer)
+                        if process.poll() is not None:
+                            stopped = "the submission's process stopped while its answers were checked"
+                if outcome is None:
+                    outcome = checks.CheckResult(spec.qid, "fail", f"Not checked: {stopped}.", 0, spec.points)
+                result.questions.append({"qid": outcome.qid, "status": outcome.status, "message": outcome.message,
+                                         "points": outcome.points, "max_points": outcome.max_points,
+                                         "prompt": spec.prompt})
+        finally:
+            checks.use_secret_seeds(False)
+        if stopped:
+            result.status, result.detail = "kernel died", _one_line(stopped)
+    finally:
+        _stop_sandbox(process, token)
+        shutil.rmtree(home, ignore_errors=True)
 
 
 def _one_line(text, limit=300):
@@ -348,45 +432,460 @@ def _one_line(text, limit=300):
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _worker(source, executed, report, cell_timeout, nonce):
-    """Run inside the grading process: execute, then read the grading cell's output."""
-    import papermill
-    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+# The sandbox ------------------------------------------------------------------------------------------
+#
+# The learner's code runs in a separate process (in bubblewrap where it is installed) that sees no
+# submissions, no results and no writable package. It receives the notebook's code cells on its stdin,
+# runs them in an IPython shell, then answers requests on a private copy of its stdout: the value of a
+# name, or what a function returns on arguments the grader made. Replies are JSON data, never pickles;
+# the grader judges them itself, so a forged reply can at worst claim outputs that are then judged.
 
-    outcome = {"status": GRADED, "detail": "", "questions": []}
-    try:
-        papermill.execute_notebook(source, executed, kernel_name="python3", cwd=str(Path(source).parent),
-                                   progress_bar=False, log_output=False, execution_timeout=int(cell_timeout),
-                                   allow_errors=True, kernel_manager_class=kernel_manager_class())
-    except CellTimeoutError:
-        outcome.update(status="timeout", detail=f"a cell ran past the limit of {cell_timeout} s")
-    except DeadKernelError:
-        outcome.update(status="kernel died", detail="the kernel stopped while running the notebook")
-    except papermill.PapermillExecutionError as error:
-        outcome.update(status="graded with errors", detail=_one_line(f"a cell raised {error.ename}: {error.evalue}"))
-    except Exception as error:  # the kernel could not start or nbclient failed
-        outcome.update(status="kernel died", detail=_one_line(f"{type(error).__name__}: {error}"))
-    if outcome["status"] in (GRADED, "graded with errors"):
-        outcome["questions"] = _read_grades(executed, nonce)
-        if outcome["questions"] is None:
-            outcome.update(status="grading failed", questions=[],
-                           detail=outcome["detail"] or "the grading cell produced no result")
-    Path(report).write_text(json.dumps(outcome), encoding="utf-8")
+_SANDBOX_MARK = "COURSE_GRADING_SANDBOX"
+_REPLY_LIMIT = 64 * 1024 * 1024  # bytes of one reply from the sandbox
+_ISOLATION = {}
 
 
-def _read_grades(executed, nonce):
-    import nbformat
+class SandboxStopped(RuntimeError):
+    """The submission's process ended, or stopped answering, while it was being graded."""
 
-    notebook = nbformat.read(str(executed), as_version=4)
-    for cell in notebook.cells:
-        if GRADING_TAG not in cell.get("metadata", {}).get("tags", []):
+
+class _CellTimeout(BaseException):
+    pass
+
+
+def isolation():
+    """``"bubblewrap"`` when submissions can run in a bubblewrap sandbox here, else ``"none"``.
+
+    ``COURSE_GRADING_ISOLATION=none`` forces the unisolated fallback (for tests of it).
+    """
+    if "value" not in _ISOLATION:
+        value = "none"
+        if os.environ.get("COURSE_GRADING_ISOLATION") != "none" and shutil.which("bwrap") and os.name == "posix":
+            for size in (True, False):  # an older bubblewrap has no --size for its tmpfs
+                _ISOLATION["size"] = size
+                try:
+                    done = subprocess.run([*_bwrap_prefix(()), sys.executable, "-c", "pass"], capture_output=True,
+                                          timeout=60, stdin=subprocess.DEVNULL)
+                except (OSError, subprocess.SubprocessError):
+                    break
+                if done.returncode == 0:
+                    value = "bubblewrap"
+                    break
+        _ISOLATION["value"] = value
+    return _ISOLATION["value"]
+
+
+def _bwrap_prefix(hidden):
+    """The bubblewrap command line: system and Python read-only, a private /tmp, nothing shared."""
+    command = [shutil.which("bwrap") or "bwrap"]
+    for top in ("/usr", "/bin", "/lib", "/lib32", "/lib64", "/sbin", "/etc", "/opt"):
+        path = Path(top)
+        if path.is_symlink():
+            command += ["--symlink", os.readlink(path), top]
+        elif path.is_dir():
+            command += ["--ro-bind", top, top]
+    roots = {Path(p).resolve() for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, PROJECT_ROOT,
+                                         Path(sys.executable).resolve().parent.parent)}
+    roots |= {Path(p).resolve() for key in ("stdlib", "purelib", "platlib") if (p := sysconfig.get_paths().get(key))}
+    bound = []
+    for root in sorted(roots, key=lambda p: len(p.parts)):
+        if any(root.is_relative_to(b) for b in bound) or any(root.is_relative_to(t) for t in ("/usr", "/etc", "/opt")):
             continue
-        for output in cell.get("outputs", []):
-            payload = output.get("data", {}).get(GRADE_MIME)
-            if isinstance(payload, dict) and payload.get("nonce") == nonce:
-                return [{k: q[k] for k in ("qid", "status", "message", "points", "max_points", "prompt")}
-                        for q in payload["results"]]
-    return None
+        if root.is_dir():
+            bound.append(root)
+            command += ["--ro-bind", str(root), str(root)]
+    for path in (PROJECT_ROOT / "solutions", PROJECT_ROOT / "python_scripts" / "solutions", PROJECT_ROOT / ".git",
+                 *hidden):
+        path = Path(path).resolve()
+        if path.is_dir() and any(path.is_relative_to(b) for b in bound):
+            command += ["--tmpfs", str(path)]
+    size = ["--size", str(_TMP_SIZE)] if _ISOLATION.get("size", True) else []  # bubblewrap 0.8 and later
+    return command + ["--dev", "/dev", "--proc", "/proc", *size, "--tmpfs", "/tmp", "--unshare-all", "--uid", "65534",
+                      "--gid", "65534", "--die-with-parent", "--new-session", "--chdir", "/tmp", "--clearenv"]
+
+
+def _sandbox_env(home, token):
+    env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": home, "MPLCONFIGDIR": f"{home}/.matplotlib",
+           "PYTHONNOUSERSITE": "1", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": str(PROJECT_ROOT),
+           "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "LANG": "C.UTF-8",
+           _SANDBOX_MARK: token}
+    return env
+
+
+def _encode(value, handles, depth=0):
+    """``value`` as JSON data; objects that are not data become handles (or their type name)."""
+    import numpy as np
+
+    if depth > 40:
+        raise ValueError("the value is nested too deeply")
+    if value is None or type(value) in (bool, int, str):
+        return value
+    if isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, float):
+        return float(value) if math.isfinite(value) else {"__float__": repr(float(value))}
+    if value is Ellipsis:
+        return {"__ellipsis__": True}
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, np.generic):
+        return _encode(value.item(), handles, depth + 1)
+    if isinstance(value, np.ndarray):
+        dtype = value.dtype.str if value.dtype.kind in "biufU" else "object"
+        return {"__ndarray__": _encode(value.tolist(), handles, depth + 1), "dtype": dtype, "shape": list(value.shape)}
+    if type(value) is list:
+        return [_encode(v, handles, depth + 1) for v in value]
+    if isinstance(value, tuple):
+        return {"__tuple__": [_encode(v, handles, depth + 1) for v in value]}
+    if isinstance(value, (set, frozenset)):
+        return {"__set__": [_encode(v, handles, depth + 1) for v in value]}
+    if type(value) is dict:
+        return {"__dict__": [[_encode(k, handles, depth + 1), _encode(v, handles, depth + 1)]
+                             for k, v in value.items()]}
+    if isinstance(value, list):
+        return [_encode(v, handles, depth + 1) for v in value]
+    kind = type(value).__name__
+    if kind in ("Series", "Index") and hasattr(value, "to_numpy"):
+        return _encode(value.to_numpy(), handles, depth + 1)
+    if handles is None:
+        return {"__opaque__": kind}
+    handles.append(value)
+    return {"__handle__": len(handles) - 1, "type": kind, "callable": callable(value)}
+
+
+def _decode(data, client, depth=0):
+    """The grader's side of :func:`_encode`: data, and handles as proxies; ``ValueError`` for anything else."""
+    import numpy as np
+
+    if depth > 40:
+        raise ValueError("the reply is nested too deeply")
+    if data is None or isinstance(data, (bool, int, float, str)):
+        return data
+    if isinstance(data, list):
+        return [_decode(v, client, depth + 1) for v in data]
+    if not isinstance(data, dict) or len(data) > 3:
+        raise ValueError("the reply is not data the grader reads")
+    if "__tuple__" in data:
+        return tuple(_decode(data["__tuple__"], client, depth + 1))
+    if "__set__" in data:
+        return set(_decode(data["__set__"], client, depth + 1))
+    if "__dict__" in data:
+        return {_decode(k, client, depth + 1): _decode(v, client, depth + 1) for k, v in data["__dict__"]}
+    if "__ellipsis__" in data:
+        return Ellipsis
+    if "__float__" in data:
+        if data["__float__"] not in ("nan", "inf", "-inf"):
+            raise ValueError("the reply is not data the grader reads")
+        return float(data["__float__"])
+    if "__ndarray__" in data:
+        dtype = str(data.get("dtype"))
+        if not re.fullmatch(r"[<>|=]?[biufU]\d{1,3}|object", dtype):
+            raise ValueError("the reply is not data the grader reads")
+        values = _decode(data["__ndarray__"], client, depth + 1)
+        array = np.array(values, dtype=np.dtype(dtype))
+        shape = tuple(int(n) for n in data.get("shape", array.shape))
+        return array.reshape(shape)
+    if "__opaque__" in data:
+        return _opaque_class(str(data["__opaque__"]))()
+    if "__handle__" in data and client is not None:
+        return client.proxy(int(data["__handle__"]), str(data.get("type", "object")), bool(data.get("callable")))
+    raise ValueError("the reply is not data the grader reads")
+
+
+class _Opaque:
+    """What the grader sees of a submission's object that is not data: its type's name only."""
+
+    def __repr__(self):
+        return f"<{type(self).__name__}>"
+
+
+def _type_name(name):
+    return name if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,60}", name) else "object"
+
+
+def _opaque_class(name):
+    return type(_type_name(name), (_Opaque,), {})
+
+
+class RemoteObject:
+    """The grader's handle on an object that lives in the submission's sandbox (a fitted model, say).
+
+    Reading an attribute asks the sandbox for it; what comes back is data or another handle.
+    """
+
+    def __init__(self, client, handle):
+        self._client, self._handle = client, handle
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        reply = self._client.request({"op": "getattr", "handle": self._handle, "attr": name})
+        if "error" in reply:
+            raise AttributeError(name)
+        return self._client.decode(reply.get("value"))
+
+    def __repr__(self):
+        return f"<{type(self).__name__} in the submission>"
+
+
+class RemoteFunction(RemoteObject):
+    """A handle on a submission's function: calling it runs it in the sandbox on the grader's arguments."""
+
+    def call_in_sandbox(self, args, kwargs):
+        """``(result, changed)``: the result, and the first argument the call changed in place (or None)."""
+        import base64
+        import pickle
+
+        args, kwargs = tuple(args), dict(kwargs)
+        payload = base64.b64encode(pickle.dumps((args, kwargs))).decode("ascii")
+        reply = self._client.request({"op": "call", "handle": self._handle, "args": payload})
+        if "error" in reply:
+            raise _remote_error(reply["error"])
+        value = self._client.decode(reply.get("value"))
+        after = reply.get("after")
+        before = _encode((list(args), kwargs), None)
+        if not (isinstance(after, dict) and isinstance(after.get("__tuple__"), list) and len(after["__tuple__"]) == 2):
+            raise SandboxStopped("the submission's reply could not be read")
+        for i, (old, new) in enumerate(zip(before["__tuple__"][0], after["__tuple__"][0])):
+            if old != new:
+                return value, f"argument {i + 1}"
+        if before["__tuple__"][1] != after["__tuple__"][1]:
+            return value, "a keyword argument"
+        return value, None
+
+    def __call__(self, *args, **kwargs):
+        return self.call_in_sandbox(args, kwargs)[0]
+
+
+def _remote_error(error):
+    """The exception a learner's function raised in the sandbox, rebuilt here from its name and message."""
+    if not isinstance(error, dict):
+        return SandboxStopped("the submission's reply could not be read")
+    name, message = _type_name(str(error.get("type", "Exception"))), _one_line(error.get("message", ""), 2000)
+    builtin = getattr(builtins, name, None)
+    exception = None
+    if isinstance(builtin, type) and issubclass(builtin, Exception) and not issubclass(builtin, OSError):
+        try:
+            exception = builtin(message)
+        except Exception:  # a constructor that wants other arguments
+            exception = None
+    if exception is None:
+        exception = type(name, (RuntimeError,), {})(message)
+    exception.learner_where = _one_line(error.get("where", ""), 400)
+    return exception
+
+
+class _Client:
+    """The grader's end of the pipe to one sandbox."""
+
+    def __init__(self, process, call_timeout):
+        self.process, self.call_timeout, self._buffer = process, call_timeout, b""
+        self.deadline = float("inf")  # the time by which every answer must have been read
+        self.classes = {}
+
+    def send(self, message):
+        try:
+            self.process.stdin.write((json.dumps(message) + "\n").encode("utf-8"))
+            self.process.stdin.flush()
+        except (OSError, ValueError):
+            raise SandboxStopped("the submission's process stopped") from None
+
+    def read(self, deadline):
+        """One JSON line from the sandbox, or :class:`SandboxStopped` at end of file or past ``deadline``."""
+        import time
+
+        fd = self.process.stdout.fileno()
+        while b"\n" not in self._buffer:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("the submission did not answer in time")
+            ready, _, _ = select.select([fd], [], [], left)
+            if not ready:
+                continue
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                raise SandboxStopped("the submission's process stopped")
+            self._buffer += chunk
+            if len(self._buffer) > _REPLY_LIMIT:
+                raise SandboxStopped("the submission sent more than the grader reads")
+        line, self._buffer = self._buffer.split(b"\n", 1)
+        try:
+            message = json.loads(line.decode("utf-8"))
+        except ValueError:
+            return {}
+        return message if isinstance(message, dict) else {}
+
+    def request(self, message):
+        import time
+
+        message = dict(message, id=secrets.token_hex(8))
+        self.send(message)
+        if time.monotonic() >= self.deadline:
+            raise SandboxStopped("checking the answers took longer than the total limit")
+        deadline = min(time.monotonic() + self.call_timeout + 10, self.deadline)
+        while True:
+            try:
+                reply = self.read(deadline)
+            except TimeoutError:
+                raise SandboxStopped("the submission did not answer in time") from None
+            if reply.get("id") == message["id"]:
+                return reply
+
+    def decode(self, data):
+        try:
+            return _decode(data, self)
+        except (ValueError, TypeError, OverflowError, KeyError):
+            raise SandboxStopped("the submission's reply could not be read") from None
+
+    def proxy(self, handle, kind, is_callable):
+        base = RemoteFunction if is_callable else RemoteObject
+        key = (_type_name(kind), base)
+        if key not in self.classes:
+            self.classes[key] = type(key[0], (base,), {})
+        return self.classes[key](self, handle)
+
+
+class _RemoteNamespace:
+    """The submission's globals as the checks see them: each ``get`` fetches one answer from the sandbox."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def get(self, name, default=None):
+        reply = self.client.request({"op": "get", "name": name})
+        return self.client.decode(reply["value"]) if "value" in reply else default
+
+
+def _sandbox_main(cell_timeout):
+    """Run inside the sandbox: execute the cells, then answer the grader's requests (see above)."""
+    import base64
+    import pickle
+
+    cell_timeout = float(cell_timeout)
+    channel_in, channel_out = os.fdopen(os.dup(0), "rb"), os.fdopen(os.dup(1), "wb")
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    _limit_file_size()
+    Path(os.environ["MPLCONFIGDIR"]).mkdir(parents=True, exist_ok=True)
+
+    def send(message):
+        channel_out.write((json.dumps(message) + "\n").encode("utf-8"))
+        channel_out.flush()
+
+    def on_alarm(*_):
+        raise _CellTimeout()
+
+    first = json.loads(channel_in.readline().decode("utf-8"))
+    # Before the learner's code can touch the import system; loaded by name, as in the judge (_run_and_judge).
+    _learner_frame = importlib.import_module("course_utils.checks")._learner_frame
+    from IPython.core.interactiveshell import InteractiveShell
+    from traitlets.config import Config
+
+    config = Config()
+    config.HistoryManager.enabled = False
+    shell = InteractiveShell.instance(config=config)
+    signal.signal(signal.SIGALRM, on_alarm)
+    status, detail = GRADED, ""
+    for source in first["cells"]:
+        timed_out = False
+        signal.setitimer(signal.ITIMER_REAL, cell_timeout)
+        try:
+            outcome = shell.run_cell(source, store_history=False)
+        except _CellTimeout:
+            timed_out = True
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        error = None if timed_out else (outcome.error_before_exec or outcome.error_in_exec)
+        if timed_out or isinstance(error, _CellTimeout):
+            send({"event": "ran", "status": "timeout", "detail": f"a cell ran past the limit of {cell_timeout:g} s"})
+            return
+        if error is not None and status == GRADED:
+            status, detail = "graded with errors", _one_line(f"a cell raised {type(error).__name__}: {error}")
+    send({"event": "ran", "status": status, "detail": detail})
+
+    handles = []
+    for line in channel_in:
+        try:
+            request = json.loads(line.decode("utf-8"))
+            reply = {"id": request.get("id")}
+            op = request.get("op")
+            if op == "get":
+                reply["value"] = _encode(shell.user_ns.get(str(request["name"]), Ellipsis), handles)
+            elif op == "getattr":
+                reply["value"] = _encode(getattr(handles[int(request["handle"])], str(request["attr"])), handles)
+            elif op == "call":
+                target = handles[int(request["handle"])]
+                args, kwargs = pickle.loads(base64.b64decode(request["args"]))  # made by the grader
+                signal.setitimer(signal.ITIMER_REAL, cell_timeout)
+                try:
+                    result = target(*args, **kwargs)
+                finally:
+                    signal.setitimer(signal.ITIMER_REAL, 0)
+                reply["value"] = _encode(result, handles)
+                reply["after"] = _encode((list(args), dict(kwargs)), None)
+        except _CellTimeout:
+            reply["error"] = {"type": "TimeoutError", "message": f"your function ran past {cell_timeout:g} s",
+                              "where": ""}
+        except BaseException as error:  # the learner's code raised: report it as data
+            reply.pop("value", None)
+            reply["error"] = {"type": type(error).__name__, "message": str(error)[:2000],
+                              "where": _learner_frame(error)}
+        send(reply)
+
+
+def _limit_file_size():
+    try:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_FSIZE, (_FILE_SIZE_LIMIT, _FILE_SIZE_LIMIT))
+    except (ImportError, ValueError, OSError):
+        pass
+
+
+def _kill_marked(token):
+    """SIGKILL every process whose environment carries this sandbox's mark (the unisolated fallback)."""
+    needle = f"{_SANDBOX_MARK}={token}".encode()
+    for entry in Path("/proc").iterdir() if Path("/proc").is_dir() else []:
+        if not entry.name.isdigit():
+            continue
+        try:
+            if needle in (entry / "environ").read_bytes().split(b"\0"):
+                os.kill(int(entry.name), signal.SIGKILL)
+        except (OSError, ValueError):
+            continue
+
+
+def _start_sandbox(cell_timeout, hidden, token, home):
+    inner = [sys.executable, "-m", "course_utils.grading", "--sandbox", str(cell_timeout)]
+    if isolation() == "bubblewrap":
+        command = _bwrap_prefix(hidden)
+        for key, value in _sandbox_env("/tmp", token).items():
+            command += ["--setenv", key, value]
+        return subprocess.Popen(command + inner, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL, cwd="/")
+    env = _sandbox_env(str(home), token)
+    env["PATH"] = os.environ.get("PATH", env["PATH"])
+    return subprocess.Popen(inner, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            cwd=str(home), env=env, start_new_session=True)
+
+
+def _stop_sandbox(process, token):
+    """End the sandbox and every process it started, whatever happened."""
+    for pipe in (process.stdin, process.stdout):
+        try:
+            pipe.close()
+        except OSError:
+            pass
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError, AttributeError, OSError):
+        pass
+    process.kill()
+    process.wait()
+    _kill_marked(token)  # bubblewrap's pid namespace already took them; without it, this finds the detached ones
 
 
 def _feedback(result):
@@ -407,7 +906,13 @@ def _feedback(result):
 
 
 def _feedback_name(relative):
-    return re.sub(r"[^A-Za-z0-9._-]+", "__", relative.replace(os.sep, "/").replace("/", "__")) + ".md"
+    """``feedback/`` file name of a submission: its relative path percent-encoded (``/`` is ``%2F``), plus ``.md``.
+
+    Unique and reversible: ``urllib.parse.unquote(name[:-3])`` gives the submission back.
+    """
+    from urllib.parse import quote
+
+    return quote(relative.replace(os.sep, "/"), safe="") + ".md"
 
 
 _VERDICTS = {"pass": "correct", "fail": "not yet", "blank": "not answered yet", "unknown": "unknown"}
@@ -430,7 +935,7 @@ def _cell(text):
     otherwise plant a formula in the grader's spreadsheet (OWASP's "CSV injection").
     """
     text = str(text)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return "'" + text if text.lstrip(" ")[:1] in ("=", "+", "-", "@", "\t", "\r", "|", "%") else text
 
 
 def gradebook_name(exercise):
@@ -467,10 +972,10 @@ def write_results(results, out):
     written = [out / "gradebook.csv", out / "grades.csv"]
     with open(written[0], "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["submission", "learner", "exercise", "status", "total", "max_total", "detail"])
+        writer.writerow(["submission", "learner", "exercise", "status", "total", "max_total", "detail", "isolation"])
         for r in results:
             writer.writerow([_cell(r.file), _cell(r.learner), r.exercise, r.status, r.total if r.questions else "",
-                             r.max_total if r.questions else "", _cell(r.detail)])
+                             r.max_total if r.questions else "", _cell(r.detail), r.isolation])
     with open(written[1], "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["submission", "learner", "exercise", "question_number", "question", "points",
@@ -535,13 +1040,39 @@ def grade_folder(submissions, out, *, exercises_dir=None, cell_timeout=60, total
     exercises = known_exercises(exercises_dir or PROJECT_ROOT / "exercises")
     if not exercises:
         raise ValueError(f"no exercises (*_ex.ipynb) found in {str(exercises_dir or PROJECT_ROOT / 'exercises')!r}")
+    _check_results_folder(out)
+    if isolation() == "none":
+        print(NO_ISOLATION, file=sys.stderr)
     paths = find_submissions(submissions)
     results = []
     for path in tqdm(paths, desc="grading", unit="submission", disable=not progress):
-        results.append(grade_submission(path, submissions, exercises, cell_timeout=cell_timeout,
-                                        total_timeout=total_timeout))
+        try:
+            result = grade_submission(path, submissions, exercises, cell_timeout=cell_timeout,
+                                      total_timeout=total_timeout, hidden=(submissions, out))
+        except Exception as error:  # one submission's failure never stops the batch
+            result = GradeResult(file=_relative_name(path, submissions), learner=_learner_id({}, path, submissions),
+                                 exercise=identify_exercise({}, path.name, exercises) or "", status="grading failed",
+                                 detail=_one_line(f"{type(error).__name__}: {error}"), isolation=isolation())
+        results.append(result)
     write_results(results, out)
     return results
+
+
+NO_ISOLATION = ("warning: bubblewrap (bwrap) is not available, so submissions run WITHOUT isolation: with the "
+                "grader's user rights, able to read and write its files. Install bubblewrap for untrusted "
+                "submissions; the gradebook's isolation column says 'none'.")
+
+
+def _check_results_folder(out):
+    """Create ``out`` and make sure files can be written into it, before any submission is graded."""
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"results folder {str(out)!r} is a file, not a folder")
+    try:
+        (out / "feedback").mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out, prefix=".write-test-"):
+            pass
+    except OSError as error:
+        raise ValueError(f"results folder {str(out)!r} cannot be written: {error.strerror or error}") from None
 
 
 def main(argv=None):
@@ -575,7 +1106,7 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 7 and sys.argv[1] == "--worker":
-        _worker(*sys.argv[2:])
+    if len(sys.argv) == 3 and sys.argv[1] == "--sandbox":
+        _sandbox_main(sys.argv[2])
     else:
         sys.exit(main())

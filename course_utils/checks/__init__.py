@@ -29,6 +29,7 @@ import copy
 import importlib
 import pkgutil
 import re
+import secrets
 import sysconfig
 import traceback
 from dataclasses import dataclass, field
@@ -51,6 +52,8 @@ __all__ = [
     "plain",
     "plain_text",
     "show",
+    "fresh_rng",
+    "use_secret_seeds",
 ]
 
 PASS, FAIL, BLANK, UNKNOWN = "pass", "fail", "blank", "unknown"
@@ -165,7 +168,8 @@ def evaluate(qid, answer):
     except Wrong as hint:
         return CheckResult(qid, FAIL, str(hint), 0, spec.points)
     except Exception as error:  # the learner's code crashed inside the check
-        where = _learner_frame(error)
+        # An error raised in the grader's sandbox carries the learner's line with it.
+        where = getattr(error, "learner_where", None) or _learner_frame(error)
         text = plain_text(str(error))
         return CheckResult(qid, FAIL, f"Your code raised {type(error).__name__}: {text}{where}", 0, spec.points)
     return CheckResult(qid, PASS, message or "", spec.points, spec.points)
@@ -227,8 +231,10 @@ def grade_answers(exercise, namespace):
     ----------
     exercise : str
         The lesson stem, for example ``"02_label_flip_poisoning"``.
-    namespace : dict
-        The submission's global variables after it ran.
+    namespace : mapping
+        The submission's global variables after it ran: a dict (in the learner's own kernel), or the batch
+        grader's view of a sandboxed submission, whose ``get`` fetches each answer as data (values as
+        JSON, functions as handles called in the sandbox on inputs this process makes).
 
     Returns
     -------
@@ -291,6 +297,23 @@ def plain_text(text):
     return _ARRAY_REPR.sub(r"\1", text)
 
 
+_SECRET_SEEDS = []
+
+
+def use_secret_seeds(on):
+    """In the batch grader, make :func:`fresh_rng` draw seeds the submission cannot know."""
+    _SECRET_SEEDS[:] = [True] if on else []
+
+
+def fresh_rng(seed):
+    """The random generator a check draws fresh inputs from.
+
+    Seeded by ``seed`` in the learner's instant check (so a hint reads the same every run); by a
+    secret seed (``secrets``) in the batch grader, so that no submission can prepare for its inputs.
+    """
+    return np.random.default_rng(secrets.randbits(64) if _SECRET_SEEDS else seed)
+
+
 def call_answer(function, *args, **kwargs):
     """Call a learner's function on deep copies of the arguments and report mutation.
 
@@ -299,6 +322,9 @@ def call_answer(function, *args, **kwargs):
     """
     if not callable(function):
         raise Wrong(f"expected a function, got {type(function).__name__}")
+    remote = getattr(function, "call_in_sandbox", None)
+    if remote is not None:  # the batch grader's handle on a function that lives in the submission's sandbox
+        return remote(args, kwargs)  # (result, the argument it changed or None), as below
     copies = copy.deepcopy(args)
     kw_copies = copy.deepcopy(kwargs)
     result = function(*copies, **kw_copies)

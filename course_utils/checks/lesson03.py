@@ -9,7 +9,7 @@ import numpy as np
 
 from ..metrics import attack_success_rate
 from ..models import make_model
-from . import NotAnswered, Wrong, call_answer, expect_number, question, show
+from . import NotAnswered, Wrong, call_answer, expect_number, fresh_rng, question, show
 from ._reference import judge_sentence, mentions, positions, run_learner, toy
 
 EXERCISE = "03_testing_the_impact"
@@ -27,7 +27,7 @@ def _is_nan(value):
 @question("q03_success_rate", exercise=EXERCISE, answer_name="success_rate",
           prompt="success_rate(y_true, y_pred, source_label, target_label): share of source rows predicted target")
 def _success_rate(answer):
-    rng = np.random.default_rng(3)
+    rng = fresh_rng(3)  # a secret seed in the batch grader
     for size in (10, 57):
         y_true = rng.choice(["pos", "neg", "mid"], size=size)
         y_true[:3] = ["pos", "neg", "mid"]
@@ -64,7 +64,7 @@ def _success_rate(answer):
 @question("q03_flipped", exercise=EXERCISE, answer_name="flipped_indices",
           prompt="flipped_indices(clean_pred, poisoned_pred) lists the rows whose prediction changed")
 def _flipped(answer):
-    rng = np.random.default_rng(5)
+    rng = fresh_rng(5)  # a secret seed in the batch grader
     clean = rng.choice(["positive", "negative"], size=40)
     poisoned = clean.copy()
     poisoned[[2, 17, 39]] = np.where(clean[[2, 17, 39]] == "positive", "negative", "positive")

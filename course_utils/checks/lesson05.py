@@ -11,7 +11,7 @@ from ..data import load_toy
 from ..detect import PRECOMPUTED, ConfidentLearningDetector, DataAudit
 from ..experiment import split_data
 from ..metrics import detection_scores
-from . import Wrong, question, show
+from . import Wrong, fresh_rng, question, show
 from ._reference import positions, run_learner, sentiment, unpack
 
 EXERCISE = "05_data_validation_and_sanitization"
@@ -70,7 +70,7 @@ def _scores(flagged, poisoned):
 @question("q05_detection_scores", exercise=EXERCISE, answer_name="precision_recall_f1",
           prompt="precision_recall_f1(flagged, poisoned) grades flagged rows against the poisoned ones")
 def _detection_scores(answer):
-    rng = np.random.default_rng(5)
+    rng = fresh_rng(5)  # a secret seed in the batch grader
     cases = [([1, 2, 3, 4], [3, 4, 5]), ([], [0, 1]), ([7, 8], []), ([9], [1, 2]), (np.array([4, 2, 2, 9]), [2, 9])]
     for _ in range(3):
         flagged = rng.choice(200, size=int(rng.integers(1, 60)), replace=False)
@@ -104,7 +104,7 @@ def _detection_scores(answer):
 @question("q05_thresholds", exercise=EXERCISE, answer_name="per_class_thresholds",
           prompt="per_class_thresholds(probabilities, given) computes confident learning's per-class thresholds")
 def _thresholds(answer):
-    rng = np.random.default_rng(11)
+    rng = fresh_rng(11)  # a secret seed in the batch grader
     for n_rows, n_classes in ((40, 2), (60, 3), (25, 4), (12, 2)):
         probabilities = rng.dirichlet(np.ones(n_classes) * 0.7, size=n_rows)
         given = np.concatenate([np.arange(n_classes), rng.integers(0, n_classes, n_rows - n_classes)])

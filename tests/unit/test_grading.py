@@ -68,7 +68,8 @@ def _write(folder, name, notebook=None, raw=None):
 
 
 def _hashes(folder):
-    return {p: (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns) for p in folder.rglob("*") if p.is_file()}
+    return {p: (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns)
+            for p in folder.rglob("*") if p.is_file()}
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +112,8 @@ def _csv(path):
 def test_every_submission_has_a_row_and_the_batch_finished(graded):
     rows = _csv(graded["out"] / "gradebook.csv")
     assert len(rows) == 12 == len(graded["results"])
-    assert list(rows[0]) == ["submission", "learner", "exercise", "status", "total", "max_total", "detail"]
+    assert list(rows[0]) == ["submission", "learner", "exercise", "status", "total", "max_total", "detail",
+                             "isolation"]
     assert len(list((graded["out"] / "feedback").glob("*.md"))) == 12
 
 
@@ -143,7 +145,7 @@ def test_grades_csv_is_long_format_one_row_per_question(graded):
 
 
 def test_feedback_lists_questions_in_notebook_order(graded):
-    feedback = (graded["out"] / "feedback" / "carol__03_testing_the_impact_ex.ipynb.md").read_text(encoding="utf-8")
+    feedback = (graded["out"] / "feedback" / "carol%2F03_testing_the_impact_ex.ipynb.md").read_text(encoding="utf-8")
     positions = [feedback.index(f"| {qid} |") for qid in question_order(read_notebook(EXERCISE))]
     assert positions == sorted(positions)
 
@@ -195,15 +197,16 @@ def test_monkey_patched_checks_and_edited_check_cells_do_not_count(graded):
 
 
 def test_feedback_files_say_what_happened(graded):
-    feedback = (graded["out"] / "feedback" / "carol__03_testing_the_impact_ex.ipynb.md").read_text(encoding="utf-8")
+    feedback = (graded["out"] / "feedback" / "carol%2F03_testing_the_impact_ex.ipynb.md").read_text(encoding="utf-8")
     assert "Score: 2 / 4" in feedback and "not answered yet" in feedback and "correct" in feedback
-    timeout = (graded["out"] / "feedback" / "ivan__03_testing_the_impact_ex.ipynb.md").read_text(encoding="utf-8")
+    timeout = (graded["out"] / "feedback" / "ivan%2F03_testing_the_impact_ex.ipynb.md").read_text(encoding="utf-8")
     assert "timeout" in timeout
 
 
 def test_total_timeout_kills_a_slow_submission(tmp_path):
     folder = tmp_path / "in"
-    _write(folder, "slow/03_testing_the_impact_ex.ipynb", _with_cell(read_notebook(EXERCISE), "import time\ntime.sleep(120)"))
+    _write(folder, "slow/03_testing_the_impact_ex.ipynb",
+           _with_cell(read_notebook(EXERCISE), "import time\ntime.sleep(120)"))
     result = grade_submission(folder / "slow/03_testing_the_impact_ex.ipynb", folder,
                               known_exercises(ROOT / "exercises"), cell_timeout=300, total_timeout=10)
     assert result.status == "timeout" and "total" in result.detail
@@ -213,12 +216,12 @@ def test_prepare_restores_locked_cells_and_removes_checks():
     exercise, submission = read_notebook(EXERCISE), _half_done()
     submission.cells[2].source = "print('I edited the setup')"
     del submission.cells[0]
-    prepared = prepare_submission(submission, exercise, "nonce")
+    prepared = prepare_submission(submission, exercise)
     assert prepared.cells[0].source == exercise.cells[0].source
     assert prepared.cells[2].source == exercise.cells[2].source
     assert not any(line.lstrip().startswith("check(") for c in prepared.cells if c.cell_type == "code"
                    for line in c.source.splitlines())
-    assert "grade_answers" in prepared.cells[-1].source
+    assert len(prepared.cells) == len(exercise.cells)  # no grading cell: the verdicts are made outside the kernel
     assert submission.cells[1].source == "print('I edited the setup')"  # the input is not changed
 
 
