@@ -57,7 +57,6 @@ from __future__ import annotations
 import ast
 import builtins
 import csv
-import importlib
 import json
 import math
 import os
@@ -73,6 +72,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import checks
 from ._validation import OneLineArgumentParser, positive_seconds
 from .paths import PROJECT_ROOT
 
@@ -376,7 +376,6 @@ def _run_and_judge(result, cells, stem, cell_timeout, total_timeout, hidden):
     """Run ``cells`` in a sandbox, then judge each question's answer in this process."""
     import time
 
-    checks = importlib.import_module("course_utils.checks")  # the teach layer's judge, loaded at run time
     token = secrets.token_hex(16)
     home = Path(tempfile.mkdtemp(prefix="grade-"))
     process = _start_sandbox(cell_timeout, hidden, token, home)
@@ -779,8 +778,8 @@ def _sandbox_main(cell_timeout):
         raise _CellTimeout()
 
     first = json.loads(channel_in.readline().decode("utf-8"))
-    # Before the learner's code can touch the import system; loaded by name, as in the judge (_run_and_judge).
-    _learner_frame = importlib.import_module("course_utils.checks")._learner_frame
+    # The checks were imported with this module, before the learner's code can touch the import system.
+    learner_frame = checks.learner_frame
     from IPython.core.interactiveshell import InteractiveShell
     from traitlets.config import Config
 
@@ -832,7 +831,7 @@ def _sandbox_main(cell_timeout):
         except BaseException as error:  # the learner's code raised: report it as data
             reply.pop("value", None)
             reply["error"] = {"type": type(error).__name__, "message": str(error)[:2000],
-                              "where": _learner_frame(error)}
+                              "where": learner_frame(error)}
         send(reply)
 
 

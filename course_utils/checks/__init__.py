@@ -38,6 +38,7 @@ from pathlib import Path
 import numpy as np
 
 __all__ = [
+    "learner_frame",
     "Question",
     "CheckResult",
     "QUESTIONS",
@@ -169,7 +170,7 @@ def evaluate(qid, answer):
         return CheckResult(qid, FAIL, str(hint), 0, spec.points)
     except Exception as error:  # the learner's code crashed inside the check
         # An error raised in the grader's sandbox carries the learner's line with it.
-        where = getattr(error, "learner_where", None) or _learner_frame(error)
+        where = getattr(error, "learner_where", None) or learner_frame(error)
         text = plain_text(str(error))
         return CheckResult(qid, FAIL, f"Your code raised {type(error).__name__}: {text}{where}", 0, spec.points)
     return CheckResult(qid, PASS, message or "", spec.points, spec.points)
@@ -191,7 +192,7 @@ def _is_learners(filename):
     return not any(path.is_relative_to(root) for root in (_PACKAGE, *_LIBRARIES))
 
 
-def _learner_frame(error):
+def learner_frame(error):
     """`` (line N: code)`` for the learner's last line in the traceback, or nothing when none of it is theirs."""
     frames = traceback.extract_tb(error.__traceback__)
     learner = [f for f in frames if _is_learners(f.filename)]
