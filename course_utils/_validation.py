@@ -10,20 +10,49 @@ from __future__ import annotations
 import argparse
 import math
 import numbers
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, MappingView, Set
 
 import numpy as np
+
+#: Containers whose order is arbitrary: refused for ordered data (rows that must line up).
+_UNORDERED = (Set, Mapping, MappingView)
+
+
+def check_sequence(values, name, what="values"):
+    """Return ``values``, ordered data, as a new list; the one check every sequence argument goes through.
+
+    A list, tuple, range, NumPy array, pandas Series or any other ordered iterable is accepted.
+    ``None``, a single string, a scalar and a container whose order is arbitrary (a ``set``, a
+    ``dict`` or one of its views) raise ``TypeError`` naming ``name`` and what it accepts: a set of
+    texts would pair the texts with their labels in an arbitrary order.
+
+    Parameters
+    ----------
+    values : object
+    name : str
+        The argument's name, as the caller's signature spells it.
+    what : str, default="values"
+        What the sequence holds, for the message (``"strings"``, ``"labels"``, ``"integers"``).
+    """
+    accepted = f"{name} must be a sequence of {what} in a fixed order (a list, tuple or array)"
+    if values is None:
+        raise TypeError(f"{accepted}, got None")
+    if isinstance(values, (str, bytes)):
+        raise TypeError(f"{accepted}, not a single {type(values).__name__}")
+    if isinstance(values, _UNORDERED):
+        raise TypeError(f"{accepted}, not a {type(values).__name__}, whose order is arbitrary")
+    if isinstance(values, np.ndarray):
+        if values.ndim == 0:
+            raise TypeError(f"{accepted}, got a 0-d array {values!r}")
+        return list(values)
+    if not isinstance(values, Iterable):
+        raise TypeError(f"{accepted}, got {type(values).__name__} {values!r}")
+    return list(values)
 
 
 def check_texts(texts, name="texts"):
     """Return ``texts`` as a list of ``str``; raise on anything else."""
-    if isinstance(texts, (str, bytes)):
-        raise TypeError(f"{name} must be a sequence of strings, not a single {type(texts).__name__}")
-    if isinstance(texts, np.ndarray):
-        texts = texts.tolist()
-    if not isinstance(texts, Sequence) and not hasattr(texts, "__iter__"):
-        raise TypeError(f"{name} must be a sequence of strings, got {type(texts).__name__}")
-    texts = list(texts)
+    texts = [v.item() if isinstance(v, np.str_) else v for v in check_sequence(texts, name, "strings")]
     for i, text in enumerate(texts):
         if not isinstance(text, str):
             raise TypeError(f"{name}[{i}] must be a str, got {type(text).__name__}")
@@ -49,6 +78,8 @@ def check_labels(labels, n_rows=None, name="labels", n_rows_of=None):
     Parameters
     ----------
     labels : sequence
+        Ordered (not a set), all ``str`` or all ``int`` (NumPy's too); ``None``, floats,
+        bools and a mix of kinds raise ``TypeError`` naming the first offending entry.
     n_rows : int, default=None
         The length ``labels`` must have.
     name : str, default="labels"
@@ -58,26 +89,70 @@ def check_labels(labels, n_rows=None, name="labels", n_rows_of=None):
         default the one that goes with ``name`` (``texts`` for ``labels``,
         ``test_texts`` for ``test_labels``, ``y_true`` for ``y_pred``).
     """
-    if isinstance(labels, (str, bytes)):
-        raise TypeError(f"{name} must be a sequence of labels, not a single {type(labels).__name__}")
-    try:
-        array = np.array(list(labels), dtype=object)
-    except TypeError as error:
-        raise TypeError(f"{name} must be a sequence of labels: {error}") from None
-    if array.ndim != 1:
-        raise ValueError(f"{name} must be one-dimensional, got shape {array.shape}")
+    values = check_sequence(labels, name, "labels")
+    _check_label_values(values, name)
+    array = np.empty(len(values), dtype=object)
+    array[:] = values
     if n_rows is not None and len(array) != n_rows:
         other = n_rows_of or _counted_by(name)
         raise ValueError(f"{name} has {len(array)} entries but {other} has {n_rows}; they must match")
     # Keep a plain dtype (str or int) where the labels allow it, so that
     # comparisons and scikit-learn behave as with ordinary label arrays.
     if len(array):
-        kinds = {type(v) for v in array}
-        if kinds <= {str, np.str_}:
-            array = array.astype(str)
-        elif all(isinstance(v, (numbers.Integral, np.integer)) and not isinstance(v, bool) for v in array):
-            array = array.astype(np.int64)
+        array = array.astype(str) if _label_kind(values[0]) == "str" else array.astype(np.int64)
     return array
+
+
+def _plain(value):
+    """A NumPy scalar as the Python value it holds (``np.True_`` reads as ``True`` in a message)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _label_kind(value):
+    """``"str"``, ``"int"`` or what else ``value`` is, for :func:`check_labels`."""
+    if isinstance(value, (str, np.str_)):
+        return "str"
+    if isinstance(value, (bool, np.bool_)):
+        return "bool"
+    if isinstance(value, (numbers.Integral, np.integer)):
+        return "int"
+    if isinstance(value, (numbers.Real, np.floating)):
+        return "float"
+    return type(value).__name__
+
+
+def _check_label_values(values, name):
+    """Raise unless every label is a str, or every label an int (one kind for the whole sequence)."""
+    accepted = ("source names (all str) or numbers (all int)" if name == "sources"
+                else "class names (all str) or class numbers (all int)")
+    first = {}
+    for i, value in enumerate(values):
+        kind = _label_kind(value)
+        if isinstance(value, (list, tuple, np.ndarray)):
+            raise ValueError(f"{name} must be one-dimensional, one label per row; {name}[{i}] is a "
+                             f"{type(value).__name__}")
+        if kind not in ("str", "int"):
+            hint = " (convert them with .astype(int) or .astype(str))" if kind in ("float", "bool") else ""
+            raise TypeError(f"{name} must hold {accepted}; {name}[{i}] is {kind} {_plain(value)!r}{hint}")
+        first.setdefault(kind, i)
+        if len(first) > 1:
+            a, b = sorted(first, key=first.get)
+            raise TypeError(f"{name} must hold {accepted}, not both: {name}[{first[a]}] is {a} "
+                            f"{_plain(values[first[a]])!r} and {name}[{first[b]}] is {b} {_plain(values[first[b]])!r}")
+
+
+def check_indices(indices, name="indices", n_rows=None):
+    """Return ``indices`` as a new 1-D int64 array of row numbers, each in ``[0, n_rows)`` when ``n_rows`` is given."""
+    values = check_sequence(indices, name, "row numbers (integers)")
+    for i, value in enumerate(values):
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Integral, np.integer)):
+            raise TypeError(f"{name} must hold row numbers (integers); {name}[{i}] is "
+                            f"{type(value).__name__} {_plain(value)!r}")
+        if value < 0:
+            raise ValueError(f"{name} must be non-negative integers (row numbers); {name}[{i}] is {value!r}")
+        if n_rows is not None and value >= n_rows:
+            raise ValueError(f"{name} must hold row numbers in [0, {n_rows - 1}]; {name}[{i}] is {value!r}")
+    return np.array([int(v) for v in values], dtype=np.int64)
 
 
 def check_number(value, name, *, low=None, high=None, low_open=False, high_open=False, integer=False):
@@ -112,9 +187,10 @@ def check_number(value, name, *, low=None, high=None, low_open=False, high_open=
         closing = ")" if high_open or high is None else "]"
         interval = f"{opening}{left}, {right}{closing}"
         what = f"{what} in {interval}"
-    if isinstance(value, bool) or not isinstance(value, kind):
+    numpy_kind = np.integer if integer else (np.integer, np.floating)
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (kind, numpy_kind)):
         raise TypeError(f"{name} must be {what}, got {type(value).__name__} {value!r}")
-    if not integer and math.isnan(value):
+    if not integer and math.isnan(float(value)):
         raise ValueError(f"{name} must be {what}, got nan")
     too_low = low is not None and (value <= low if low_open else value < low)
     too_high = high is not None and (value >= high if high_open else value > high)

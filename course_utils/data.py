@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._validation import check_choice
+from ._validation import check_choice, check_sequence
 
 __all__ = [
     "DataIntegrityError",
@@ -240,7 +240,7 @@ def load_sentiment(sources=None, label_names=True):
         sources = list(SENTIMENT_SOURCES)
     if isinstance(sources, str):
         sources = [sources]
-    sources = list(sources)
+    sources = check_sequence(sources, "sources", "source names ('amazon', 'imdb', 'yelp')")
     if not sources:
         raise ValueError("sources must name at least one of 'amazon', 'imdb', 'yelp'")
     for source in sources:

@@ -33,9 +33,11 @@ from ._validation import (
     check_int,
     check_label_in,
     check_labels,
+    check_number,
+    check_sequence,
     check_texts,
 )
-from .attacks import ATTACKS, DEFAULT_TRIGGER, apply_attack, measure_attack_success
+from .attacks import ATTACKS, DEFAULT_TRIGGER, apply_attack, check_trigger, measure_attack_success
 from .defenses import DEFENSES, FILTER, TRAINER, defense_names, make_defense
 from .detect import BaseDetector, DataAudit, KNNDisagreement, TriggerDetector
 from .metrics import DIFFERENCE, PROPORTION, accuracy, attack_success_rate, detection_scores, mean_interval
@@ -73,8 +75,7 @@ def split_data(texts, labels, test_size=0.25, random_state=0):
 
     texts = check_texts(texts)
     labels = check_labels(labels, n_rows=len(texts))
-    if isinstance(test_size, bool) or not isinstance(test_size, (int, float)) or not 0.0 < test_size < 1.0:
-        raise ValueError(f"test_size must be a number strictly between 0 and 1, got {test_size!r}")
+    test_size = check_number(test_size, "test_size", low=0.0, high=1.0, low_open=True, high_open=True)
     random_state = check_int(random_state, "random_state", minimum=0)
     classes, counts = np.unique(labels, return_counts=True)
     if len(classes) < 2:
@@ -128,7 +129,9 @@ def _validate_run(texts, labels, attack, fraction, model, seed, test_size, trigg
     check_choice(model, "model", MODELS)
     fraction = check_fraction(fraction)
     seed = check_int(seed, "seed", minimum=0)
-    if not isinstance(trigger, str):
+    if attack == "backdoor":
+        check_trigger(trigger)
+    elif not isinstance(trigger, str):
         raise TypeError(f"trigger must be a str, got {type(trigger).__name__}")
     return texts, labels, fraction, seed
 
@@ -263,13 +266,20 @@ def certify(defended_model, test_texts, test_labels, radius):
         ``radius``, ``certified_accuracy`` and ``median_radius``; ``None`` when
         the classifier does not certify.
     """
+    from sklearn.pipeline import Pipeline
+
+    if not isinstance(defended_model, Pipeline):
+        raise TypeError(f"defended_model must be a fitted scikit-learn Pipeline (vectoriser, then classifier), "
+                        f"got {type(defended_model).__name__}")
     classifier = defended_model[-1]
     if not hasattr(classifier, "certified_radius"):
         return None
     check_int(radius, "radius", minimum=0)
-    features = defended_model[:-1].transform(list(test_texts))
+    test_texts = check_texts(test_texts, "test_texts")
+    test_labels = check_labels(test_labels, n_rows=len(test_texts), name="test_labels")
+    features = defended_model[:-1].transform(test_texts)
     radii = np.asarray(classifier.certified_radius(features), dtype=float)
-    correct = np.asarray(classifier.predict(features)) == np.asarray(test_labels)
+    correct = np.asarray(classifier.predict(features)) == test_labels
     return {"radius": int(radius), "certified_accuracy": float(np.mean(correct & (radii >= radius))),
             "median_radius": float(np.median(radii))}
 
@@ -547,7 +557,9 @@ def sweep(texts, labels, *, attacks=("random-flip", "targeted-flip", "duplicate-
 
     texts = check_texts(texts)
     labels = check_labels(labels, n_rows=len(texts))
-    attacks, fractions, seeds = list(attacks), list(fractions), list(seeds)
+    attacks = check_sequence(attacks, "attacks", f"attack names ({', '.join(ATTACKS)})")
+    fractions = check_sequence(fractions, "fractions", "numbers in [0, 1]")
+    seeds = check_sequence(seeds, "seeds", "non-negative integers")
     for name, values in (("attacks", attacks), ("fractions", fractions), ("seeds", seeds)):
         if not values:
             raise ValueError(f"{name} must not be empty")

@@ -164,7 +164,7 @@ def evaluate(qid, answer):
         return CheckResult(qid, BLANK, str(hint), 0, spec.points)
     except Wrong as hint:
         return CheckResult(qid, FAIL, str(hint), 0, spec.points)
-    except Exception as error:  # the learner's code crashed inside the check
+    except (Exception, SystemExit) as error:  # the learner's code crashed (or called exit()) inside the check
         where = _learner_frame(error)
         text = plain_text(str(error))
         return CheckResult(qid, FAIL, f"Your code raised {type(error).__name__}: {text}{where}", 0, spec.points)
