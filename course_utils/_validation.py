@@ -10,6 +10,9 @@ from __future__ import annotations
 import argparse
 import math
 import numbers
+import os
+import stat
+import sys
 from collections.abc import Iterable, Mapping, MappingView, Set
 
 import numpy as np
@@ -262,11 +265,79 @@ def set_known_params(estimator, params, what):
     return estimator.set_params(**params)
 
 
+def shown_path(path):
+    """``path`` as text any output stream can print: bytes that are not UTF-8 (a file name read
+    from a Linux file system) become ``\\xNN`` escapes instead of lone surrogates."""
+    try:
+        return str(path).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a surrogate no file system gave: escape it as it is
+        return str(path).encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+_FILE_KINDS = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+               (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder"))
+
+
+def read_regular_file(path, what, max_bytes):
+    """The bytes of the regular file ``path``, at most ``max_bytes`` of them; the one way the course reads a
+    file it is given.
+
+    The file's kind is checked with ``stat`` before it is opened and again on the open descriptor, and it is
+    opened without blocking, so a FIFO, a device (``/dev/zero``), a socket or a folder is refused at once
+    instead of hanging or reading without end; at most ``max_bytes + 1`` bytes are read, so a file that
+    grows or misreports its size (``/proc``) is refused too. Every refusal is an ``OSError`` subclass
+    (``FileNotFoundError`` when there is no such file, else :class:`UnreadableFileError`) whose message is
+    one line naming the file as ``what`` (``"data file"``, ``"notebook"``).
+    """
+    shown = f"'{shown_path(path)}'"
+    limit = f"{max_bytes:,} bytes" + (f" ({max_bytes // 2**20} MiB)" if max_bytes and not max_bytes % 2**20 else "")
+
+    def refuse(info):
+        for test, kind in _FILE_KINDS:
+            if test(info.st_mode):
+                raise UnreadableFileError(f"{what} {shown} is {kind}, not a regular file")
+        if not stat.S_ISREG(info.st_mode):
+            raise UnreadableFileError(f"{what} {shown} is not a regular file")
+        if info.st_size > max_bytes:
+            raise UnreadableFileError(f"{what} {shown} holds {info.st_size:,} bytes, more than the limit of {limit}")
+
+    try:
+        refuse(os.stat(path))
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+        with os.fdopen(descriptor, "rb") as handle:
+            refuse(os.fstat(handle.fileno()))
+            content = handle.read(max_bytes + 1)
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{what} {shown} does not exist") from None
+    except UnreadableFileError:
+        raise
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise UnreadableFileError(f"{what} {shown} cannot be read: {reason}") from None
+    if len(content) > max_bytes:
+        raise UnreadableFileError(f"{what} {shown} holds more than the limit of {limit}")
+    return content
+
+
+class UnreadableFileError(OSError):
+    """A file the course was given is not a regular file, too large or cannot be read; the message is one line."""
+
+
+def write_line(text, stream):
+    """Write ``text`` and a newline to ``stream``, escaping what its encoding cannot show (never raises
+    ``UnicodeEncodeError``, whatever ``PYTHONIOENCODING`` says)."""
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    text = str(text).encode(encoding, "backslashreplace").decode(encoding, "replace")
+    stream.write(text + "\n")
+    stream.flush()
+
+
 class OneLineArgumentParser(argparse.ArgumentParser):
     """An ``ArgumentParser`` whose errors are one line on stderr and exit status 2 (every command of the course)."""
 
     def error(self, message):
-        self.exit(2, f"{self.prog}: error: {message}\n")
+        write_line(f"{self.prog}: error: {message.splitlines()[0] if message else 'bad arguments'}", sys.stderr)
+        self.exit(2)
 
 
 def positive_seconds(value):

@@ -155,3 +155,32 @@ def test_evaluate_turns_a_learners_exit_into_a_failed_check(monkeypatch):
     monkeypatch.setitem(checks.QUESTIONS, qid, dataclasses.replace(checks.QUESTIONS[qid], function=exits))
     result = checks.evaluate(qid, 1)
     assert result.status == checks.FAIL and "SystemExit" in result.message
+
+
+def test_read_regular_file_refuses_devices_and_reads_at_most_the_limit(tmp_path):
+    import os
+
+    from course_utils._validation import UnreadableFileError, read_regular_file
+
+    path = tmp_path / "a.txt"
+    path.write_bytes(b"12345")
+    assert read_regular_file(path, "file", 5) == b"12345"
+    with pytest.raises(UnreadableFileError, match="file '.*a.txt' holds 5 bytes, more than the limit of 4 bytes$"):
+        read_regular_file(path, "file", 4)
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        read_regular_file(tmp_path / "nope", "file", 5)
+    if os.path.exists("/dev/zero"):
+        with pytest.raises(UnreadableFileError, match="is a character device"):
+            read_regular_file("/dev/zero", "file", 5)
+
+
+def test_write_line_escapes_what_the_stream_cannot_encode():
+    import io
+
+    from course_utils._validation import shown_path, write_line
+
+    stream = io.TextIOWrapper(io.BytesIO(), encoding="ascii", errors="strict")
+    write_line("café \udce9", stream)
+    stream.seek(0)
+    assert stream.read() == "caf\\xe9 \\udce9\n"
+    assert shown_path(b"caf\xe9".decode("utf-8", "surrogateescape")) == "caf\\xe9"
