@@ -44,10 +44,12 @@ def check_sequence(values, name, what="values"):
         raise TypeError(f"{accepted}, not a single {type(values).__name__}")
     if isinstance(values, _UNORDERED):
         raise TypeError(f"{accepted}, not a {type(values).__name__}, whose order is arbitrary")
-    if isinstance(values, np.ndarray):
-        if values.ndim == 0:
-            raise TypeError(f"{accepted}, got a 0-d array {values!r}")
-        return list(values)
+    ndim = getattr(values, "ndim", None)
+    if isinstance(ndim, int) and ndim != 1:  # a NumPy array, a pandas DataFrame: one value per row, or nothing
+        if ndim == 0:
+            raise TypeError(f"{accepted}, got a 0-d {type(values).__name__}")
+        raise ValueError(f"{name} must be one-dimensional, one entry per row, got a {type(values).__name__} of shape "
+                         f"{getattr(values, 'shape', '?')}")
     if not isinstance(values, Iterable):
         raise TypeError(f"{accepted}, got {type(values).__name__} {values!r}")
     return list(values)

@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
 import sys
 
 from . import build, exercises, grading
@@ -279,7 +280,8 @@ def main(argv=None):
 
 def _last_line(error):
     """The last non-empty line of ``error``'s message (a cell's error comes last in nbclient's)."""
-    lines = [line for line in str(error).splitlines() if line.strip()]
+    text = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", str(error))  # the kernel's colours
+    lines = [line for line in text.splitlines() if line.strip()]
     return lines[-1].strip() if lines else "(no message)"
 
 

@@ -394,3 +394,16 @@ def test_readme_states_the_limits_the_code_uses():
     assert f"at most {MAX_FILE_BYTES:,} bytes ({MAX_FILE_BYTES // 2**20} MiB" in readme
     assert f"each line at most {MAX_LINE_CHARS:,} characters" in readme
     assert f"at most {MAX_NOTEBOOK_BYTES // 2**20} MiB each" in readme
+
+
+def test_a_notebook_that_fails_while_it_runs_is_one_line_with_status_1(tmp_path):
+    notebook = {"cells": [{"cell_type": "code", "execution_count": None, "id": "boom", "metadata": {}, "outputs": [],
+                           "source": "raise RuntimeError('boom')"}],
+                "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    path = tmp_path / "fails.ipynb"
+    path.write_text(json.dumps(notebook), encoding="utf-8")
+    result = run_cli_env("execute", "--timeout", "60", str(path), cwd=tmp_path, timeout=180)
+    stderr = result.stderr.decode("utf-8", "backslashreplace").strip().splitlines()
+    assert result.returncode == 1
+    assert stderr[-1] == "python -m course_utils execute: error: CellExecutionError: RuntimeError: boom"
+    assert "Traceback" not in result.stderr.decode("utf-8", "backslashreplace")

@@ -184,3 +184,15 @@ def test_write_line_escapes_what_the_stream_cannot_encode():
     stream.seek(0)
     assert stream.read() == "caf\\xe9 \\udce9\n"
     assert shown_path(b"caf\xe9".decode("utf-8", "surrogateescape")) == "caf\\xe9"
+
+
+def test_tables_and_matrices_are_refused_as_one_dimensional_data():
+    import pandas as pd
+
+    frame = pd.DataFrame({"text": ["a", "b"], "label": [0, 1]})
+    with pytest.raises(ValueError, match=r"texts must be one-dimensional, one entry per row, got a DataFrame of "
+                                         r"shape \(2, 2\)"):
+        check_texts(frame)
+    with pytest.raises(ValueError, match="labels must be one-dimensional"):
+        check_labels(np.zeros((2, 2), dtype=int))
+    assert check_texts(frame["text"]) == ["a", "b"]
