@@ -651,7 +651,9 @@ def summarize(results, metrics=("poisoned_accuracy", "attack_success_rate"), by=
 
     if not isinstance(results, pd.DataFrame):
         raise TypeError(f"results must be a pandas DataFrame, got {type(results).__name__}")
-    metrics, by = list(metrics), list(by)
+    metrics = check_sequence(metrics, "metrics", "column names")
+    by = check_sequence(by, "by", "column names")
+    confidence = check_number(confidence, "confidence", low=0.0, high=1.0, low_open=True, high_open=True)
     missing = [c for c in metrics + by if c not in results.columns]
     if missing:
         raise ValueError(f"results has no column(s) {missing}; it has {list(results.columns)}")

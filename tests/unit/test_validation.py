@@ -196,3 +196,18 @@ def test_tables_and_matrices_are_refused_as_one_dimensional_data():
     with pytest.raises(ValueError, match="labels must be one-dimensional"):
         check_labels(np.zeros((2, 2), dtype=int))
     assert check_texts(frame["text"]) == ["a", "b"]
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"metrics": None}, "metrics must be a sequence of column names"),
+    ({"by": "attack"}, "by must be a sequence of column names .* not a single str"),
+    ({"by": {"attack", "fraction"}}, "by must be a sequence"),
+    ({"confidence": "high"}, "confidence must be a number"),
+])
+def test_summarize_names_its_arguments(kwargs, message):
+    import pandas as pd
+
+    results = pd.DataFrame({"attack": ["none"] * 2, "fraction": [0.0] * 2, "poisoned_accuracy": [0.8, 0.9],
+                            "attack_success_rate": [None, None]})
+    with pytest.raises(TypeError, match=message):
+        experiment.summarize(results, **kwargs)
