@@ -21,6 +21,17 @@ import numpy as np
 _UNORDERED = (Set, Mapping, MappingView)
 
 
+#: The largest seed: NumPy's and scikit-learn's seeds are 32-bit (``seed``, ``seeds``, ``random_state``).
+MAX_SEED = 2**32 - 1
+
+
+def shown(value, limit=80):
+    """``repr(value)``, cut to ``limit`` characters, for a message (a learner's 100,000-character label
+    stays a readable line)."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def check_sequence(values, name, what="values"):
     """Return ``values``, ordered data, as a new list; the one check every sequence argument goes through.
 
@@ -51,7 +62,7 @@ def check_sequence(values, name, what="values"):
         raise ValueError(f"{name} must be one-dimensional, one entry per row, got a {type(values).__name__} of shape "
                          f"{getattr(values, 'shape', '?')}")
     if not isinstance(values, Iterable):
-        raise TypeError(f"{accepted}, got {type(values).__name__} {values!r}")
+        raise TypeError(f"{accepted}, got {type(values).__name__} {shown(values)}")
     return list(values)
 
 
@@ -138,12 +149,13 @@ def _check_label_values(values, name):
                              f"{type(value).__name__}")
         if kind not in ("str", "int"):
             hint = " (convert them with .astype(int) or .astype(str))" if kind in ("float", "bool") else ""
-            raise TypeError(f"{name} must hold {accepted}; {name}[{i}] is {kind} {_plain(value)!r}{hint}")
+            raise TypeError(f"{name} must hold {accepted}; {name}[{i}] is {kind} {shown(_plain(value))}{hint}")
         first.setdefault(kind, i)
         if len(first) > 1:
             a, b = sorted(first, key=first.get)
             raise TypeError(f"{name} must hold {accepted}, not both: {name}[{first[a]}] is {a} "
-                            f"{_plain(values[first[a]])!r} and {name}[{first[b]}] is {b} {_plain(values[first[b]])!r}")
+                            f"{shown(_plain(values[first[a]]))} and {name}[{first[b]}] is {b} "
+                            f"{shown(_plain(values[first[b]]))}")
 
 
 def check_indices(indices, name="indices", n_rows=None):
@@ -152,7 +164,7 @@ def check_indices(indices, name="indices", n_rows=None):
     for i, value in enumerate(values):
         if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Integral, np.integer)):
             raise TypeError(f"{name} must hold row numbers (integers); {name}[{i}] is "
-                            f"{type(value).__name__} {_plain(value)!r}")
+                            f"{type(value).__name__} {shown(_plain(value))}")
         if value < 0:
             raise ValueError(f"{name} must be non-negative integers (row numbers); {name}[{i}] is {value!r}")
         if n_rows is not None and value >= n_rows:
@@ -186,21 +198,21 @@ def check_number(value, name, *, low=None, high=None, low_open=False, high_open=
     kind = numbers.Integral if integer else numbers.Real
     what = "an integer" if integer else "a number"
     if low is not None or high is not None:
-        left = "-inf" if low is None else f"{low:g}"
-        right = "inf" if high is None else f"{high:g}"
+        left = "-inf" if low is None else (f"{int(low)}" if integer else f"{low:g}")
+        right = "inf" if high is None else (f"{int(high)}" if integer else f"{high:g}")
         opening = "(" if low_open or low is None else "["
         closing = ")" if high_open or high is None else "]"
         interval = f"{opening}{left}, {right}{closing}"
         what = f"{what} in {interval}"
     numpy_kind = np.integer if integer else (np.integer, np.floating)
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (kind, numpy_kind)):
-        raise TypeError(f"{name} must be {what}, got {type(value).__name__} {value!r}")
+        raise TypeError(f"{name} must be {what}, got {type(value).__name__} {shown(value)}")
     if not integer and math.isnan(float(value)):
         raise ValueError(f"{name} must be {what}, got nan")
     too_low = low is not None and (value <= low if low_open else value < low)
     too_high = high is not None and (value >= high if high_open else value > high)
     if too_low or too_high:
-        raise ValueError(f"{name} must be {what}, got {value!r}")
+        raise ValueError(f"{name} must be {what}, got {shown(_plain(value))}")
     return int(value) if integer else float(value)
 
 
@@ -227,7 +239,8 @@ def check_label_in(label, classes, name):
     """Raise unless ``label`` is one of ``classes``."""
     known = [c.item() if hasattr(c, "item") else c for c in classes]
     if label not in known:
-        raise ValueError(f"{name}={label!r} is not a label of the data; the labels are {sorted(map(str, known))}")
+        raise ValueError(f"{name}={shown(label)} is not a label of the data; the labels are "
+                         f"{shown(sorted(map(str, known)), 200)}")
     return label
 
 
@@ -250,7 +263,7 @@ def check_random_state(random_state, name="random_state"):
 def check_choice(value, name, choices):
     """Raise unless ``value`` is one of ``choices``."""
     if value not in choices:
-        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}")
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}; got {shown(value)}")
     return value
 
 
@@ -263,7 +276,8 @@ def set_known_params(estimator, params, what):
     known = estimator.get_params()
     unknown = sorted(set(params) - set(known))
     if unknown:
-        raise ValueError(f"unknown parameter {unknown[0]!r} for {what}; its parameters are: {', '.join(sorted(known))}")
+        raise ValueError(f"unknown parameter {shown(unknown[0])} for {what}; its parameters are: "
+                         f"{', '.join(sorted(known))}")
     return estimator.set_params(**params)
 
 
@@ -347,7 +361,7 @@ def positive_seconds(value):
     try:
         number = int(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number of seconds, at least 1, got {value!r}") from None
+        raise argparse.ArgumentTypeError(f"must be a whole number of seconds, at least 1, got {shown(value)}") from None
     if number < 1:
         raise argparse.ArgumentTypeError(f"must be a whole number of seconds, at least 1, got {number}")
     return number

@@ -44,6 +44,7 @@ from ._validation import (
     check_random_state,
     check_texts,
     rows_for_share,
+    shown,
 )
 from .metrics import attack_success_rate
 from .models import make_vectorizer
@@ -298,9 +299,9 @@ def check_trigger(trigger, name="trigger"):
     trigger = trigger.strip()
     tokens = _analyzer()(trigger)
     if not _TOKEN.fullmatch(trigger) or len(tokens) != 1:
-        seen = f"the vectorisers read it as {tokens!r}" if tokens != [trigger] else "it is not one word"
+        seen = f"the vectorisers read it as {shown(tokens)}" if tokens != [trigger] else "it is not one word"
         raise ValueError(f"{name} must be one word of two or more letters or digits, also once lower-cased "
-                         f"(a token the vectorisers keep), got {trigger!r}: {seen}")
+                         f"(a token the vectorisers keep), got {shown(trigger)}: {seen}")
     return trigger
 
 

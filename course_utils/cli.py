@@ -35,10 +35,12 @@ import sys
 
 from . import build, exercises, grading
 from ._validation import (
+    MAX_SEED,
     OneLineArgumentParser,
     UnreadableFileError,
     positive_seconds,
     read_regular_file,
+    shown,
     shown_path,
     write_line,
 )
@@ -60,7 +62,7 @@ def _number_in(name, low, high, *, low_open=False, high_open=False):
         try:
             number = float(value)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a number in {interval}, got {value!r}") from None
+            raise argparse.ArgumentTypeError(f"{name} must be a number in {interval}, got {shown(value)}") from None
         above = number > low if low_open else number >= low
         below = number < high if high_open else number <= high
         if math.isnan(number) or not (above and below):
@@ -79,9 +81,9 @@ def _seed(value):
     try:
         number = int(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"seed must be a non-negative integer, got {value!r}") from None
-    if number < 0:
-        raise argparse.ArgumentTypeError(f"seed must be a non-negative integer, got {value}")
+        raise argparse.ArgumentTypeError(f"seed must be an integer in [0, {MAX_SEED}], got {shown(value)}") from None
+    if not 0 <= number <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"seed must be an integer in [0, {MAX_SEED}], got {shown(number)}")
     return number
 
 

@@ -28,6 +28,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ._validation import (
+    MAX_SEED,
     check_choice,
     check_fraction,
     check_int,
@@ -76,7 +77,7 @@ def split_data(texts, labels, test_size=0.25, random_state=0):
     texts = check_texts(texts)
     labels = check_labels(labels, n_rows=len(texts))
     test_size = check_number(test_size, "test_size", low=0.0, high=1.0, low_open=True, high_open=True)
-    random_state = check_int(random_state, "random_state", minimum=0)
+    random_state = check_number(random_state, "random_state", low=0, high=MAX_SEED, integer=True)
     classes, counts = np.unique(labels, return_counts=True)
     if len(classes) < 2:
         raise ValueError(f"labels must hold at least two classes, got {list(classes)}")
@@ -128,7 +129,7 @@ def _validate_run(texts, labels, attack, fraction, model, seed, test_size, trigg
     check_choice(attack, "attack", tuple(ATTACKS))
     check_choice(model, "model", MODELS)
     fraction = check_fraction(fraction)
-    seed = check_int(seed, "seed", minimum=0)
+    seed = check_number(seed, "seed", low=0, high=MAX_SEED, integer=True)
     if attack == "backdoor":
         check_trigger(trigger)
     elif not isinstance(trigger, str):
@@ -567,7 +568,7 @@ def sweep(texts, labels, *, attacks=("random-flip", "targeted-flip", "duplicate-
         check_choice(attack, "attacks", tuple(ATTACKS))
         _validate_run(texts, labels, attack, 0.0, model, 0, test_size, trigger)
     fractions = [check_fraction(f, "fractions") for f in fractions]
-    seeds = [check_int(s, "seeds", minimum=0) for s in seeds]
+    seeds = [check_number(s, "seeds", low=0, high=MAX_SEED, integer=True) for s in seeds]
     targets = {a: default_labels(labels, a, source_label, target_label) for a in attacks}
 
     rows = []

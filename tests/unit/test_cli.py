@@ -407,3 +407,9 @@ def test_a_notebook_that_fails_while_it_runs_is_one_line_with_status_1(tmp_path)
     assert result.returncode == 1
     assert stderr[-1] == "python -m course_utils execute: error: CellExecutionError: RuntimeError: boom"
     assert "Traceback" not in result.stderr.decode("utf-8", "backslashreplace")
+
+
+def test_a_seed_beyond_32_bits_is_an_argument_error(tmp_path):
+    result = run_cli_env("experiment", "--data", "builtin", "--attack", "none", "--fraction", "0", "--seed",
+                         str(2**64), cwd=tmp_path)
+    _one_line_error(result, "argument --seed: seed must be an integer in [0, 4294967295]")

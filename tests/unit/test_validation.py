@@ -211,3 +211,18 @@ def test_summarize_names_its_arguments(kwargs, message):
                             "attack_success_rate": [None, None]})
     with pytest.raises(TypeError, match=message):
         experiment.summarize(results, **kwargs)
+
+
+def test_seeds_are_32_bit_and_named():
+    from course_utils._validation import MAX_SEED
+
+    with pytest.raises(ValueError, match=rf"seed must be an integer in \[0, {MAX_SEED}\], got {MAX_SEED + 1}"):
+        experiment.run_experiment(TEXTS, LABELS, attack="none", fraction=0.0, seed=MAX_SEED + 1)
+    with pytest.raises(ValueError, match="random_state must be an integer"):
+        experiment.split_data(TEXTS, LABELS, random_state=2**40)
+
+
+def test_a_huge_value_is_cut_in_the_message():
+    with pytest.raises(ValueError) as raised:
+        attacks.targeted_flip(TEXTS, LABELS, 0.1, source_label="x" * 100_000, target_label="positive")
+    assert len(str(raised.value)) < 300 and "…" in str(raised.value)
