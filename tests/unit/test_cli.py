@@ -413,3 +413,23 @@ def test_a_seed_beyond_32_bits_is_an_argument_error(tmp_path):
     result = run_cli_env("experiment", "--data", "builtin", "--attack", "none", "--fraction", "0", "--seed",
                          str(2**64), cwd=tmp_path)
     _one_line_error(result, "argument --seed: seed must be an integer in [0, 4294967295]")
+
+
+@pytest.mark.parametrize("command, function, error, status", [
+    ("exercises", "course_utils.exercises.generate_all", ValueError("Notebook does not appear to be JSON: '{'\nmore"),
+     2),
+    ("scripts", "course_utils.build.sync_scripts", PermissionError(13, "Permission denied", "solutions/x.ipynb"), 2),
+    ("scripts", "course_utils.build.sync_scripts", RuntimeError("jupytext failed\nsecond line"), 1),
+])
+def test_an_unreadable_repository_notebook_is_one_line(monkeypatch, capsys, command, function, error, status):
+    from course_utils import cli
+
+    def fails(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(function, fails)
+    assert cli.main([command]) == status
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"python -m course_utils {command}: error: "), captured.err
+    assert "\n" not in lines[0] and captured.out == ""
