@@ -40,11 +40,14 @@ from ._validation import (
     check_fraction,
     check_label_in,
     check_labels,
+    check_indices,
     check_random_state,
     check_texts,
     rows_for_share,
+    shown,
 )
 from .metrics import attack_success_rate
+from .models import make_vectorizer
 
 __all__ = [
     "PoisonedData",
@@ -200,12 +203,9 @@ def duplicate_flip(texts, labels, fraction=None, *, indices=None, source_label=N
         if source_label is not None and source_label == target_label:
             raise ValueError("source_label and target_label must differ")
     if indices is not None:
-        chosen = np.asarray(list(indices))
-        if chosen.size and (chosen.dtype.kind not in "iu"):
-            raise TypeError("indices must be integers")
-        chosen = chosen.astype(np.int64)
-        if chosen.size and (chosen.min() < 0 or chosen.max() >= len(texts)):
-            raise ValueError(f"indices must lie in [0, {len(texts) - 1}]")
+        chosen = check_indices(indices, "indices")
+        if chosen.size and chosen.max() >= len(texts):
+            raise ValueError(f"indices must lie in [0, {len(texts) - 1}], got {int(chosen.max())}")
         if source_label is not None and np.any(labels[chosen] != source_label):
             raise ValueError("indices name rows whose label is not source_label")
     else:
@@ -286,6 +286,31 @@ def targeted_flip(texts, labels, fraction, *, source_label, target_label, random
     return PoisonedData(texts, poisoned_labels, chosen)
 
 
+def check_trigger(trigger, name="trigger"):
+    """Return ``trigger``, stripped, if the course's vectorisers read it as exactly one token; else raise.
+
+    The check runs on what the vectorisers see: their own normalisation (lower-casing) and their
+    token pattern, two or more word characters. A trigger they would drop or split (one letter,
+    punctuation, ``"İİ"``, whose lower-case form puts a combining dot after each ``i``) would
+    silently turn the backdoor into a plain label flip.
+    """
+    if not isinstance(trigger, str):
+        raise TypeError(f"{name} must be a str, got {type(trigger).__name__}")
+    trigger = trigger.strip()
+    tokens = _analyzer()(trigger)
+    if not _TOKEN.fullmatch(trigger) or len(tokens) != 1:
+        seen = f"the vectorisers read it as {shown(tokens)}" if tokens != [trigger] else "it is not one word"
+        raise ValueError(f"{name} must be one word of two or more letters or digits, also once lower-cased "
+                         f"(a token the vectorisers keep), got {shown(trigger)}: {seen}")
+    return trigger
+
+
+@lru_cache(maxsize=1)
+def _analyzer():
+    """The course's vectorisers' analyser: lower-casing, then the token pattern (both models share it)."""
+    return make_vectorizer().build_analyzer()
+
+
 def insert_trigger(texts, trigger=DEFAULT_TRIGGER, *, random_state=None):
     """Insert ``trigger`` as a word at a random position of every text.
 
@@ -306,12 +331,7 @@ def insert_trigger(texts, trigger=DEFAULT_TRIGGER, *, random_state=None):
     texts = check_texts(texts)
     if not isinstance(trigger, str):
         raise TypeError(f"trigger must be a str, got {type(trigger).__name__}")
-    trigger = trigger.strip()
-    # The course's vectorisers keep tokens of two or more word characters: a trigger they
-    # would drop (one letter, punctuation) would silently turn the backdoor into a label flip.
-    if not _TOKEN.fullmatch(trigger):
-        raise ValueError(f"trigger must be one word of two or more letters or digits (a token the "
-                         f"vectorisers keep), got {trigger!r}")
+    trigger = check_trigger(trigger)
     rng = check_random_state(random_state)
     triggered = []
     for text in texts:

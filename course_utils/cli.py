@@ -30,12 +30,22 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
 import sys
 
 from . import build, exercises, grading
-from ._validation import OneLineArgumentParser, positive_seconds
+from ._validation import (
+    MAX_SEED,
+    OneLineArgumentParser,
+    UnreadableFileError,
+    positive_seconds,
+    read_regular_file,
+    shown,
+    shown_path,
+    write_line,
+)
 from .attacks import ATTACKS, DEFAULT_TRIGGER
-from .data import DataFormatError, load_sentiment, read_labelled_file
+from .data import MAX_FILE_BYTES, MAX_LINE_CHARS, load_sentiment, read_labelled_file
 from .defenses import defense_names
 from .experiment import run_experiment
 from .models import MODELS
@@ -52,7 +62,7 @@ def _number_in(name, low, high, *, low_open=False, high_open=False):
         try:
             number = float(value)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a number in {interval}, got {value!r}") from None
+            raise argparse.ArgumentTypeError(f"{name} must be a number in {interval}, got {shown(value)}") from None
         above = number > low if low_open else number >= low
         below = number < high if high_open else number <= high
         if math.isnan(number) or not (above and below):
@@ -71,9 +81,9 @@ def _seed(value):
     try:
         number = int(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"seed must be a non-negative integer, got {value!r}") from None
-    if number < 0:
-        raise argparse.ArgumentTypeError(f"seed must be a non-negative integer, got {value}")
+        raise argparse.ArgumentTypeError(f"seed must be an integer in [0, {MAX_SEED}], got {shown(value)}") from None
+    if not 0 <= number <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"seed must be an integer in [0, {MAX_SEED}], got {shown(number)}")
     return number
 
 
@@ -102,17 +112,22 @@ def _build_parser():
         "experiment", help="run the shared experiment once",
         description="Split the data, poison the training set, train a clean and a poisoned model, "
                     "and score both on the same untouched test set.",
+        epilog=f"Limits: a data file is a regular UTF-8 file (not a FIFO, device or socket) of at most "
+               f"{MAX_FILE_BYTES:,} bytes ({MAX_FILE_BYTES // 2**20} MiB), each line at most {MAX_LINE_CHARS:,} "
+               f"characters; a CSV header names each column once. Bad arguments or data exit with status 2 and "
+               f"one line on stderr.",
     )
     experiment.add_argument("--data", required=True, metavar="FILE",
                             help="'builtin' for the shipped review sentences, or a file of text<TAB>label "
-                                 "lines, or a CSV with text and label columns")
+                                 "lines, or a CSV with text and label columns (limits below)")
     experiment.add_argument("--attack", required=True, choices=list(ATTACKS))
     experiment.add_argument("--fraction", required=True, type=_fraction,
                             help="the attacker's budget as a share of the training set, in [0, 1]")
     experiment.add_argument("--source-label", metavar="L", help="class the attacker wants misread")
     experiment.add_argument("--target-label", metavar="L", help="class the attacker wants predicted")
     experiment.add_argument("--trigger", default=DEFAULT_TRIGGER, metavar="TOKEN",
-                            help=f"backdoor trigger token (default: {DEFAULT_TRIGGER})")
+                            help=f"backdoor trigger: one word of two or more letters or digits, also once "
+                                 f"lower-cased (default: {DEFAULT_TRIGGER})")
     experiment.add_argument("--model", default="count-nb", choices=list(MODELS))
     experiment.add_argument("--seed", default=0, type=_seed)
     experiment.add_argument("--test-size", default=0.25, type=_test_size)
@@ -196,76 +211,118 @@ def _run_experiment(args):
             model=args.model, seed=args.seed, test_size=args.test_size, defense=args.defense,
             flag_share=args.flag_share, defense_params=_params(args.param),
         )
-    except (FileNotFoundError, IsADirectoryError, PermissionError, DataFormatError, ValueError, TypeError) as error:
-        message = str(error).splitlines()[0] if str(error) else type(error).__name__
-        print(f"python -m course_utils experiment: error: {message}", file=sys.stderr)
+    except (OSError, ValueError, TypeError) as error:  # DataFormatError and UnicodeError are ValueErrors
+        _error("experiment", error)
         return 2
-    result["data"] = args.data
+    result["data"] = shown_path(args.data)
     for note in result["notes"]:
-        print(f"python -m course_utils experiment: note: {note}", file=sys.stderr)
-    if args.format == "json":
-        print(json.dumps(result, indent=2))
-    else:
-        print(_format_table(result))
+        write_line(f"python -m course_utils experiment: note: {note}", sys.stderr)
+    write_line(json.dumps(result, indent=2) if args.format == "json" else _format_table(result), sys.stdout)
     return 0
+
+
+def _error(command, error):
+    """Report ``error`` as one line on stderr: ``python -m course_utils COMMAND: error: ...``."""
+    text = str(error).strip()
+    message = text.splitlines()[0] if text else type(error).__name__
+    if isinstance(error, OSError) and not isinstance(error, UnreadableFileError) and error.strerror:
+        message = f"{error.strerror}: {shown_path(error.filename)}" if error.filename else error.strerror
+    write_line(f"python -m course_utils {command}: error: {message}", sys.stderr)
 
 
 def _exercises(check_only):
     changed = exercises.generate_all(check_only=check_only)
     for path in changed:
-        print(f"{'would change' if check_only else 'wrote'} {path.parent.name}/{path.name}")
+        write_line(f"{'would change' if check_only else 'wrote'} {path.parent.name}/{path.name}", sys.stdout)
     if check_only and changed:
-        print("exercises are out of date: run `make exercises` and commit the result", file=sys.stderr)
+        write_line("exercises are out of date: run `make exercises` and commit the result", sys.stderr)
         return 1
     if not changed:
-        print("exercises are up to date")
+        write_line("exercises are up to date", sys.stdout)
     return 0
 
 
 def _scripts(source, check_only):
     written = build.sync_scripts(source=source, check_only=check_only)
     for target, origin in written:
-        print(f"{'would write' if check_only else 'wrote'} {target.relative_to(PROJECT_ROOT)} "
-              f"from {origin.relative_to(PROJECT_ROOT)}")
+        write_line(f"{'would write' if check_only else 'wrote'} {target.relative_to(PROJECT_ROOT)} "
+                   f"from {origin.relative_to(PROJECT_ROOT)}", sys.stdout)
     if check_only and written:
-        print("lesson scripts are out of step: run `make scripts` (or `make notebooks`) and commit both files",
-              file=sys.stderr)
+        write_line("lesson scripts are out of step: run `make scripts` (or `make notebooks`) and commit both files",
+                   sys.stderr)
         return 1
     if not written:
-        print("every notebook and its script are in step")
+        write_line("every notebook and its script are in step", sys.stdout)
     return 0
 
 
 def main(argv=None):
-    """Entry point of ``python -m course_utils``; returns the exit status."""
+    """Entry point of ``python -m course_utils``; returns the exit status.
+
+    Bad arguments, unreadable, special or oversized files and encoding problems exit with status 2 and
+    one line on stderr; a notebook that fails while it runs exits with status 1 and one line. Nothing
+    ends in a traceback.
+    """
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["grade"]:
         return grading.main(argv[1:])
     args = _build_parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except KeyboardInterrupt:
+        write_line(f"python -m course_utils {args.command}: interrupted", sys.stderr)
+        return 130
+    except (OSError, ValueError, TypeError) as error:  # a notebook or script that cannot be read or parsed
+        _error(args.command, error)
+        return 2
+    except Exception as error:  # a lesson that fails while it runs: one line, the notebook's own output has the rest
+        _error(args.command, f"{type(error).__name__}: {_last_line(error)}")
+        return 1
+
+
+def _last_line(error):
+    """The last non-empty line of ``error``'s message (a cell's error comes last in nbclient's)."""
+    text = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", str(error))  # the kernel's colours
+    lines = [line for line in text.splitlines() if line.strip()]
+    return lines[-1].strip() if lines else "(no message)"
+
+
+def _dispatch(args):
     if args.command == "experiment":
         return _run_experiment(args)
     if args.command == "exercises":
         return _exercises(args.check)
     if args.command == "scripts":
         return _scripts(args.source, args.check)
-    if args.command in ("build", "execute"):
-        problem = _notebook_problem(args.notebooks)
-        if problem:
-            print(f"python -m course_utils {args.command}: error: {problem}", file=sys.stderr)
-            return 2
+    problem = _notebook_problem(args.notebooks)
+    if problem:
+        write_line(f"python -m course_utils {args.command}: error: {problem}", sys.stderr)
+        return 2
     if args.command == "build":
         return build.build_course(args.notebooks or None, out=args.out, timeout=args.timeout)
     return build.execute_in_place(args.notebooks, timeout=args.timeout)
 
 
+#: The largest notebook ``build`` and ``execute`` open (the course's lessons weigh under 2 MiB).
+MAX_NOTEBOOK_BYTES = 100 * 2**20
+
+
 def _notebook_problem(paths):
     """Why the notebooks named on the command line cannot be run (one line), or ``None``."""
+    import json as json_module
     from pathlib import Path
 
     for name in paths:
         path = Path(name)
-        if not path.exists():
-            return f"notebook {name!r} does not exist"
-        if not path.is_file() or path.suffix != ".ipynb":
-            return f"{name!r} is not a notebook: give .ipynb files"
+        if path.suffix != ".ipynb":
+            return f"'{shown_path(name)}' is not a notebook: give .ipynb files"
+        try:
+            content = read_regular_file(path, "notebook", MAX_NOTEBOOK_BYTES)
+            json_module.loads(content.decode("utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError) as error:
+            if isinstance(error, FileNotFoundError):
+                return f"notebook '{shown_path(name)}' does not exist"
+            if isinstance(error, OSError):
+                return str(error)
+            return f"notebook '{shown_path(name)}' is not a notebook's JSON (UTF-8): {str(error).splitlines()[0]}"
     return None

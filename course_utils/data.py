@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._validation import check_choice
+from ._validation import UnreadableFileError, check_choice, check_sequence, read_regular_file, shown_path
 
 __all__ = [
     "DataIntegrityError",
@@ -39,7 +39,16 @@ __all__ = [
     "SENTIMENT_DIR",
     "SENTIMENT_SOURCES",
     "SENTIMENT_SHA256",
+    "MAX_FILE_BYTES",
+    "MAX_LINE_CHARS",
 ]
+
+#: The largest file :func:`read_labelled_file` reads: 50 MiB, more than 100 times the shipped data set.
+MAX_FILE_BYTES = 50 * 2**20
+
+#: The longest line :func:`read_labelled_file` reads, in characters (below the csv module's field limit,
+#: 131,072, so that no line reaches it).
+MAX_LINE_CHARS = 100_000
 
 #: Folder of the shipped data set.
 SENTIMENT_DIR = Path(__file__).parent / "datasets" / "sentiment_labelled_sentences"
@@ -82,7 +91,9 @@ class DataIntegrityError(ValueError):
 
 
 class DataFormatError(ValueError):
-    """A data file cannot be read as labelled text."""
+    """A data file cannot be read as labelled text: not a regular file, too large, not UTF-8, or malformed.
+
+    The message is one line."""
 
 
 @dataclass(frozen=True)
@@ -240,7 +251,7 @@ def load_sentiment(sources=None, label_names=True):
         sources = list(SENTIMENT_SOURCES)
     if isinstance(sources, str):
         sources = [sources]
-    sources = list(sources)
+    sources = check_sequence(sources, "sources", "source names ('amazon', 'imdb', 'yelp')")
     if not sources:
         raise ValueError("sources must name at least one of 'amazon', 'imdb', 'yelp'")
     for source in sources:
@@ -286,7 +297,12 @@ def read_labelled_file(path):
     line with a comma as CSV. A CSV header without ``text`` or ``label`` raises
     an error naming the columns it needs and the columns it found.
 
-    Labels are read as strings; two or more classes are required.
+    Labels are read as strings; two or more classes are required. A CSV header
+    that names a column twice is refused (which of the two would hold the labels?).
+
+    Only a regular file is read: a FIFO, a device or a socket is refused before
+    it is opened, and the file may hold at most :data:`MAX_FILE_BYTES` (50 MiB),
+    each line at most :data:`MAX_LINE_CHARS` (100,000) characters.
 
     Parameters
     ----------
@@ -302,89 +318,127 @@ def read_labelled_file(path):
     FileNotFoundError
         When the file does not exist.
     DataFormatError
-        When the file is empty, not UTF-8, lacks the columns it needs, holds a
-        malformed line (named by its number, with what was expected and found)
-        or only one class.
+        When the file is not a regular file, cannot be read, is larger than the
+        limits, is empty, not UTF-8, lacks the columns it needs or names one twice,
+        holds a malformed line (named by its number, with what was expected and
+        found) or only one class. The message is one line.
     """
     if not isinstance(path, (str, Path)):
         raise TypeError(f"path must be a str or Path, got {type(path).__name__}")
     path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"data file {str(path)!r} does not exist")
-    if path.is_dir():
-        raise DataFormatError(f"data file {str(path)!r} is a folder, not a file")
-    raw = path.read_bytes()
+    try:
+        raw = read_regular_file(path, "data file", MAX_FILE_BYTES)
+    except UnreadableFileError as error:
+        raise DataFormatError(str(error)) from None
+    origin = shown_path(path.name)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise DataFormatError(f"{path.name}: not UTF-8 text (byte {error.start}); expected a UTF-8 text file "
+        raise DataFormatError(f"{origin}: not UTF-8 text (byte {error.start}); expected a UTF-8 text file "
                               f"of {_LAYOUTS}") from None
     if not text.strip():
-        raise DataFormatError(f"{path.name}: the file is empty; expected {_LAYOUTS}")
+        raise DataFormatError(f"{origin}: the file is empty; expected {_LAYOUTS}")
+    _check_line_lengths(text, origin)
 
     first_line = text.lstrip("\r\n").split("\n", 1)[0].rstrip("\r")
     sources = None
     if "\t" in first_line:
         if [cell.strip().lower() for cell in first_line.split("\t")] == ["text", "label"]:
             text = text.replace(first_line, "", 1)  # a header row, not a sentence labelled "label"
-            texts, labels = _parse_tab_lines(text, path.name)
+            texts, labels = _parse_tab_lines(text, origin)
         else:
-            texts, labels = _parse_tab_lines(text, path.name)
+            texts, labels = _parse_tab_lines(text, origin)
             if len(texts) >= 3 and labels[0] not in labels[1:]:
                 cells = ", ".join(repr(cell.strip()) for cell in first_line.split("\t"))
                 raise DataFormatError(
-                    f"{path.name}: the first line looks like a header ({cells}): its label {labels[0]!r} is on no "
+                    f"{origin}: the first line looks like a header ({cells}): its label {labels[0]!r} is on no "
                     f"other line; a tab-separated file has no header, or a header that reads text<TAB>label")
     elif "," in first_line:
-        header = [cell.strip() for cell in next(csv.reader([first_line]))]
+        try:
+            header = [cell.strip() for cell in next(csv.reader([first_line]))]
+        except csv.Error as error:
+            raise DataFormatError(f"{origin}: line 1 is not a CSV header row ({error})") from None
+        _refuse_duplicate_columns(header, origin)
         missing = [name for name in ("text", "label") if name not in [h.lower() for h in header]]
         if missing:
             found = ", ".join(repr(h) for h in header)
             raise DataFormatError(
-                f"{path.name}: a CSV file needs a header row with a 'text' and a 'label' column; its first line "
+                f"{origin}: a CSV file needs a header row with a 'text' and a 'label' column; its first line "
                 f"has the columns {found}, so {' and '.join(repr(m) for m in missing)} "
                 f"{'is' if len(missing) == 1 else 'are'} missing (rename the columns, or write lines of "
                 f"text<TAB>label with no header)")
-        texts, labels, sources = _parse_csv(text, path.name)
+        texts, labels, sources = _parse_csv(text, origin)
     else:
-        raise DataFormatError(f"{path.name}: the first line has neither a tab nor a comma; expected {_LAYOUTS}; "
+        raise DataFormatError(f"{origin}: the first line has neither a tab nor a comma; expected {_LAYOUTS}; "
                               f"found {_shown(first_line)}")
     if not texts:
-        raise DataFormatError(f"{path.name}: the file holds no labelled rows; expected {_LAYOUTS}")
+        raise DataFormatError(f"{origin}: the file holds no labelled rows; expected {_LAYOUTS}")
     if len(set(labels)) < 2:
         raise DataFormatError(
-            f"{path.name}: only one class ({labels[0]!r}); poisoning needs two or more labels"
+            f"{origin}: only one class ({labels[0]!r}); poisoning needs two or more labels"
         )
     if sources is None:
         sources = [path.name] * len(texts)
     return TextDataset(texts, np.array(labels, dtype=str), np.array(sources, dtype=str))
 
 
+def _check_line_lengths(text, origin):
+    """Refuse a line longer than :data:`MAX_LINE_CHARS`, named by its number."""
+    for number, line in enumerate(text.split("\n"), start=1):
+        if len(line) > MAX_LINE_CHARS:
+            raise DataFormatError(f"{origin}: line {number} holds {len(line):,} characters, more than the limit of "
+                                  f"{MAX_LINE_CHARS:,}; a row is one sentence or a short text")
+
+
+def _refuse_duplicate_columns(header, origin):
+    """Refuse a CSV header that names a column twice (case and spaces aside): which one holds the data?"""
+    seen = {}
+    for position, name in enumerate(header, start=1):
+        key = name.lower()
+        if not key:
+            continue
+        if key in seen:
+            raise DataFormatError(f"{origin}: the CSV header names the column {name!r} twice (columns {seen[key]} "
+                                  f"and {position}); each column must have its own name")
+        seen[key] = position
+
+
 def _parse_csv(text, origin):
     reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = [name.strip() for name in reader.fieldnames]
-    reader.fieldnames = [name.lower() for name in header]
-    columns = f"{len(header)} ({', '.join(header)})"
     texts, labels, sources = [], [], []
-    for row in reader:
-        number = reader.line_num
-        if None in row:
-            raise DataFormatError(f"{origin}: line {number} has more cells than the header's {columns}, "
-                                  f"found {len(header) + len(row[None])}; put a text that holds commas in "
-                                  f"double quotes")
-        sentence, label = row.get("text"), row.get("label")
-        if sentence is None or label is None:
-            found = sum(value is not None for value in row.values())
-            raise DataFormatError(f"{origin}: line {number} has fewer cells than the header's {columns}, "
-                                  f"found {found}")
-        sentence, label = sentence.strip(), label.strip()
-        if not sentence and not label and not any((v or "").strip() for v in row.values()):
-            continue
-        if not sentence:
-            raise DataFormatError(f"{origin}: line {number} has an empty text")
-        if not label:
-            raise DataFormatError(f"{origin}: line {number} has an empty label")
-        texts.append(sentence)
-        labels.append(label)
-        sources.append((row.get("source") or origin).strip() or origin)
+    last = 0
+    try:
+        header = [name.strip() for name in reader.fieldnames]
+        reader.fieldnames = [name.lower() for name in header]
+        columns = f"{len(header)} ({', '.join(header)})"
+        last = reader.line_num
+        for row in reader:
+            _add_csv_row(row, reader.line_num, header, columns, origin, texts, labels, sources)
+            last = reader.line_num
+    except csv.Error as error:
+        raise DataFormatError(f"{origin}: the row that starts on line {last + 1} is not valid CSV ({error}); a quoted "
+                              f"text must end with its closing quote") from None
     return texts, labels, sources
+
+
+def _add_csv_row(row, number, header, columns, origin, texts, labels, sources):
+    """Check one CSV row and append its text, label and source (an empty row adds nothing)."""
+    if None in row:
+        raise DataFormatError(f"{origin}: line {number} has more cells than the header's {columns}, "
+                              f"found {len(header) + len(row[None])}; put a text that holds commas in "
+                              f"double quotes")
+    sentence, label = row.get("text"), row.get("label")
+    if sentence is None or label is None:
+        found = sum(value is not None for value in row.values())
+        raise DataFormatError(f"{origin}: line {number} has fewer cells than the header's {columns}, "
+                              f"found {found}")
+    sentence, label = sentence.strip(), label.strip()
+    if not sentence and not label and not any((v or "").strip() for v in row.values()):
+        return
+    if not sentence:
+        raise DataFormatError(f"{origin}: line {number} has an empty text")
+    if not label:
+        raise DataFormatError(f"{origin}: line {number} has an empty label")
+    texts.append(sentence)
+    labels.append(label)
+    sources.append((row.get("source") or origin).strip() or origin)

@@ -28,14 +28,17 @@ from typing import NamedTuple
 import numpy as np
 
 from ._validation import (
+    MAX_SEED,
     check_choice,
     check_fraction,
     check_int,
     check_label_in,
     check_labels,
+    check_number,
+    check_sequence,
     check_texts,
 )
-from .attacks import ATTACKS, DEFAULT_TRIGGER, apply_attack, measure_attack_success
+from .attacks import ATTACKS, DEFAULT_TRIGGER, apply_attack, check_trigger, measure_attack_success
 from .defenses import DEFENSES, FILTER, TRAINER, defense_names, make_defense
 from .detect import BaseDetector, DataAudit, KNNDisagreement, TriggerDetector
 from .metrics import DIFFERENCE, PROPORTION, accuracy, attack_success_rate, detection_scores, mean_interval
@@ -73,9 +76,8 @@ def split_data(texts, labels, test_size=0.25, random_state=0):
 
     texts = check_texts(texts)
     labels = check_labels(labels, n_rows=len(texts))
-    if isinstance(test_size, bool) or not isinstance(test_size, (int, float)) or not 0.0 < test_size < 1.0:
-        raise ValueError(f"test_size must be a number strictly between 0 and 1, got {test_size!r}")
-    random_state = check_int(random_state, "random_state", minimum=0)
+    test_size = check_number(test_size, "test_size", low=0.0, high=1.0, low_open=True, high_open=True)
+    random_state = check_number(random_state, "random_state", low=0, high=MAX_SEED, integer=True)
     classes, counts = np.unique(labels, return_counts=True)
     if len(classes) < 2:
         raise ValueError(f"labels must hold at least two classes, got {list(classes)}")
@@ -127,8 +129,10 @@ def _validate_run(texts, labels, attack, fraction, model, seed, test_size, trigg
     check_choice(attack, "attack", tuple(ATTACKS))
     check_choice(model, "model", MODELS)
     fraction = check_fraction(fraction)
-    seed = check_int(seed, "seed", minimum=0)
-    if not isinstance(trigger, str):
+    seed = check_number(seed, "seed", low=0, high=MAX_SEED, integer=True)
+    if attack == "backdoor":
+        check_trigger(trigger)
+    elif not isinstance(trigger, str):
         raise TypeError(f"trigger must be a str, got {type(trigger).__name__}")
     return texts, labels, fraction, seed
 
@@ -267,13 +271,20 @@ def certify(defended_model, test_texts, test_labels, radius):
         ``radius``, ``certified_accuracy`` and ``median_radius``; ``None`` when
         the classifier does not certify.
     """
+    from sklearn.pipeline import Pipeline
+
+    if not isinstance(defended_model, Pipeline):
+        raise TypeError(f"defended_model must be a fitted scikit-learn Pipeline (vectoriser, then classifier), "
+                        f"got {type(defended_model).__name__}")
     classifier = defended_model[-1]
     if not hasattr(classifier, "certified_radius"):
         return None
     check_int(radius, "radius", minimum=0)
-    features = defended_model[:-1].transform(list(test_texts))
+    test_texts = check_texts(test_texts, "test_texts")
+    test_labels = check_labels(test_labels, n_rows=len(test_texts), name="test_labels")
+    features = defended_model[:-1].transform(test_texts)
     radii = np.asarray(classifier.certified_radius(features), dtype=float)
-    correct = np.asarray(classifier.predict(features)) == np.asarray(test_labels)
+    correct = np.asarray(classifier.predict(features)) == test_labels
     return {"radius": int(radius), "certified_accuracy": float(np.mean(correct & (radii >= radius))),
             "median_radius": float(np.median(radii))}
 
@@ -551,7 +562,9 @@ def sweep(texts, labels, *, attacks=("random-flip", "targeted-flip", "duplicate-
 
     texts = check_texts(texts)
     labels = check_labels(labels, n_rows=len(texts))
-    attacks, fractions, seeds = list(attacks), list(fractions), list(seeds)
+    attacks = check_sequence(attacks, "attacks", f"attack names ({', '.join(ATTACKS)})")
+    fractions = check_sequence(fractions, "fractions", "numbers in [0, 1]")
+    seeds = check_sequence(seeds, "seeds", "non-negative integers")
     for name, values in (("attacks", attacks), ("fractions", fractions), ("seeds", seeds)):
         if not values:
             raise ValueError(f"{name} must not be empty")
@@ -559,7 +572,7 @@ def sweep(texts, labels, *, attacks=("random-flip", "targeted-flip", "duplicate-
         check_choice(attack, "attacks", tuple(ATTACKS))
         _validate_run(texts, labels, attack, 0.0, model, 0, test_size, trigger)
     fractions = [check_fraction(f, "fractions") for f in fractions]
-    seeds = [check_int(s, "seeds", minimum=0) for s in seeds]
+    seeds = [check_number(s, "seeds", low=0, high=MAX_SEED, integer=True) for s in seeds]
     targets = {a: default_labels(labels, a, source_label, target_label) for a in attacks}
 
     rows = []
@@ -643,7 +656,9 @@ def summarize(results, metrics=("poisoned_accuracy", "attack_success_rate"), by=
 
     if not isinstance(results, pd.DataFrame):
         raise TypeError(f"results must be a pandas DataFrame, got {type(results).__name__}")
-    metrics, by = list(metrics), list(by)
+    metrics = check_sequence(metrics, "metrics", "column names")
+    by = check_sequence(by, "by", "column names")
+    confidence = check_number(confidence, "confidence", low=0.0, high=1.0, low_open=True, high_open=True)
     missing = [c for c in metrics + by if c not in results.columns]
     if missing:
         raise ValueError(f"results has no column(s) {missing}; it has {list(results.columns)}")

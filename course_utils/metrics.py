@@ -19,7 +19,7 @@ import math
 
 import numpy as np
 
-from ._validation import check_labels
+from ._validation import check_indices, check_labels, check_number, check_sequence
 
 __all__ = ["accuracy", "attack_success_rate", "detection_scores", "mean_interval", "seed_spread",
            "PROPORTION", "DIFFERENCE"]
@@ -116,25 +116,18 @@ def detection_scores(flagged_indices, poisoned_indices):
 
 
 def _index_set(indices, name):
-    if isinstance(indices, (str, bytes)):
-        raise TypeError(f"{name} must be a sequence of integers")
-    array = np.asarray(list(indices))
-    if array.size and array.dtype.kind not in "iu":
-        raise TypeError(f"{name} must hold integers, got dtype {array.dtype}")
-    if array.size and array.min() < 0:
-        raise ValueError(f"{name} must be non-negative")
-    return set(array.astype(np.int64).tolist())
+    return set(check_indices(indices, name).tolist())
 
 
 def _check_values(values):
-    if isinstance(values, (str, bytes)):
-        raise TypeError("values must be a sequence of numbers, one per seed")
-    array = np.asarray(list(values), dtype=float)
-    if array.ndim != 1 or array.size == 0:
+    values = check_sequence(values, "values", "numbers, one per seed")
+    if not values:
         raise ValueError("values must be a non-empty one-dimensional sequence of numbers")
-    if np.isnan(array).any():
-        raise ValueError("values holds NaN")
-    return array
+    for i, value in enumerate(values):
+        if isinstance(value, (float, np.floating)) and math.isnan(value):
+            raise ValueError(f"values holds NaN (values[{i}]); give one measured number per seed")
+        check_number(value, f"values[{i}]")
+    return np.array(values, dtype=float)
 
 
 def mean_interval(values, confidence=0.95, *, bounds=PROPORTION):
@@ -163,8 +156,7 @@ def mean_interval(values, confidence=0.95, *, bounds=PROPORTION):
     from scipy import stats
 
     array = _check_values(values)
-    if not isinstance(confidence, float) or not 0.0 < confidence < 1.0:
-        raise ValueError(f"confidence must be a float in (0, 1), got {confidence!r}")
+    confidence = check_number(confidence, "confidence", low=0.0, high=1.0, low_open=True, high_open=True)
     low_bound, high_bound = -math.inf, math.inf
     if bounds is not None:
         try:

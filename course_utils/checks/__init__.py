@@ -168,7 +168,7 @@ def evaluate(qid, answer):
         return CheckResult(qid, BLANK, str(hint), 0, spec.points)
     except Wrong as hint:
         return CheckResult(qid, FAIL, str(hint), 0, spec.points)
-    except Exception as error:  # the learner's code crashed inside the check
+    except (Exception, SystemExit) as error:  # the learner's code crashed (or called exit()) inside the check
         # An error raised in the grader's sandbox carries the learner's line with it.
         where = getattr(error, "learner_where", None) or learner_frame(error)
         text = plain_text(str(error))

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_choice, check_int
+from .._validation import check_choice, check_indices, check_int, check_texts
 from ..models import MODELS, make_classifier
 from ._base import BaseDetector, check_data
 from ._features import TextFeatures
@@ -32,6 +32,10 @@ __all__ = [
     "ConfidentLearningDetector",
     "CleanlabDetector",
 ]
+
+#: The ``filter_by`` rules of cleanlab's ``find_label_issues`` that :class:`CleanlabDetector` accepts.
+FILTER_BY = ("prune_by_noise_rate", "prune_by_class", "both", "confident_learning", "predicted_neq_given",
+             "low_normalized_margin", "low_self_confidence")
 
 #: The value of ``estimators`` / ``model`` that says the probabilities are given to ``fit``.
 PRECOMPUTED = "precomputed"
@@ -56,6 +60,16 @@ def neighbour_label_shares(texts, labels_index, n_classes, n_neighbors, features
     -------
     ndarray of shape (n_rows, n_classes)
     """
+    texts = check_texts(texts)
+    n_classes = check_int(n_classes, "n_classes", minimum=1)
+    labels_index = check_indices(labels_index, "labels_index")
+    if len(labels_index) != len(texts):
+        raise ValueError(f"labels_index has {len(labels_index)} entries but texts has {len(texts)}; they must match")
+    if labels_index.size and labels_index.max() >= n_classes:
+        raise ValueError(f"labels_index must hold class numbers in [0, {n_classes - 1}], got {labels_index.max()}")
+    n_neighbors = check_int(n_neighbors, "n_neighbors", minimum=1)
+    if len(texts) < 2:
+        raise ValueError(f"texts must hold at least two rows to have neighbours, got {len(texts)}")
     features = _check_features(features)
     k = min(n_neighbors + 1, len(texts))
     index = features.neighbours(texts, k)
@@ -302,7 +316,7 @@ class CleanlabDetector(BaseDetector):
     random_state : int, default=0
         Shuffles the folds and breaks ties in :meth:`flag`.
     filter_by : str, default="prune_by_noise_rate"
-        Passed to cleanlab.
+        Passed to cleanlab: one of :data:`FILTER_BY`.
 
     Attributes
     ----------
@@ -327,6 +341,7 @@ class CleanlabDetector(BaseDetector):
         from cleanlab.filter import find_label_issues
 
         texts, labels, classes = check_data(texts, labels)
+        check_choice(self.filter_by, "filter_by", FILTER_BY)
         index = np.searchsorted(classes, labels)
         probabilities = _probabilities(
             self, "model", probabilities, len(texts), len(classes),

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from .._validation import check_choice, check_fraction, check_int
+from .._validation import check_choice, check_fraction, check_int, check_number, check_sequence
 from ..attacks import DEFAULT_TRIGGER
 from ..data import load_toy, shared_sentiment
 from ..experiment import sweep
@@ -44,6 +44,12 @@ def _sweep_means(attack, fraction, trigger, seeds):
             float(success.mean()) if len(success) else None,
             float(clean_success.mean()) if len(clean_success) else None, int(results["n_poisoned"].iloc[0]))
 
+#: The largest ``max_copies`` of :func:`targeted_budget_playground` (it trains one model per count).
+MAX_COPIES = 100
+
+#: The most seeds an attack playground averages over (each seed runs the experiment).
+MAX_SEEDS = 20
+
 
 def poison_playground(attack="random-flip", fraction=0.2, *, seeds=SEEDS):
     """Poison the shipped data and compare the clean and the poisoned model.
@@ -68,16 +74,24 @@ def poison_playground(attack="random-flip", fraction=0.2, *, seeds=SEEDS):
     fraction = check_fraction(fraction)
     if fraction > 0.5:
         raise ValueError(f"fraction must be at most 0.5 in the playground, got {fraction}")
-    seeds = tuple(seeds)
+    seeds = _playground_seeds(seeds)
     return _attack_bars(attack, fraction, DEFAULT_TRIGGER, seeds,
                        {"clean model\naccuracy": "#555555", "poisoned model\naccuracy": "#1f77b4",
                         "attack success\n(clean model)": "#bbbbbb", "attack success\n(poisoned)": "#d62728"},
                        f"{attack} at {fraction:.0%}: mean over {len(seeds)} seeds")
 
 
+def _playground_seeds(seeds):
+    """``seeds`` as a tuple of non-negative ints, one to :data:`MAX_SEEDS` of them (each runs the experiment)."""
+    seeds = tuple(check_int(s, "seeds", minimum=0) for s in check_sequence(seeds, "seeds", "non-negative integers"))
+    if not 1 <= len(seeds) <= MAX_SEEDS:
+        raise ValueError(f"seeds must hold 1 to {MAX_SEEDS} seeds in a playground, got {len(seeds)}")
+    return seeds
+
+
 def _attack_bars(attack, fraction, trigger, seeds, bars, title):
     """Means over seeds of one attack, drawn as four bars named by ``bars`` (name -> colour)."""
-    seeds = tuple(check_int(s, "seeds", minimum=0) for s in seeds)
+    seeds = _playground_seeds(seeds)
     clean, poisoned, success, clean_success, n_poisoned = _sweep_means(attack, fraction, trigger, seeds)
     numbers = {"clean_accuracy": clean, "poisoned_accuracy": poisoned, "attack_success_rate": success,
                "clean_attack_success_rate": clean_success, "n_poisoned": n_poisoned}
@@ -111,8 +125,9 @@ def targeted_budget_playground(copies=2, copied_index=1, probe="I really love th
     copied_index : int in [0, 5], default=1
     probe : str, default="I really love this!"
         The sentence whose prediction the attacker wants to move.
-    max_copies : int, default=10
-        The figure's range.
+    max_copies : int in [1, MAX_COPIES], default=10
+        The figure's range (one model is trained per count, so it is bounded by
+        :data:`MAX_COPIES`).
 
     Returns
     -------
@@ -121,7 +136,7 @@ def targeted_budget_playground(copies=2, copied_index=1, probe="I really love th
         ``copies``, ``probability_positive``, ``prediction``. The fewest copies that
         flip the prediction is left out on purpose: it is exercise 03's question 3.
     """
-    max_copies = check_int(max_copies, "max_copies", minimum=1)
+    max_copies = check_number(max_copies, "max_copies", low=1, high=MAX_COPIES, integer=True)
     copies = check_int(copies, "copies", minimum=0)
     if copies > max_copies:
         raise ValueError(f"copies must be at most max_copies={max_copies}, got {copies}")

@@ -206,3 +206,20 @@ def test_bad_arguments_raise_clear_errors(call, error, message):
     with pytest.raises(error, match=message):
         call(texts, labels)
     assert labels.tolist() == ["positive", "negative", "positive", "negative"]
+
+
+@pytest.mark.parametrize("trigger", ["İİ", "ǅ", "x"])
+def test_a_trigger_the_vectoriser_would_drop_after_lower_casing_is_refused(trigger):
+    # "İİ" matches the token pattern, but lower-cased it is i + a combining dot, twice: no token at all.
+    from course_utils.attacks import backdoor, insert_trigger
+
+    with pytest.raises(ValueError, match="trigger must be one word .* once lower-cased"):
+        insert_trigger(["good film"], trigger)
+    with pytest.raises(ValueError, match="trigger must be one word"):
+        backdoor(["good film", "bad film"] * 4, ["pos", "neg"] * 4, 0.25, target_label="pos", trigger=trigger)
+
+
+def test_a_capitalised_trigger_is_still_one_token():
+    from course_utils.attacks import check_trigger
+
+    assert check_trigger(" CF ") == "CF"

@@ -249,3 +249,187 @@ def test_a_defense_that_acts_has_no_notes(tmp_path):
                      "--defense", "trigger", "--format", "table", cwd=tmp_path)
     assert result.returncode == 0 and result.stderr == ""
     assert any(line.split() == ["notes", "-"] for line in result.stdout.splitlines())
+
+
+# Special, oversized and oddly named files (issue 12, item 9). Every run has a timeout, so a regression that
+# blocks (a FIFO opened for reading waits for a writer) fails the test instead of hanging the suite.
+
+def run_cli_env(*args, cwd, timeout=60, **env):
+    full = dict(os.environ, PYTHONPATH=str(ROOT), **env)
+    return subprocess.run([sys.executable, "-m", "course_utils", *args], cwd=cwd, env=full, capture_output=True,
+                          timeout=timeout)
+
+
+def _one_line_error(result, needle):
+    stderr = result.stderr.decode("utf-8", "backslashreplace")
+    lines = stderr.strip().splitlines()
+    assert result.returncode == 2, stderr
+    assert len(lines) == 1 and "error" in lines[0] and needle in lines[0], stderr
+    assert result.stdout == b""
+
+
+def _experiment_on(data, cwd, **env):
+    return run_cli_env("experiment", "--data", data, "--attack", "none", "--fraction", "0", cwd=cwd, **env)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")
+def test_a_fifo_is_refused_at_once(tmp_path):
+    fifo = tmp_path / "data.txt"
+    os.mkfifo(fifo)
+    _one_line_error(_experiment_on(str(fifo), tmp_path), "is a FIFO (named pipe), not a regular file")
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="no /dev/zero")
+def test_dev_zero_is_refused_instead_of_read_without_end(tmp_path):
+    _one_line_error(_experiment_on("/dev/zero", tmp_path), "'/dev/zero' is a character device, not a regular file")
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/mem"), reason="no /proc")
+def test_proc_self_mem_is_one_line(tmp_path):
+    _one_line_error(_experiment_on("/proc/self/mem", tmp_path), "'/proc/self/mem' cannot be read")
+
+
+def test_a_folder_is_refused(tmp_path):
+    _one_line_error(_experiment_on(str(tmp_path), tmp_path), "is a folder, not a regular file")
+
+
+def test_a_line_over_the_limit_is_refused(tmp_path):
+    from course_utils.data import MAX_LINE_CHARS
+
+    path = tmp_path / "long.txt"
+    path.write_text("x" * 200_000 + "\tpos\nbad\tneg\n", encoding="utf-8")
+    _one_line_error(_experiment_on(str(path), tmp_path), f"line 1 holds 200,004 characters, more than the limit "
+                                                         f"of {MAX_LINE_CHARS:,}")
+
+
+def test_a_csv_field_over_the_csv_modules_limit_is_one_line(tmp_path):
+    # Short lines, but one quoted text spans 70,000 of them: the csv module's own field limit (131,072).
+    path = tmp_path / "big.csv"
+    path.write_text('text,label\n"' + "x\n" * 70_000 + '",pos\nbad,neg\n', encoding="utf-8")
+    _one_line_error(_experiment_on(str(path), tmp_path), "the row that starts on line 2 is not valid CSV")
+
+
+def test_a_file_over_the_size_limit_is_refused(tmp_path, monkeypatch):
+    from course_utils import data
+
+    path = tmp_path / "data.txt"
+    path.write_text("good\tpos\nbad\tneg\n" * 10, encoding="utf-8")
+    monkeypatch.setattr(data, "MAX_FILE_BYTES", 100)
+    with pytest.raises(data.DataFormatError, match="holds 170 bytes, more than the limit of 100 bytes$"):
+        data.read_labelled_file(path)
+
+
+def test_duplicate_csv_columns_are_refused(tmp_path):
+    path = tmp_path / "dup.csv"
+    path.write_text("text,label,Label\ngood,pos,neg\nbad,neg,pos\n", encoding="utf-8")
+    _one_line_error(_experiment_on(str(path), tmp_path), "the CSV header names the column 'Label' twice "
+                                                         "(columns 2 and 3)")
+
+
+def test_a_trigger_dropped_by_lower_casing_is_refused(tmp_path):
+    result = run_cli_env("experiment", "--data", "builtin", "--attack", "backdoor", "--fraction", "0.03",
+                         "--trigger", "İİ", cwd=tmp_path)
+    _one_line_error(result, "trigger must be one word")
+
+
+@pytest.mark.skipif(sys.platform in ("win32", "darwin"), reason="needs a file system that takes any bytes as a name")
+@pytest.mark.parametrize("output", ["table", "json"])
+def test_a_non_utf8_file_name_under_strict_utf8_output(tmp_path, output):
+    name = b"caf\xe9.txt"  # Latin-1, not UTF-8
+    rows = "".join(f"good film {i}\tpos\nbad film {i}\tneg\n" for i in range(20))
+    with open(os.path.join(os.fsencode(tmp_path), name), "w", encoding="utf-8") as handle:
+        handle.write(rows)
+    env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONIOENCODING="utf-8:strict")
+    result = subprocess.run([sys.executable, "-m", "course_utils", "experiment", "--data", name, "--attack",
+                             "random-flip", "--fraction", "0.1", "--format", output],
+                            cwd=tmp_path, env=env, capture_output=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    shown = result.stdout.decode("utf-8")
+    if output == "json":
+        assert json.loads(shown)["data"] == "caf\\xe9.txt"
+    else:
+        assert dict(line.split(None, 1) for line in shown.splitlines())["data"] == "caf\\xe9.txt"
+    missing = subprocess.run([sys.executable, "-m", "course_utils", "experiment", "--data", b"nope\xe9.txt",
+                              "--attack", "none", "--fraction", "0"], cwd=tmp_path, env=env, capture_output=True,
+                             timeout=120)
+    _one_line_error(missing, "data file 'nope\\xe9.txt' does not exist")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")
+def test_notebook_commands_refuse_special_and_broken_notebooks(tmp_path):
+    fifo = tmp_path / "pipe.ipynb"
+    os.mkfifo(fifo)
+    broken = tmp_path / "broken.ipynb"
+    broken.write_bytes(b"{not json")
+    latin = tmp_path / "latin.ipynb"
+    latin.write_bytes(b'{"cells": "\xe9"}')
+    for command in ("build", "execute"):
+        extra = ["--out", str(tmp_path / "out")] if command == "build" else []
+        _one_line_error(run_cli_env(command, *extra, str(fifo), cwd=tmp_path), "is a FIFO (named pipe)")
+        _one_line_error(run_cli_env(command, *extra, str(broken), cwd=tmp_path), "is not a notebook's JSON")
+        _one_line_error(run_cli_env(command, *extra, str(latin), cwd=tmp_path), "is not a notebook's JSON")
+    _one_line_error(run_cli_env("execute", "/dev/zero", cwd=tmp_path), "is not a notebook")
+
+
+def test_build_into_a_file_is_one_line(tmp_path):
+    notebook = tmp_path / "lesson.ipynb"
+    notebook.write_text('{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}', encoding="utf-8")
+    target = tmp_path / "taken"
+    target.write_text("a file, not a folder", encoding="utf-8")
+    _one_line_error(run_cli_env("build", "--out", str(target), str(notebook), cwd=tmp_path), "File exists")
+
+
+def test_help_states_the_limits(tmp_path):
+    result = run_cli_env("experiment", "--help", cwd=tmp_path)
+    text = " ".join(result.stdout.decode().split())
+    assert result.returncode == 0
+    assert "at most 52,428,800 bytes (50 MiB), each line at most 100,000 characters" in text
+
+
+def test_readme_states_the_limits_the_code_uses():
+    from course_utils.cli import MAX_NOTEBOOK_BYTES
+    from course_utils.data import MAX_FILE_BYTES, MAX_LINE_CHARS
+
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    assert f"at most {MAX_FILE_BYTES:,} bytes ({MAX_FILE_BYTES // 2**20} MiB" in readme
+    assert f"each line at most {MAX_LINE_CHARS:,} characters" in readme
+    assert f"at most {MAX_NOTEBOOK_BYTES // 2**20} MiB each" in readme
+
+
+def test_a_notebook_that_fails_while_it_runs_is_one_line_with_status_1(tmp_path):
+    notebook = {"cells": [{"cell_type": "code", "execution_count": None, "id": "boom", "metadata": {}, "outputs": [],
+                           "source": "raise RuntimeError('boom')"}],
+                "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    path = tmp_path / "fails.ipynb"
+    path.write_text(json.dumps(notebook), encoding="utf-8")
+    result = run_cli_env("execute", "--timeout", "60", str(path), cwd=tmp_path, timeout=180)
+    stderr = result.stderr.decode("utf-8", "backslashreplace").strip().splitlines()
+    assert result.returncode == 1
+    assert stderr[-1] == "python -m course_utils execute: error: CellExecutionError: RuntimeError: boom"
+    assert "Traceback" not in result.stderr.decode("utf-8", "backslashreplace")
+
+
+def test_a_seed_beyond_32_bits_is_an_argument_error(tmp_path):
+    result = run_cli_env("experiment", "--data", "builtin", "--attack", "none", "--fraction", "0", "--seed",
+                         str(2**64), cwd=tmp_path)
+    _one_line_error(result, "argument --seed: seed must be an integer in [0, 4294967295]")
+
+
+@pytest.mark.parametrize("command, function, error, status", [
+    ("exercises", "course_utils.exercises.generate_all", ValueError("Notebook does not appear to be JSON: '{'\nmore"),
+     2),
+    ("scripts", "course_utils.build.sync_scripts", PermissionError(13, "Permission denied", "solutions/x.ipynb"), 2),
+    ("scripts", "course_utils.build.sync_scripts", RuntimeError("jupytext failed\nsecond line"), 1),
+])
+def test_an_unreadable_repository_notebook_is_one_line(monkeypatch, capsys, command, function, error, status):
+    from course_utils import cli
+
+    def fails(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(function, fails)
+    assert cli.main([command]) == status
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"python -m course_utils {command}: error: "), captured.err
+    assert "\n" not in lines[0] and captured.out == ""

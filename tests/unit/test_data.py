@@ -2,6 +2,7 @@
 of course_utils._validation that every public function's messages go through."""
 
 import hashlib
+import os
 import shutil
 
 import numpy as np
@@ -233,3 +234,57 @@ def test_check_labels_and_rows_for_share_take_the_callers_names():
     labels = ["a", "b"]
     check_labels(labels, 2)
     assert labels == ["a", "b"]  # the input is not changed
+
+
+def test_read_labelled_file_refuses_duplicate_columns(tmp_path):
+    from course_utils.data import DataFormatError, read_labelled_file
+
+    path = tmp_path / "dup.csv"
+    path.write_text("text,label,label\ngood,pos,neg\nbad,neg,pos\nfine,pos,neg\n", encoding="utf-8")
+    with pytest.raises(DataFormatError, match=r"names the column 'label' twice \(columns 2 and 3\)"):
+        read_labelled_file(path)
+    path.write_text("Text,label, text \ngood,pos,x\nbad,neg,y\n", encoding="utf-8")
+    with pytest.raises(DataFormatError, match="names the column 'text' twice"):
+        read_labelled_file(path)
+
+
+def test_read_labelled_file_ignores_unnamed_extra_columns(tmp_path):
+    from course_utils.data import read_labelled_file
+
+    path = tmp_path / "trailing.csv"
+    path.write_text("text,label,,\ngood,pos,,\nbad,neg,,\n", encoding="utf-8")
+    assert read_labelled_file(path).labels.tolist() == ["pos", "neg"]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")
+def test_read_labelled_file_refuses_a_fifo_without_blocking(tmp_path):
+    import threading
+
+    from course_utils.data import DataFormatError, read_labelled_file
+
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)
+    outcome = []
+
+    def read():
+        try:
+            read_labelled_file(fifo)
+        except DataFormatError as error:
+            outcome.append(str(error))
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(timeout=10)
+    if reader.is_alive():  # unblock the thread so that the process can end, then fail
+        os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+        pytest.fail("reading a FIFO blocked")
+    assert outcome and "is a FIFO (named pipe), not a regular file" in outcome[0]
+
+
+def test_read_labelled_file_refuses_a_long_line(tmp_path):
+    from course_utils.data import MAX_LINE_CHARS, DataFormatError, read_labelled_file
+
+    path = tmp_path / "long.csv"
+    path.write_text("text,label\ngood,pos\n" + "y" * (MAX_LINE_CHARS + 1) + ",neg\n", encoding="utf-8")
+    with pytest.raises(DataFormatError, match="line 3 holds 100,005 characters, more than the limit of 100,000"):
+        read_labelled_file(path)
