@@ -17,6 +17,7 @@ import nbformat
 import pytest
 
 from course_utils.grading import (
+    BATCH_LABEL,
     GradeResult,
     _feedback_name,
     _neutralise_checks,
@@ -151,13 +152,25 @@ def _multi_line_checks(notebook):
     return notebook
 
 
+# Another test file may be grading beside this one (pytest-xdist): every sandbox of this module
+# carries this module's own batch label, and only those are looked for.
+LABEL = f"{BATCH_LABEL}=security-tests-{os.getpid()}".encode()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _label_this_modules_batches():
+    os.environ[BATCH_LABEL] = LABEL.decode().split("=", 1)[1]
+    yield
+    os.environ.pop(BATCH_LABEL, None)
+
+
 def _sandbox_processes():
-    """Pids of live processes that carry a grading sandbox's mark in their environment."""
+    """Pids of live processes that carry this module's grading-sandbox label in their environment."""
     found = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                if b"COURSE_GRADING_SANDBOX=" in (entry / "environ").read_bytes():
+                if LABEL in (entry / "environ").read_bytes().split(b"\0"):
                     found.append(int(entry.name))
             except OSError:
                 continue
