@@ -850,17 +850,38 @@ def _limit_file_size():
         pass
 
 
-def _kill_marked(token):
-    """SIGKILL every process whose environment carries this sandbox's mark (the unisolated fallback)."""
+def _marked(token):
+    """Pids of the live processes whose environment carries this sandbox's mark."""
     needle = f"{_SANDBOX_MARK}={token}".encode()
+    found = []
     for entry in Path("/proc").iterdir() if Path("/proc").is_dir() else []:
         if not entry.name.isdigit():
             continue
         try:
             if needle in (entry / "environ").read_bytes().split(b"\0"):
-                os.kill(int(entry.name), signal.SIGKILL)
+                found.append(int(entry.name))
         except (OSError, ValueError):
             continue
+    return found
+
+
+def _kill_marked(token, wait=10.0):
+    """SIGKILL every process carrying this sandbox's mark, and wait until none is left.
+
+    Killing is asynchronous: processes of bubblewrap's pid namespace, or detached ones of the
+    unisolated fallback, can still be exiting when the sandbox's own process has been reaped, so
+    the grader waits (at most ``wait`` seconds) until the kernel has taken every one of them.
+    """
+    import time
+
+    deadline = time.monotonic() + wait
+    while (pids := _marked(token)) and time.monotonic() < deadline:
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        time.sleep(0.05)
 
 
 def _start_sandbox(cell_timeout, hidden, token, home):

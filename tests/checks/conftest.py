@@ -37,3 +37,28 @@ def assert_passes(qid, answer):
     result = evaluate(qid, answer)
     assert result.passed and result.points == result.max_points, (qid, str(result))
     return result
+
+
+def table_tests(wrong, hints, lesson_ways):
+    """The three tests every lesson's tables get, to assign at module level in ``test_checks_NN.py``::
+
+        test_checks_reject_wrong_answers, test_the_hint_names_the_mistake, test_the_lessons_own_way_passes = \\
+            table_tests(WRONG, HINTS, LESSON_WAYS)
+    """
+    import pytest
+
+    @pytest.mark.parametrize("qid, index", wrong_answer_cases(wrong))
+    def test_checks_reject_wrong_answers(qid, index):
+        assert_rejected(qid, wrong[qid][index])
+
+    @pytest.mark.parametrize("qid, answer, says, never", hint_cases(hints))
+    def test_the_hint_names_the_mistake(qid, answer, says, never):
+        message = assert_rejected(qid, answer).message
+        assert says in message, message
+        assert never is None or never not in message, message
+
+    @pytest.mark.parametrize("qid, index", wrong_answer_cases(lesson_ways))
+    def test_the_lessons_own_way_passes(qid, index):
+        assert_passes(qid, lesson_ways[qid][index])
+
+    return test_checks_reject_wrong_answers, test_the_hint_names_the_mistake, test_the_lessons_own_way_passes

@@ -3,7 +3,6 @@ the lesson's own ways of computing each answer pass."""
 
 
 import numpy as np
-import pytest
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.naive_bayes import MultinomialNB
@@ -14,7 +13,7 @@ from course_utils.data import load_sentiment, load_toy
 from course_utils.experiment import run_experiment, split_data
 from course_utils.models import make_model
 
-from tests.checks.conftest import assert_passes, assert_rejected, hint_cases, wrong_answer_cases
+from tests.checks.conftest import table_tests
 
 data = load_sentiment()
 clean_data, test_data = load_toy()
@@ -148,21 +147,8 @@ LESSON_WAYS = {
 }
 
 
-@pytest.mark.parametrize("qid, index", wrong_answer_cases(WRONG))
-def test_checks_reject_wrong_answers(qid, index):
-    assert_rejected(qid, WRONG[qid][index])
-
-
-@pytest.mark.parametrize("qid, answer, says, never", hint_cases(HINTS))
-def test_the_hint_names_the_mistake(qid, answer, says, never):
-    message = assert_rejected(qid, answer).message
-    assert says in message, message
-    assert never is None or never not in message, message
-
-
-@pytest.mark.parametrize("qid, index", wrong_answer_cases(LESSON_WAYS))
-def test_the_lessons_own_way_passes(qid, index):
-    assert_passes(qid, LESSON_WAYS[qid][index])
+test_checks_reject_wrong_answers, test_the_hint_names_the_mistake, test_the_lessons_own_way_passes = \
+    table_tests(WRONG, HINTS, LESSON_WAYS)
 
 
 def test_the_reversed_argsort_really_orders_ties_differently():

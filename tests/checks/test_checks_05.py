@@ -12,7 +12,7 @@ from course_utils.checks.lesson05 import mystery_backdoor
 from course_utils.detect import DataAudit, TriggerDetector
 from course_utils.metrics import detection_scores
 
-from tests.checks.conftest import assert_passes, assert_rejected, hint_cases, wrong_answer_cases
+from tests.checks.conftest import wrong_answer_cases, table_tests
 
 EXERCISE = "05_data_validation_and_sanitization"
 WORD = re.compile(r"(?u)\b\w\w+\b")
@@ -179,22 +179,10 @@ LESSON_WAYS = {
 }
 
 
-@pytest.mark.parametrize("qid, answer, says, never", hint_cases(HINTS))
-def test_the_hint_names_the_mistake(qid, answer, says, never):
-    message = assert_rejected(qid, answer).message
-    assert says in message, message
-    assert never is None or never not in message, message
-
-
 def test_count_each_row_once_only_for_the_mistake_that_counts_twice():
     for answer in WRONG["q05_detection_scores"]:
         message = evaluate("q05_detection_scores", answer).message
         assert (REPEATS in message) == (answer is counts_repeats), (answer.__name__, message)
-
-
-@pytest.mark.parametrize("qid, index", wrong_answer_cases(LESSON_WAYS))
-def test_the_lessons_own_way_passes(qid, index):
-    assert_passes(qid, LESSON_WAYS[qid][index])
 
 
 def test_the_lesson_has_these_questions():
@@ -227,3 +215,6 @@ def test_blanks_are_not_answered_yet(qid):
     assert evaluate(qid, body_left_blank).status in ("blank", "fail")
     if qid != "q05_find_trigger":
         assert evaluate(qid, body_left_blank).status == "blank"
+
+
+_, test_the_hint_names_the_mistake, test_the_lessons_own_way_passes = table_tests(WRONG, HINTS, LESSON_WAYS)
