@@ -485,6 +485,10 @@ def _bwrap_prefix(hidden):
             command += ["--symlink", os.readlink(path), top]
         elif path.is_dir():
             command += ["--ro-bind", top, top]
+    # The private /tmp comes before the course's own folders, so that a checkout or an environment
+    # under /tmp is bound on top of it instead of being hidden by it.
+    size = ["--size", str(_TMP_SIZE)] if _ISOLATION.get("size", True) else []  # bubblewrap 0.8 and later
+    command += ["--dev", "/dev", "--proc", "/proc", *size, "--tmpfs", "/tmp"]
     roots = {Path(p).resolve() for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, PROJECT_ROOT,
                                          Path(sys.executable).resolve().parent.parent)}
     roots |= {Path(p).resolve() for key in ("stdlib", "purelib", "platlib") if (p := sysconfig.get_paths().get(key))}
@@ -500,8 +504,7 @@ def _bwrap_prefix(hidden):
         path = Path(path).resolve()
         if path.is_dir() and any(path.is_relative_to(b) for b in bound):
             command += ["--tmpfs", str(path)]
-    size = ["--size", str(_TMP_SIZE)] if _ISOLATION.get("size", True) else []  # bubblewrap 0.8 and later
-    return command + ["--dev", "/dev", "--proc", "/proc", *size, "--tmpfs", "/tmp", "--unshare-all", "--uid", "65534",
+    return command + ["--unshare-all", "--uid", "65534",
                       "--gid", "65534", "--die-with-parent", "--new-session", "--chdir", "/tmp", "--clearenv"]
 
 
