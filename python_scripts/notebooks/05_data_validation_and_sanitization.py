@@ -506,6 +506,7 @@ print(f"F1 on random flips, mean [95% interval] over {len(seeds)} seeds:")
 print(flip_table.to_string())
 
 
+# %%
 def paired_difference(rate, other, column="f1"):
     # Per seed, compared_detector minus other on the same poisoned set; mean and 95% interval over seeds.
     part = flips[flips["fraction"] == rate].pivot_table(index="seed", columns="detector", values=column)
