@@ -139,6 +139,13 @@ def _label_kind(value):
 
 def _check_label_values(values, name):
     """Raise unless every label is a str, or every label an int (one kind for the whole sequence)."""
+    # Fast path: one pass over the types; the loop below runs only to name an offending entry.
+    if isinstance(values, np.ndarray) and values.dtype.kind in "Uiu":
+        return
+    types = set(map(type, values))
+    if all(issubclass(t, (str, np.str_)) for t in types) or all(
+            issubclass(t, (numbers.Integral, np.integer)) and not issubclass(t, (bool, np.bool_)) for t in types):
+        return
     accepted = ("source names (all str) or numbers (all int)" if name == "sources"
                 else "class names (all str) or class numbers (all int)")
     first = {}
