@@ -157,6 +157,7 @@ class _CountClassifier(ClassifierMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         tags.input_tags.positive_only = True
+        tags.classifier_tags.poor_score = True  # as MultinomialNB's: the checks' data are not counts
         return tags
 
     def _check_training_data(self, X, y):
@@ -174,7 +175,8 @@ class _CountClassifier(ClassifierMixin, BaseEstimator):
 
     def predict(self, X):
         """The most probable class of each row."""
-        return self.classes_[np.argmax(self._joint_log_likelihood(X), axis=1)]
+        joint = self._joint_log_likelihood(X)
+        return self.classes_[np.argmax(joint, axis=1)]
 
     def predict_log_proba(self, X):
         """Log-probability of each class, for each row."""
@@ -379,6 +381,54 @@ def _log_loss_rows(model, X, encoded, classes):
     return -np.log(probabilities[np.arange(X.shape[0]), encoded])
 
 
+def _plain_multinomial_nb(estimator):
+    from sklearn.naive_bayes import MultinomialNB
+
+    return (type(estimator) is MultinomialNB and estimator.fit_prior and estimator.class_prior is None
+            and estimator.force_alpha and np.ndim(estimator.alpha) == 0 and estimator.alpha > 0)
+
+
+def _folds(kept, fold_of, cv):
+    """The kept rows by their fold (each row's fold is drawn once, so the folds do not change between rounds)."""
+    return [fold for fold in (kept[fold_of[kept] == f] for f in range(cv)) if len(fold)]
+
+
+def _nb_out_of_fold_losses(alpha, X, encoded, n_classes, kept, fold_of, cv):
+    """Out-of-fold log losses of MultinomialNB by count arithmetic: a fold's model counts all kept rows but the fold's.
+
+    The same folds and the same numbers as fitting ``MultinomialNB(alpha=alpha)`` on each fold's complement,
+    without refitting.
+    """
+    from scipy.special import logsumexp
+
+    members = _one_hot(encoded, n_classes)
+
+    def counts(rows):
+        mask = np.zeros(X.shape[0])
+        mask[rows] = 1.0
+        part = members.multiply(mask).tocsr()
+        summed = part @ X
+        summed = summed.toarray() if hasattr(summed, "toarray") else np.asarray(summed)
+        return summed, np.asarray(part.sum(axis=1)).ravel()
+
+    def losses_of(feature_count, class_count, rows):
+        smoothed = feature_count + alpha
+        log_prob = np.log(smoothed) - np.log(smoothed.sum(axis=1, keepdims=True))
+        with np.errstate(divide="ignore"):
+            prior = np.log(class_count) - np.log(class_count.sum())
+        joint = np.asarray(X[rows] @ log_prob.T) + prior
+        log_proba = joint - logsumexp(joint, axis=1, keepdims=True)
+        return -np.maximum(log_proba[np.arange(len(rows)), encoded[rows]], np.log(1e-12))
+
+    kept_features, kept_classes = counts(kept)
+    losses = losses_of(kept_features, kept_classes, np.arange(X.shape[0]))  # right for the rows left out
+    for fold in _folds(kept, fold_of, cv):
+        fold_features, fold_classes = counts(fold)
+        if len(fold) < len(kept):
+            losses[fold] = losses_of(kept_features - fold_features, kept_classes - fold_classes, fold)
+    return losses
+
+
 class TrimClassifier(ClassifierMixin, BaseEstimator):
     """TRIM (Jagielski et al., 2018): train on the ``n - k`` rows of lowest loss, until they stop changing.
 
@@ -444,17 +494,19 @@ class TrimClassifier(ClassifierMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         tags.input_tags.positive_only = self.estimator == "count-nb"
+        tags.classifier_tags.poor_score = self.estimator == "count-nb"  # as MultinomialNB's
         return tags
 
     def _fit_rows(self, base, X, encoded, rows):
         return clone(base).fit(X[rows], self.classes_[encoded[rows]])
 
-    def _row_losses(self, base, model, X, encoded, kept, rng, cv):
+    def _row_losses(self, base, model, X, encoded, kept, fold_of, cv):
         if self.losses == "in-sample" or len(kept) < 2:
             return _log_loss_rows(model, X, encoded, self.classes_)
+        if _plain_multinomial_nb(base):
+            return _nb_out_of_fold_losses(base.alpha, X, encoded, len(self.classes_), kept, fold_of, cv)
         losses = _log_loss_rows(model, X, encoded, self.classes_)  # right for the rows left out
-        folds = np.array_split(rng.permutation(kept), min(cv, len(kept)))
-        for fold in folds:
+        for fold in _folds(kept, fold_of, cv):
             rest = np.setdiff1d(kept, fold)
             if len(rest):
                 fold_model = self._fit_rows(base, X, encoded, rest)
@@ -488,9 +540,10 @@ class TrimClassifier(ClassifierMixin, BaseEstimator):
         n_keep = n - rows_for_share(trim_fraction, n, "trim_fraction")
         kept = np.arange(n)
         model = self._fit_rows(base, X, encoded, kept)
+        fold_of = rng.permutation(n) % cv
         self.converged_ = False
         for self.n_iter_ in range(1, max_iter + 1):
-            losses = self._row_losses(base, model, X, encoded, kept, rng, cv)
+            losses = self._row_losses(base, model, X, encoded, kept, fold_of, cv)
             chosen = np.sort(np.argsort(losses, kind="stable")[:n_keep])
             chosen = self._keep_every_class(chosen, losses, encoded)
             if np.array_equal(chosen, kept):
@@ -526,4 +579,5 @@ class TrimClassifier(ClassifierMixin, BaseEstimator):
 
     def predict(self, X):
         """The most probable class of each row."""
-        return self.classes_[np.argmax(self._aligned(X), axis=1)]
+        probabilities = self._aligned(X)
+        return self.classes_[np.argmax(probabilities, axis=1)]
