@@ -18,7 +18,6 @@ Every grid vectorises each seed's split once and works on count matrices:
 from __future__ import annotations
 
 import copy
-import math
 import time
 from functools import lru_cache
 
@@ -27,7 +26,7 @@ import numpy as np
 from ._validation import check_choice, check_fraction, check_number, check_sequence
 from .attacks import ATTACKS, DEFAULT_TRIGGER, apply_attack
 from .data import shared_sentiment
-from .defenses.robust import DPMultinomialNB, bound_contributions
+from .defenses.robust import bound_contributions, laplace_scale, release_counts
 from .experiment import _insert_empty_column, default_labels, split_data
 from .models import make_vectorizer
 
@@ -164,20 +163,12 @@ def _check_design(name, design):
         check_number(design.get("n_buckets"), f"design {name!r} n_buckets", low=2, high=MAX_BUCKETS, integer=True)
 
 
-def _release(bounded, class_count, rng_after_bounding, epsilon, design):
+def _release(bounded, class_count, rng_after_bounding, epsilon, design, class_share=0.1):
     """The fitted DPMultinomialNB's log-probabilities for one epsilon, from its bounded counts (same draws)."""
-    model = DPMultinomialNB(epsilon=epsilon, max_words=design["max_words"], alpha=design["alpha"])
-    rng = copy.deepcopy(rng_after_bounding)
-    scale_words = model.max_words / ((1 - model.class_share) * epsilon)
-    scale_class = 1 / (model.class_share * epsilon)
-    feature_count, counts = bounded.astype(float), class_count.astype(float)
-    if not math.isinf(epsilon):
-        feature_count = feature_count + rng.laplace(0.0, scale_words, feature_count.shape)
-        counts = counts + rng.laplace(0.0, scale_class, counts.shape)
-    smoothed = np.maximum(feature_count, 0.0) + design["alpha"]
-    log_prob = np.log(smoothed) - np.log(smoothed.sum(axis=1, keepdims=True))
-    kept = np.maximum(counts, 1.0)
-    return log_prob, np.log(kept) - np.log(kept.sum())
+    scales = {"feature_count": laplace_scale(design["max_words"], (1 - class_share) * epsilon),
+              "class_count": laplace_scale(1, class_share * epsilon)}
+    released = release_counts(bounded, class_count, copy.deepcopy(rng_after_bounding), scales, design["alpha"])
+    return released[2], released[3]
 
 
 def _share_equal(predicted, expected):

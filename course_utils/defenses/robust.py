@@ -59,6 +59,7 @@ __all__ = [
     "count_sensitivity",
     "laplace_scale",
     "group_privacy_bound",
+    "release_counts",
     "DPMultinomialNB",
     "RobustMultinomialNB",
     "TrimClassifier",
@@ -148,6 +149,35 @@ def group_privacy_bound(clean_rate, epsilon, steps):
     with np.errstate(over="ignore", invalid="ignore"):
         bound = np.where(rate == 0, 0.0, np.minimum(1.0, np.exp(steps * epsilon) * rate))
     return float(bound) if bound.ndim == 0 else bound
+
+
+def release_counts(feature_count, class_count, rng, noise_scale, alpha):
+    """The Laplace mechanism on bounded counts, then post-processing: what :class:`DPMultinomialNB` fits.
+
+    Parameters
+    ----------
+    feature_count : ndarray of shape (n_classes, n_features)
+        Class-word counts of the bounded rows.
+    class_count : ndarray of shape (n_classes,)
+    rng : numpy Generator
+        Draws the word counts' noise, then the class counts'.
+    noise_scale : dict
+        ``{"feature_count": b_words, "class_count": b_classes}``; 0 adds no noise.
+    alpha : float > 0
+
+    Returns
+    -------
+    noisy feature counts, noisy class counts, feature_log_prob, class_log_prior
+    """
+    feature_count, class_count = np.asarray(feature_count, dtype=float), np.asarray(class_count, dtype=float)
+    if noise_scale["feature_count"] > 0 or noise_scale["class_count"] > 0:
+        feature_count = feature_count + rng.laplace(0.0, noise_scale["feature_count"], feature_count.shape)
+        class_count = class_count + rng.laplace(0.0, noise_scale["class_count"], class_count.shape)
+    # Post-processing (no privacy spent): clip, smooth, normalise.
+    smoothed = np.maximum(feature_count, 0.0) + alpha
+    log_prob = np.log(smoothed) - np.log(smoothed.sum(axis=1, keepdims=True))
+    kept = np.maximum(class_count, 1.0)
+    return feature_count, class_count, log_prob, np.log(kept) - np.log(kept.sum())
 
 
 class _CountClassifier(ClassifierMixin, BaseEstimator):
@@ -280,16 +310,8 @@ class DPMultinomialNB(_CountClassifier):
         self.epsilon_split_ = {"feature_count": (1 - class_share) * epsilon, "class_count": class_share * epsilon}
         self.noise_scale_ = {key: laplace_scale(self.sensitivity_[key], part)
                              for key, part in self.epsilon_split_.items()}
-        feature_count, class_count = self.bounded_feature_count_.astype(float), class_count.astype(float)
-        if not math.isinf(epsilon):
-            feature_count = feature_count + rng.laplace(0.0, self.noise_scale_["feature_count"], feature_count.shape)
-            class_count = class_count + rng.laplace(0.0, self.noise_scale_["class_count"], class_count.shape)
-        self.feature_count_, self.class_count_ = feature_count, class_count
-        # Post-processing (no privacy spent): clip, smooth, normalise.
-        smoothed = np.maximum(feature_count, 0.0) + alpha
-        self.feature_log_prob_ = np.log(smoothed) - np.log(smoothed.sum(axis=1, keepdims=True))
-        kept = np.maximum(class_count, 1.0)
-        self.class_log_prior_ = np.log(kept) - np.log(kept.sum())
+        released = release_counts(self.bounded_feature_count_, class_count, rng, self.noise_scale_, alpha)
+        self.feature_count_, self.class_count_, self.feature_log_prob_, self.class_log_prior_ = released
         return self
 
 
