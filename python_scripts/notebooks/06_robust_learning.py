@@ -384,6 +384,7 @@ for (name, attack), part in robust.groupby(["trainer", "attack"], sort=False):
                                       for m in ("clean_accuracy", "poisoned_accuracy", "attack_success_rate")}
 print(f"{len(trainers)} trainers x {len(attacks)} attacks x {len(seeds)} seeds: {len(robust)} runs")
 
+
 # %%
 def show(value):
     return "-" if value is None else f"{value[0]:.3f} [{value[1]:.3f}, {value[2]:.3f}]"
@@ -396,6 +397,7 @@ print(table.pivot(index="trainer", columns="attack", values="poisoned accuracy")
 print()
 print(table.pivot(index="trainer", columns="attack", values="attack success")
       .reindex(trainers)[["targeted-flip", "backdoor"]].to_string())
+
 
 # %% [markdown]
 # Which of them helps, and against what? Each robust trainer is compared with its own plain model (Naive
