@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .._validation import check_number
 from ..robustness import dp_grid
-from ._common import SEEDS, draw_bars, explorer, new_figure
+from ._common import SEEDS, draw_bars, explorer, new_figure, slider
 
 __all__ = ["DP_PLAYGROUND_DESIGN", "dp_playground", "dp_explorer"]
 
@@ -52,9 +52,6 @@ def dp_explorer():
     """Epsilon and max_words controls for :func:`dp_playground`."""
     import ipywidgets as widgets
 
-    return explorer(dp_playground,
-                    epsilon=widgets.FloatLogSlider(value=1.0, base=10, min=-1, max=1, step=0.25, description="epsilon",
-                                                   continuous_update=False, readout_format=".3g",
-                                                   style={"description_width": "initial"}),
+    return explorer(dp_playground, epsilon=slider("epsilon", 1.0, 0.1, 10.0, 0.1, readout_format=".1f"),
                     max_words=widgets.IntSlider(value=5, min=1, max=20, step=1, description="max words a row",
                                                 continuous_update=False, style={"description_width": "initial"}))

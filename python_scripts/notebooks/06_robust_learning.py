@@ -478,7 +478,7 @@ print(fit_multiple.to_string())
 # %% [markdown]
 # ## Playground: epsilon and max_words
 #
-# Move epsilon (a log scale, from 0.1 to 10) and the most words one row may contribute, and watch the
+# Move epsilon (from 0.1 to 10) and the most words one row may contribute, and watch the
 # DP Naive Bayes's accuracy and the success of a 3% backdoor, averaged over three seeds (the sliders
 # update when you release them). The vocabulary is 4096 hashed buckets and alpha 30. The cell below draws
 # the same figure at the default setting; `course_utils.playgrounds.dp_playground` is the plain function
