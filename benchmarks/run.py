@@ -13,7 +13,10 @@ Run with ``make benchmark`` (or ``.venv/bin/python benchmarks/run.py``). Prints:
   seeds), next to cleanlab's ``find_label_issues`` on the default pipeline's
   out-of-fold probabilities, with each detector's seconds.
 
-``--only lessons|sweep|detectors`` runs one part.
+* each robust trainer's fit time (lesson 06) as a multiple of ``MultinomialNB``'s on the same
+  count features of the shipped data's training split (median of five fits).
+
+``--only lessons|sweep|detectors|estimators`` runs one part.
 
 Budgets are reported, not asserted: tests check behaviour, benchmarks check speed.
 """
@@ -122,11 +125,47 @@ def print_detectors(figures):
                             for (name, fraction), (f1, seconds) in results.items()}
 
 
+def time_estimators(repeat=5):
+    """Median fit seconds of MultinomialNB and of every registered trainer on one split's count features."""
+    from sklearn.naive_bayes import MultinomialNB
+
+    from course_utils.data import load_sentiment
+    from course_utils.defenses import TRAINER, defense_names, make_defense
+    from course_utils.experiment import split_data
+    from course_utils.models import make_vectorizer
+
+    data = load_sentiment()
+    train_texts, _, train_labels, _ = split_data(data.texts, data.labels, 0.25, 0)
+    X = make_vectorizer("count-nb").fit_transform(train_texts)
+
+    def median_fit(factory):
+        times = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            factory().fit(X, train_labels)
+            times.append(time.perf_counter() - started)
+        return statistics.median(times)
+
+    seconds = {"MultinomialNB": median_fit(MultinomialNB)}
+    for name in defense_names(TRAINER):
+        seconds[name] = median_fit(lambda name=name: make_defense(name, random_state=0))
+    return seconds
+
+
+def print_estimators(figures):
+    seconds = time_estimators()
+    base = seconds["MultinomialNB"]
+    print("robust trainers' fit time on the shipped data's training split (count features, median of 5 fits):")
+    for name, value in seconds.items():
+        print(f"{name:<18}{value:10.4f} s {value / base:8.1f}x MultinomialNB")
+    figures["estimators"] = {name: {"seconds": value, "multiple": value / base} for name, value in seconds.items()}
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="runs per notebook (median reported)")
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
-    parser.add_argument("--only", choices=["lessons", "sweep", "detectors"], help="run one part only")
+    parser.add_argument("--only", choices=["lessons", "sweep", "detectors", "estimators"], help="run one part only")
     parser.add_argument("lessons", nargs="*", help="lessons to time (default: notebooks/*.ipynb)")
     args = parser.parse_args(argv)
     if args.repeat < 1:
@@ -161,6 +200,8 @@ def main(argv=None):
               f"  budget {SWEEP_BUDGET:.0f} s: {verdict}")
     if args.only in (None, "detectors"):
         print_detectors(figures)
+    if args.only in (None, "estimators"):
+        print_estimators(figures)
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=2), encoding="utf-8")
     return 0

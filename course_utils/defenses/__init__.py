@@ -10,7 +10,7 @@ A defense is one of three kinds, and each kind has one interface:
 ``trainer``
     Replaces the model's classifier: a scikit-learn classifier on the count
     features, put after the model's vectoriser in place of ``MultinomialNB``
-    (the robust estimators of the planned lessons 06 to 08). A trainer that certifies its
+    (the robust estimators of :mod:`.robust`, lesson 06). A trainer that certifies its
     predictions also has ``certified_radius(X)``: for every row, how many
     training rows an attacker could add, remove or change without changing the
     prediction.
@@ -138,3 +138,14 @@ def _first_line(text):
 for _name, _detector in DETECTORS.items():
     register_defense(_name, FILTER, lambda random_state=0, _name=_name: make_detector(_name, random_state),
                      summary=_first_line(_detector.__doc__))
+
+
+# The trainers of lesson 06 (robust learning); their module imports nothing from this registry.
+from .robust import DPMultinomialNB, RobustMultinomialNB, TrimClassifier  # noqa: E402
+
+register_defense("dp-nb", TRAINER, lambda random_state=0: DPMultinomialNB(random_state=random_state),
+                 summary="Differentially private Naive Bayes: bounded rows, Laplace noise on the counts")
+register_defense("robust-nb", TRAINER, lambda random_state=0: RobustMultinomialNB(random_state=random_state),
+                 summary="Naive Bayes with word rates the median over disjoint partitions of the rows")
+register_defense("trim", TRAINER, lambda random_state=0: TrimClassifier(random_state=random_state),
+                 summary="TRIM: refit on the rows of lowest out-of-fold loss until they stop changing")

@@ -32,6 +32,16 @@ def test_sweep_figure_is_printed_and_recorded(tmp_path):
     assert figures["lessons"] == {}
 
 
+def test_estimator_fit_times_are_printed_and_recorded(tmp_path):
+    figures_path = tmp_path / "figures.json"
+    result = _run("--only", "estimators", "--json", str(figures_path))
+    assert result.returncode == 0, result.stderr
+    assert any("x MultinomialNB" in line and line.startswith("dp-nb") for line in result.stdout.splitlines())
+    figures = json.loads(figures_path.read_text(encoding="utf-8"))
+    assert set(figures["estimators"]) == {"MultinomialNB", "dp-nb", "robust-nb", "trim"}
+    assert figures["estimators"]["MultinomialNB"]["multiple"] == 1.0
+
+
 @pytest.mark.parametrize("arguments", [["--repeat", "0"], ["--only", "everything"]])
 def test_bad_arguments_are_refused(arguments):
     result = _run(*arguments)
