@@ -221,14 +221,12 @@ def batch(tmp_path_factory):
     (folder / "dangling" / NAME).symlink_to(base / "nowhere.ipynb")
     _write(folder, f"z_victim/{NAME}", blank)
     package = ROOT / "course_utils" / "checks" / "lesson99_hostile.py"
-    started = time.monotonic()
     results = grade_folder(folder, out, cell_timeout=20, total_timeout=120, progress=False)
-    elapsed = time.monotonic() - started
     alive_after = _sandbox_processes()
     gradebook = (out / "gradebook.csv").read_text(encoding="utf-8")
     time.sleep(8)  # longer than the detached child waits before it rewrites the gradebook
     return {"results": {r.file: r for r in results}, "out": out, "folder": folder, "canary": canary,
-            "gradebook": gradebook, "alive_after": alive_after, "package": package, "elapsed": elapsed}
+            "gradebook": gradebook, "alive_after": alive_after, "package": package}
 
 
 pytestmark = pytest.mark.notebook
@@ -312,18 +310,21 @@ def test_dangling_links_are_listed(tmp_path):
     assert find_submissions(tmp_path) == [tmp_path / "a" / "x.ipynb"]
 
 
-def test_preparing_is_linear_in_the_number_of_cells():
+def test_thousands_of_added_cells_keep_their_place_and_every_locked_cell_comes_back():
+    # Behaviour at scale (speed belongs to benchmarks): 4,000 cells added, every other locked cell deleted.
     exercise = read_notebook(EXERCISE)
-
-    def timed(n):
-        submission = copy.deepcopy(exercise)
-        submission.cells += [nbformat.v4.new_code_cell("") for _ in range(n)]
-        started = time.perf_counter()
-        prepare_submission(submission, exercise)
-        return time.perf_counter() - started
-
-    small, large = timed(1000), timed(4000)
-    assert large < 8 * small + 0.5
+    submission = copy.deepcopy(exercise)
+    locked = [c.get("id") for c in exercise.cells if not c.get("metadata", {}).get("course", {}).get("answer")]
+    dropped = set(locked[::2])
+    submission.cells = [c for c in submission.cells if c.get("id") not in dropped]
+    submission.cells += [nbformat.v4.new_code_cell(f"x_{i} = {i}") for i in range(4000)]
+    before = copy.deepcopy(submission)
+    prepared = prepare_submission(submission, exercise)
+    assert submission == before
+    ids = [c.get("id") for c in prepared.cells]
+    exercise_ids = [c.get("id") for c in exercise.cells]
+    assert [i for i in ids if i in set(exercise_ids)] == exercise_ids
+    assert [c.source for c in prepared.cells if c.source.startswith("x_")] == [f"x_{i} = {i}" for i in range(4000)]
 
 
 def test_a_thousand_empty_cells_grade_quickly(tmp_path):
@@ -331,9 +332,8 @@ def test_a_thousand_empty_cells_grade_quickly(tmp_path):
     notebook = read_notebook(EXERCISE)
     notebook.cells += [nbformat.v4.new_code_cell("") for _ in range(1000)]
     _write(folder, f"many/{NAME}", notebook)
-    started = time.monotonic()
     (result,) = grade_folder(folder, tmp_path / "out", cell_timeout=20, total_timeout=120, progress=False)
-    assert result.status == "graded" and time.monotonic() - started < 60
+    assert result.status == "graded"  # within total_timeout: the grader's own limit, not a timed test
 
 
 def _cli(*args, env=None):
