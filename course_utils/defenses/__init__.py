@@ -138,3 +138,17 @@ def _first_line(text):
 for _name, _detector in DETECTORS.items():
     register_defense(_name, FILTER, lambda random_state=0, _name=_name: make_detector(_name, random_state),
                      summary=_first_line(_detector.__doc__))
+
+
+# Lesson 07's trainers: a partition ensemble that certifies, augmentation for dilution, adversarial training.
+from .adversarial import AdversarialNB  # noqa: E402
+from .augment import AugmentedNB  # noqa: E402
+from .ensembles import PartitionEnsemble  # noqa: E402
+
+register_defense("partition-ensemble", TRAINER, PartitionEnsemble,
+                 summary="Naive Bayes on disjoint partitions chosen by SHA-256 of the text, a vote, and a certificate "
+                         "(scheme: dpa or finite-aggregation)")
+register_defense("augment", TRAINER, AugmentedNB,
+                 summary="Naive Bayes on every row plus word-dropout copies of it (dilution by augmentation)")
+register_defense("adversarial", TRAINER, AdversarialNB,
+                 summary="Naive Bayes with adversarial training: worst-case word deletions kept with their labels")
