@@ -95,6 +95,7 @@ class AdversarialNB(ClassifierMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
+        tags.classifier_tags.poor_score = True  # as MultinomialNB's own tags say: blobs are not word counts
         tags.input_tags.positive_only = True
         return tags
 
@@ -109,7 +110,7 @@ class AdversarialNB(ClassifierMixin, BaseEstimator):
         y = column_or_1d(y, warn=True)
         check_classification_targets(y)
         if (X.min() if X.size else 0) < 0:
-            raise ValueError("X must hold non-negative counts (negative value found)")
+            raise ValueError(f"Negative values in data passed to {type(self).__name__}: X must hold non-negative counts")
         X = sparse.csr_matrix(X)
         model = MultinomialNB(alpha=alpha).fit(X, y)
         blocks, labels = [X], [y]

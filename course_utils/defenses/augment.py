@@ -181,6 +181,7 @@ class AugmentedNB(ClassifierMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
+        tags.classifier_tags.poor_score = True  # as MultinomialNB's own tags say: blobs are not word counts
         tags.input_tags.positive_only = True
         return tags
 
@@ -201,7 +202,7 @@ class AugmentedNB(ClassifierMixin, BaseEstimator):
         y = column_or_1d(y, warn=True)
         check_classification_targets(y)
         if (X.min() if X.size else 0) < 0:
-            raise ValueError("X must hold non-negative counts (negative value found)")
+            raise ValueError(f"Negative values in data passed to {type(self).__name__}: X must hold non-negative counts")
         X_aug, y_aug = augment_counts(X, y, factor, self.dropout, trusted, self.random_state)
         self.model_ = MultinomialNB(alpha=alpha).fit(X_aug, y_aug)
         self.classes_ = self.model_.classes_

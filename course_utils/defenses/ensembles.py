@@ -279,6 +279,7 @@ class PartitionEnsemble(ClassifierMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
+        tags.classifier_tags.poor_score = True  # as MultinomialNB's own tags say: blobs are not word counts
         tags.input_tags.positive_only = self.base_estimator is None
         return tags
 
@@ -318,7 +319,7 @@ class PartitionEnsemble(ClassifierMixin, BaseEstimator):
         y = column_or_1d(y, warn=True)
         check_classification_targets(y)
         if self.base_estimator is None and (X.min() if X.size else 0) < 0:
-            raise ValueError("X must hold non-negative counts for the Naive Bayes partitions (negative value found)")
+            raise ValueError("Negative values in data passed to PartitionEnsemble: X must hold non-negative counts for its Naive Bayes partitions")
         if partition_keys is None:
             hashes = _row_hashes(X)
         else:
@@ -350,7 +351,8 @@ class PartitionEnsemble(ClassifierMixin, BaseEstimator):
         class_rows = np.asarray(G.sum(axis=0)).reshape(self.n_subsets_, n_classes)
         present = counts.sum(axis=1) > 0  # the subset's own vocabulary
         vocabulary = present.sum(axis=1)[:, None, None]
-        log_prob = np.log(counts + alpha) - np.log(counts.sum(axis=2, keepdims=True) + alpha * vocabulary)
+        totals = counts.sum(axis=2, keepdims=True) + alpha * vocabulary  # 0 only for a subset without words
+        log_prob = np.log(counts + alpha) - np.log(np.maximum(totals, alpha))
         self.feature_log_prob_ = np.where(present[:, None, :], log_prob, 0.0)
         with np.errstate(divide="ignore"):
             total = class_rows.sum(axis=1, keepdims=True)
@@ -402,11 +404,13 @@ class PartitionEnsemble(ClassifierMixin, BaseEstimator):
 
     def predict(self, X):
         """The class with most votes, ties going to the class that sorts first."""
-        return self.classes_[self._certify(X)[0]]
+        prediction, _ = self._certify(X)
+        return self.classes_[prediction]
 
     def predict_proba(self, X):
         """Each class's share of the base models' votes."""
-        return self.votes(X) / self.n_subsets_
+        votes = self.votes(X)
+        return votes / self.n_subsets_
 
     def certified_radius(self, X):
         """For each row, how many training rows (insertions or removals) cannot change its prediction.
