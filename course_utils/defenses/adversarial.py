@@ -110,7 +110,8 @@ class AdversarialNB(ClassifierMixin, BaseEstimator):
         y = column_or_1d(y, warn=True)
         check_classification_targets(y)
         if (X.min() if X.size else 0) < 0:
-            raise ValueError(f"Negative values in data passed to {type(self).__name__}: X must hold non-negative counts")
+            raise ValueError(f"Negative values in data passed to {type(self).__name__}: X must hold "
+                             "non-negative counts")
         X = sparse.csr_matrix(X)
         model = MultinomialNB(alpha=alpha).fit(X, y)
         blocks, labels = [X], [y]

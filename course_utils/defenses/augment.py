@@ -202,7 +202,8 @@ class AugmentedNB(ClassifierMixin, BaseEstimator):
         y = column_or_1d(y, warn=True)
         check_classification_targets(y)
         if (X.min() if X.size else 0) < 0:
-            raise ValueError(f"Negative values in data passed to {type(self).__name__}: X must hold non-negative counts")
+            raise ValueError(f"Negative values in data passed to {type(self).__name__}: X must hold "
+                             "non-negative counts")
         X_aug, y_aug = augment_counts(X, y, factor, self.dropout, trusted, self.random_state)
         self.model_ = MultinomialNB(alpha=alpha).fit(X_aug, y_aug)
         self.classes_ = self.model_.classes_

@@ -50,6 +50,7 @@ __all__ = [
     "PartitionEnsemble",
     "run_off_election",
     "nonce_text",
+    "insertion_attack",
 ]
 
 #: The aggregation schemes of :class:`PartitionEnsemble`.
@@ -319,7 +320,8 @@ class PartitionEnsemble(ClassifierMixin, BaseEstimator):
         y = column_or_1d(y, warn=True)
         check_classification_targets(y)
         if self.base_estimator is None and (X.min() if X.size else 0) < 0:
-            raise ValueError("Negative values in data passed to PartitionEnsemble: X must hold non-negative counts for its Naive Bayes partitions")
+            raise ValueError("Negative values in data passed to PartitionEnsemble: X must hold non-negative counts "
+                             "for its Naive Bayes partitions")
         if partition_keys is None:
             hashes = _row_hashes(X)
         else:
@@ -354,6 +356,7 @@ class PartitionEnsemble(ClassifierMixin, BaseEstimator):
         totals = counts.sum(axis=2, keepdims=True) + alpha * vocabulary  # 0 only for a subset without words
         log_prob = np.log(counts + alpha) - np.log(np.maximum(totals, alpha))
         self.feature_log_prob_ = np.where(present[:, None, :], log_prob, 0.0)
+        self.counts_, self.class_rows_ = counts, class_rows
         with np.errstate(divide="ignore"):
             total = class_rows.sum(axis=1, keepdims=True)
             self.class_log_prior_ = np.log(class_rows) - np.log(np.maximum(total, 1))
@@ -419,3 +422,82 @@ class PartitionEnsemble(ClassifierMixin, BaseEstimator):
         changes counts twice (it leaves one partition and enters another).
         """
         return self._certify(X)[1]
+
+
+def _subset_vote(counts, class_rows, x, alpha):
+    """The class index one Naive Bayes subset predicts for the dense count row ``x``."""
+    present = counts.sum(axis=0) > 0
+    totals = counts.sum(axis=1) + alpha * present.sum()
+    log_prob = np.log(counts + alpha) - np.log(np.maximum(totals, alpha))[:, None]
+    with np.errstate(divide="ignore"):
+        prior = np.log(class_rows) - np.log(max(class_rows.sum(), 1))
+    return int(np.argmax(log_prob[:, present] @ x[present] + prior))
+
+
+def insertion_attack(ensemble, x, n_rows, repeat=100):
+    """Try to change the ensemble's prediction of one row by inserting ``n_rows`` training rows.
+
+    The attack that tests whether a certificate is tight. Each inserted row is the words of ``x``
+    repeated ``repeat`` times, labelled as a rival class, with a nonce (one-character tokens the
+    vectoriser drops, see :func:`nonce_text`) that puts it in the bucket where it takes most of the
+    margin: the partitions voting for the winner first (DPA); for Finite Aggregation, greedily, the
+    bucket whose models not yet reached give most (buckets share models, so the largest single
+    gains may overlap). Every rival class is tried. The affected subsets are retrained exactly
+    (per-subset Naive Bayes on their new counts), the others are unchanged by construction.
+
+    Parameters
+    ----------
+    ensemble : fitted PartitionEnsemble with ``base_estimator=None``
+    x : sparse or dense row of counts, shape (1, n_features)
+    n_rows : int >= 0
+    repeat : int >= 1, default=100
+
+    Returns
+    -------
+    dict
+        ``changed`` (bool), ``prediction`` (the new class index), ``target`` (the rival tried last
+        or the one that won) and ``buckets`` (where the rows went).
+    """
+    from scipy import sparse
+
+    check_is_fitted(ensemble)
+    if getattr(ensemble, "counts_", None) is None:
+        raise ValueError("insertion_attack needs a PartitionEnsemble fitted with base_estimator=None (Naive Bayes)")
+    n_rows = check_number(n_rows, "n_rows", low=0, integer=True)
+    repeat = check_number(repeat, "repeat", low=1, integer=True)
+    row = sparse.csr_matrix(x, dtype=np.float64)
+    if row.shape != (1, ensemble.n_features_in_):
+        raise ValueError(f"x must be one row of {ensemble.n_features_in_} counts, got shape {row.shape}")
+    dense = row.toarray().ravel()
+    predictions = ensemble.base_predictions(row)[0]
+    n_classes = max(len(ensemble.classes_), 2)
+    top = int(np.bincount(predictions, minlength=n_classes).argmax())  # both schemes: ties to the lower index
+    alpha = float(ensemble.alpha)
+    result = {"changed": False, "prediction": top, "target": None, "buckets": []}
+    for c in range(len(ensemble.classes_)):
+        if c == top:
+            continue
+        gain = 1 + (predictions == top).astype(int) - (predictions == c)
+        buckets = []
+        for _ in range(min(n_rows, ensemble.n_subsets_)):  # greedy: the bucket whose models not yet reached give most
+            deltas = sum(np.roll(gain, -s) for s in ensemble.shifts_)
+            deltas[buckets] = -1
+            buckets.append(int(np.argmax(deltas)))
+            gain[(buckets[-1] + ensemble.shifts_) % ensemble.n_subsets_] = 0
+        buckets = np.array(buckets, dtype=int)
+        hits = np.bincount(((buckets[:, None] + ensemble.shifts_[None]) % ensemble.n_subsets_).ravel(),
+                           minlength=ensemble.n_subsets_)
+        new = predictions.copy()
+        for j in np.flatnonzero(hits):
+            counts = ensemble.counts_[j].copy()
+            class_rows = ensemble.class_rows_[j].astype(float).copy()
+            counts[c] += hits[j] * repeat * dense
+            class_rows[c] += hits[j]
+            new[j] = _subset_vote(counts, class_rows, dense, alpha)
+        votes = np.bincount(new, minlength=n_classes)[None]
+        prediction = int((dpa_certificate(votes) if ensemble.scheme == "dpa"
+                          else fa_certificate(new[None], n_classes, ensemble.shifts_))[0][0])
+        result = {"changed": prediction != top, "prediction": prediction, "target": c, "buckets": buckets.tolist()}
+        if result["changed"]:
+            break
+    return result
