@@ -51,6 +51,7 @@ from .metrics import accuracy, detection_scores
 from .models import MODELS
 
 __all__ = ["evaluate_detectors", "trigger_threshold_evidence", "summarize_trigger_evidence",
+           "evaluate_training_defenses", "certified_accuracy_grid",
            "TRIGGER_THRESHOLD_EVIDENCE", "TRIGGER_EVIDENCE_SEEDS"]
 
 
@@ -418,3 +419,176 @@ def summarize_trigger_evidence(evidence):
             value = float(record[key])
             record[key] = None if np.isnan(value) else round(value, 3)
     return records
+
+
+# --- Lesson 07: training techniques (partition ensembles, augmentation, adversarial training) --------------
+
+def _poisoned_features(features, poisoned, attack, trigger):
+    """The poisoned training counts and the test counts in the same columns, and the trigger's column.
+
+    Built as the sweep builds them (:class:`course_utils.experiment._SplitFeatures`): label-only attacks
+    and appended copies reuse the split's rows, a backdoor adds one to its trigger's column, so the
+    numbers equal those of a pipeline fitted on the poisoned texts.
+    """
+    from .experiment import _add_one, _insert_empty_column
+
+    X_train, X_test = features.X_train, features.X_test
+    token = trigger.strip().lower()
+    if token in features.vectorizer.vocabulary_:
+        column = features.vectorizer.vocabulary_[token]
+    else:
+        column = int(np.searchsorted(features.vectorizer.get_feature_names_out(), token))
+        X_train, X_test = _insert_empty_column(X_train, column), _insert_empty_column(X_test, column)
+    rows = features.rows_for(poisoned.texts)
+    if rows is not None:
+        return X_train[rows], X_test, column
+    if attack != "backdoor":  # pragma: no cover - every course attack on counts is one of the two above
+        raise ValueError(f"cannot reuse the split's counts for the {attack} attack")
+    return _add_one(X_train, column, poisoned.poisoned_indices), X_test, column
+
+
+def evaluate_training_defenses(texts, labels, *, defenses, attack_fractions, seeds=(0, 1, 2, 3, 4),
+                               trigger=DEFAULT_TRIGGER, test_size=0.25, trusted_share=0.1):
+    """Lesson 07's grid: each trainer against each attack, over seeds, with certificates where there are some.
+
+    Parameters
+    ----------
+    texts, labels
+        The whole data set; each seed splits it as the shared experiment does.
+    defenses : dict
+        Name -> ``factory(seed)`` returning an unfitted classifier on counts (``None`` for the plain
+        Naive Bayes). A :class:`~course_utils.defenses.ensembles.PartitionEnsemble` is given the
+        poisoned texts as partition keys; an :class:`~course_utils.defenses.augment.AugmentedNB`
+        whose name ends in ``"(trusted)"`` augments only a verified ``trusted_share`` of the clean rows.
+    attack_fractions : dict
+        Attack name -> fraction; ``"none"`` for the clean training set.
+    seeds : sequence of int
+    trigger : str
+    test_size : float
+    trusted_share : float in [0, 1]
+        The share of the clean training rows verified as clean, for the trusted augmentation.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (seed, attack, defense): ``accuracy``, ``attack_success_rate`` (NaN for attacks
+        without a target), ``n_poisoned``, ``buckets_touched`` (distinct buckets of the poisoned rows,
+        ensembles only), ``victims_certified`` (share of the attack's victim rows whose certified radius
+        covers the buckets touched), ``median_victim_radius``.
+    """
+    import pandas as pd
+
+    from .attacks import check_trigger
+    from .experiment import _add_one
+    from .defenses.augment import AugmentedNB
+    from .defenses.ensembles import PartitionEnsemble, text_hash
+    from .experiment import _prepared_split
+    from .metrics import attack_success_rate
+    from .models import make_classifier
+
+    texts = check_texts(texts)
+    labels = check_labels(labels, n_rows=len(texts))
+    if not isinstance(defenses, dict) or not defenses:
+        raise TypeError("defenses must be a non-empty dict of name -> factory(seed)")
+    if not isinstance(attack_fractions, dict) or not attack_fractions:
+        raise TypeError("attack_fractions must be a non-empty dict of attack name -> fraction")
+    for attack, fraction in attack_fractions.items():
+        if attack not in ATTACKS:
+            raise ValueError(f"attack_fractions: attack must be one of {', '.join(ATTACKS)}; got {attack!r}")
+        check_fraction(fraction, "attack_fractions")
+    check_trigger(trigger)
+    trusted_share = check_fraction(trusted_share, "trusted_share")
+    rows = []
+    data_key = (tuple(texts), tuple(labels.tolist()), labels.dtype)
+    for seed in seeds:
+        seed = check_int(seed, "seeds", minimum=0)
+        split, features, _, _ = _prepared_split("count-nb", seed, test_size, *data_key)
+        train_texts, test_texts, train_labels, test_labels = split
+        for attack, fraction in attack_fractions.items():
+            source, target = default_labels(labels, attack)
+            poisoned = apply_attack(attack, train_texts, train_labels, fraction, source_label=source,
+                                    target_label=target, trigger=trigger, random_state=seed)
+            X, X_test, column = _poisoned_features(features, poisoned, attack, trigger)
+            if attack == "backdoor":
+                victims = test_labels != target
+                X_victims = _add_one(X_test[victims], column)
+            elif attack == "targeted-flip":
+                victims = test_labels == source
+                X_victims = X_test[victims]
+            poison_set = set(poisoned.poisoned_indices.tolist())
+            clean_rows = np.array([i for i in range(len(train_texts)) if i not in poison_set])
+            rng = np.random.default_rng(seed)
+            trusted = np.sort(rng.choice(clean_rows, size=int(round(trusted_share * len(train_texts))),
+                                         replace=False))
+            for name, factory in defenses.items():
+                estimator = factory(seed)
+                estimator = make_classifier("count-nb") if estimator is None else clone(estimator)
+                fit_kw = {}
+                if isinstance(estimator, PartitionEnsemble):
+                    fit_kw["partition_keys"] = poisoned.texts
+                elif isinstance(estimator, AugmentedNB) and name.endswith("(trusted)"):
+                    fit_kw["trusted"] = trusted
+                estimator.fit(X, poisoned.labels, **fit_kw)
+                row = {"seed": seed, "attack": attack, "fraction": fraction, "defense": name,
+                       "n_poisoned": len(poison_set),
+                       "accuracy": accuracy(test_labels, estimator.predict(X_test)),
+                       "attack_success_rate": np.nan, "buckets_touched": np.nan,
+                       "victims_certified": np.nan, "median_victim_radius": np.nan}
+                if attack in ("backdoor", "targeted-flip"):
+                    row["attack_success_rate"] = attack_success_rate(test_labels[victims],
+                                                                     estimator.predict(X_victims), target)
+                if isinstance(estimator, PartitionEnsemble):
+                    poison_texts = [poisoned.texts[i] for i in sorted(poison_set)]
+                    touched = len({text_hash(t) % estimator.n_subsets_ for t in poison_texts})
+                    row["buckets_touched"] = touched
+                    if attack in ("backdoor", "targeted-flip"):
+                        radius = estimator.certified_radius(X_victims)
+                        row["victims_certified"] = float(np.mean(radius >= touched)) if touched else 1.0
+                        row["median_victim_radius"] = float(np.median(radius))
+                rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def certified_accuracy_grid(texts, labels, *, ensembles, seeds=(0, 1, 2, 3, 4), radii=(0, 1, 2, 5, 10, 20, 50),
+                            test_size=0.25):
+    """Clean accuracy and certified accuracy at each radius of partition ensembles, over seeds.
+
+    Parameters
+    ----------
+    ensembles : dict
+        Name -> unfitted :class:`~course_utils.defenses.ensembles.PartitionEnsemble`.
+    radii : sequence of int
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (seed, ensemble, radius): ``n_partitions``, ``scheme``, ``spread``, ``n_models``,
+        ``clean_accuracy``, ``certified_accuracy``.
+    """
+    import pandas as pd
+
+    from .defenses.ensembles import PartitionEnsemble
+    from .experiment import _prepared_split
+
+    texts = check_texts(texts)
+    labels = check_labels(labels, n_rows=len(texts))
+    if not isinstance(ensembles, dict) or not ensembles or \
+            not all(isinstance(e, PartitionEnsemble) for e in ensembles.values()):
+        raise TypeError("ensembles must be a non-empty dict of name -> PartitionEnsemble")
+    radii = [check_int(r, "radii", minimum=0) for r in radii]
+    rows = []
+    data_key = (tuple(texts), tuple(labels.tolist()), labels.dtype)
+    for seed in seeds:
+        seed = check_int(seed, "seeds", minimum=0)
+        split, features, _, _ = _prepared_split("count-nb", seed, test_size, *data_key)
+        train_texts, _, train_labels, test_labels = split
+        for name, ensemble in ensembles.items():
+            fitted = clone(ensemble).fit(features.X_train, train_labels, partition_keys=train_texts)
+            prediction, radius = fitted._certify(features.X_test)
+            correct = fitted.classes_[prediction] == test_labels
+            for r in radii:
+                rows.append({"seed": seed, "ensemble": name, "n_partitions": fitted.n_partitions,
+                             "scheme": fitted.scheme, "spread": len(fitted.shifts_), "n_models": fitted.n_subsets_,
+                             "radius": r, "clean_accuracy": float(correct.mean()),
+                             "certified_accuracy": float(np.mean(correct & (radius >= r)))})
+    return pd.DataFrame(rows)
