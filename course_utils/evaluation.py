@@ -458,7 +458,8 @@ def evaluate_training_defenses(texts, labels, *, defenses, attack_fractions, see
     defenses : dict
         Name -> ``factory(seed)`` returning an unfitted classifier on counts (``None`` for the plain
         Naive Bayes). A :class:`~course_utils.defenses.ensembles.PartitionEnsemble` is given the
-        poisoned texts as partition keys; an :class:`~course_utils.defenses.augment.AugmentedNB`
+        poisoned texts as partition keys (its row numbers when its name ends in ``"(by row number)"``);
+        an :class:`~course_utils.defenses.augment.AugmentedNB`
         whose name ends in ``"(trusted)"`` augments only a verified ``trusted_share`` of the clean rows.
     attack_fractions : dict
         Attack name -> fraction; ``"none"`` for the clean training set.
@@ -524,8 +525,10 @@ def evaluate_training_defenses(texts, labels, *, defenses, attack_fractions, see
                 estimator = factory(seed)
                 estimator = make_classifier("count-nb") if estimator is None else clone(estimator)
                 fit_kw = {}
+                by_row = name.endswith("(by row number)")  # the partition a row's position gives, not its text
+                keys = [str(i) for i in range(len(poisoned.texts))] if by_row else poisoned.texts
                 if isinstance(estimator, PartitionEnsemble):
-                    fit_kw["partition_keys"] = poisoned.texts
+                    fit_kw["partition_keys"] = keys
                 elif isinstance(estimator, AugmentedNB) and name.endswith("(trusted)"):
                     fit_kw["trusted"] = trusted
                 estimator.fit(X, poisoned.labels, **fit_kw)
@@ -538,7 +541,7 @@ def evaluate_training_defenses(texts, labels, *, defenses, attack_fractions, see
                     row["attack_success_rate"] = attack_success_rate(test_labels[victims],
                                                                      estimator.predict(X_victims), target)
                 if isinstance(estimator, PartitionEnsemble):
-                    poison_texts = [poisoned.texts[i] for i in sorted(poison_set)]
+                    poison_texts = [keys[i] for i in sorted(poison_set)]
                     touched = len({text_hash(t) % estimator.n_subsets_ for t in poison_texts})
                     row["buckets_touched"] = touched
                     if attack in ("backdoor", "targeted-flip"):

@@ -32,6 +32,7 @@ from __future__ import annotations
 import hashlib
 import numbers
 import random
+from functools import lru_cache
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
@@ -66,6 +67,7 @@ def normalise_text(text):
     return " ".join(text.lower().split())
 
 
+@lru_cache(maxsize=1 << 16)
 def text_hash(text):
     """A 64-bit integer from SHA-256 of the normalised ``text``, the same in every process."""
     digest = hashlib.sha256(normalise_text(text).encode("utf-8")).digest()
@@ -349,17 +351,26 @@ class PartitionEnsemble(ClassifierMixin, BaseEstimator):
         columns = (members * n_classes + y_index[:, None]).ravel()  # (subset, class) of each membership
         rows = np.repeat(np.arange(n_rows), members.shape[1])
         G = sparse.csr_matrix((np.ones(len(rows)), (rows, columns)), shape=(n_rows, self.n_subsets_ * n_classes))
-        counts = np.asarray((G.T @ X).todense()).reshape(self.n_subsets_, n_classes, -1)  # (subset, class, word)
+        counts = (G.T @ X).tocsr()  # (subset * class, word): the class-by-word count sums
+        counts.sum_duplicates()
         class_rows = np.asarray(G.sum(axis=0)).reshape(self.n_subsets_, n_classes)
-        present = counts.sum(axis=1) > 0  # the subset's own vocabulary
-        vocabulary = present.sum(axis=1)[:, None, None]
-        totals = counts.sum(axis=2, keepdims=True) + alpha * vocabulary  # 0 only for a subset without words
-        log_prob = np.log(counts + alpha) - np.log(np.maximum(totals, alpha))
-        self.feature_log_prob_ = np.where(present[:, None, :], log_prob, 0.0)
-        self.counts_, self.class_rows_ = counts, class_rows
+        # Each subset's own vocabulary: the words with a count in any of its classes.
+        owner = sparse.csr_matrix((np.ones(self.n_subsets_ * n_classes),
+                                   (np.repeat(np.arange(self.n_subsets_), n_classes),
+                                    np.arange(self.n_subsets_ * n_classes))))
+        present = (owner @ counts).tocsr()
+        present.data[:] = 1.0
+        vocabulary = np.diff(present.indptr)
+        # Every (subset, class) row gets a weight at each word of its subset's vocabulary.
+        pattern = present[np.repeat(np.arange(self.n_subsets_), n_classes)].tocoo()
+        at = np.asarray(counts[pattern.row, pattern.col]).ravel()
+        totals = np.asarray(counts.sum(axis=1)).ravel() + alpha * np.repeat(vocabulary, n_classes)
+        weights = np.log(at + alpha) - np.log(np.maximum(totals, alpha))[pattern.row]
+        self.feature_log_prob_ = sparse.csr_matrix((weights, (pattern.row, pattern.col)), shape=counts.shape)
         with np.errstate(divide="ignore"):
             total = class_rows.sum(axis=1, keepdims=True)
             self.class_log_prior_ = np.log(class_rows) - np.log(np.maximum(total, 1))
+        self.counts_, self.class_rows_ = counts, class_rows
         self.estimators_ = None
 
     def _fit_clones(self, X, y_index, members):
@@ -383,8 +394,8 @@ class PartitionEnsemble(ClassifierMixin, BaseEstimator):
         X = sparse.csr_matrix(validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=False))
         if self.estimators_ is None:
             n_classes = len(self.classes_)
-            weights = self.feature_log_prob_.reshape(self.n_subsets_ * n_classes, -1)
-            joint = np.asarray(X @ weights.T).reshape(X.shape[0], self.n_subsets_, n_classes)
+            joint = np.asarray((X @ self.feature_log_prob_.T).todense()).reshape(X.shape[0], self.n_subsets_,
+                                                                                  n_classes)
             joint = joint + self.class_log_prior_[None]
             return joint.argmax(axis=2)
         out = np.empty((X.shape[0], self.n_subsets_), dtype=int)
@@ -488,8 +499,9 @@ def insertion_attack(ensemble, x, n_rows, repeat=100):
         hits = np.bincount(((buckets[:, None] + ensemble.shifts_[None]) % ensemble.n_subsets_).ravel(),
                            minlength=ensemble.n_subsets_)
         new = predictions.copy()
+        n_cls = len(ensemble.classes_)
         for j in np.flatnonzero(hits):
-            counts = ensemble.counts_[j].copy()
+            counts = ensemble.counts_[j * n_cls:(j + 1) * n_cls].toarray()
             class_rows = ensemble.class_rows_[j].astype(float).copy()
             counts[c] += hits[j] * repeat * dense
             class_rows[c] += hits[j]
