@@ -48,7 +48,7 @@ from course_utils.data import load_sentiment
 from course_utils.defenses import AdversarialNB, AugmentedNB, PartitionEnsemble
 from course_utils.defenses.augment import augment_text, diluted_share
 from course_utils.defenses.ensembles import (
-    dpa_certificate, fa_certificate, insertion_attack, normalise_text, run_off_election, text_hash,
+    dpa_certificate, insertion_attack, normalise_text, run_off_election, text_hash,
 )
 from course_utils.evaluation import certified_accuracy_grid, evaluate_training_defenses
 from course_utils.experiment import split_data
@@ -75,9 +75,9 @@ seeds = [0, 1, 2, 3, 4]
 ks = [1, 5, 10, 20, 50]
 k_main = 50
 fa_spread = 3
-fa_ks = [50, 60, 70]
+fa_ks = [50, 60]
 attack_fractions = {"random-flip": 0.1, "targeted-flip": 0.1, "duplicate-flip": 0.1, "backdoor": 0.03}
-aug_factors = [0, 2, 5, 10]
+aug_factors = [0, 2, 10]
 trusted_share = 0.1
 adv_budget = 2
 record_path = ""
@@ -274,7 +274,7 @@ for scheme in ("dpa", "finite-aggregation"):
     model = PartitionEnsemble(n_partitions=k, scheme=scheme, spread=None if scheme == "dpa" else fa_spread)
     model.fit(X_train, train_labels, partition_keys=train_texts)
     radius = model.certified_radius(X_test)
-    allowed = [i for i in range(len(test_texts)) if radius[i] >= 1 and X_test[i].nnz][:120]
+    allowed = [i for i in range(len(test_texts)) if radius[i] >= 1 and X_test[i].nnz][:40]
     within = [insertion_attack(model, X_test[i], radius[i])["changed"] for i in allowed]
     beyond = [insertion_attack(model, X_test[i], radius[i] + 1)["changed"] for i in allowed]
     attacked[scheme] = {"rows": len(allowed), "within_changed": int(np.sum(within)),
@@ -339,9 +339,11 @@ print(f"The {attack_fractions['backdoor']:.0%} backdoor uses {bd['rows used']:.0
 
 # %% [markdown]
 # The certificate covers a handful of rows; the attacks use dozens, and a backdoor's rows, each a
-# different sentence, land in nearly every partition. Against these budgets the ensemble promises
-# nothing, and what it measures is no better than one model's: with every partition poisoned a little,
-# every partition learns the trigger. A certificate is worth having where the attacker's count is
+# different sentence, land in most partitions. Against these budgets the ensemble promises nothing for
+# any victim. What it measures is no real help either: the backdoor keeps most of its success, with
+# every partition poisoned a little, and against the targeted flip the ensemble is *worse* than one
+# model (compare the two ASR rows above): a small partition has few rows of each class, so flipped
+# labels move its class balance and its vote much more than they move one model trained on every row. A certificate is worth having where the attacker's count is
 # small, which is the count a DPA lead of a few dozen votes can pay for.
 #
 # **Duplicate-and-flip and the hash.** The reference's attack appends copies of rows with the opposite
@@ -361,6 +363,12 @@ for name, s in dup_summary.items():
           f"touch {s['buckets_touched']:.1f} of {k_main} partitions")
 
 # %% [markdown]
+# At this fraction the copies come from as many different sentences, so even by text they reach
+# nearly every partition, and the certificate cannot cover them. Each copy does sit beside its
+# original, with the opposite label, inside one partition: the two cancel there, and the ensemble's
+# accuracy under this attack stays close to its clean accuracy either way (compare section 2). The
+# hash matters for the certificate's count, not, at this budget, for the measured accuracy.
+#
 # ## 5. Augmentation for dilution
 #
 # The course's augmenter makes a new sentence by word dropout and swaps of neighbouring words:
@@ -465,7 +473,8 @@ print(f"Clean accuracy with adversarial training: {adv_clean['mean']:.3f} (Naive
 costs = {"Naive Bayes": "1 model", "DPA": f"{k_main} models, each row once",
          "Finite Aggregation": f"{fa_k * fa_spread} models, each row {fa_spread} times",
          f"augment x{max(aug_factors)}": f"1 model on {1 + max(aug_factors)}x the rows",
-         f"augment trusted x{max(aug_factors)} (trusted)": f"1 model on {1 + trusted_share * max(aug_factors):g}x the rows",
+         f"augment trusted x{max(aug_factors)} (trusted)":
+             f"1 model on {1 + trusted_share * max(aug_factors):g}x the rows",
          "adversarial": "2 fits, the second on 2x the rows"}
 closing = {}
 for defense in defenses:
