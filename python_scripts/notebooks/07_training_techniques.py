@@ -63,7 +63,7 @@ pd.set_option("display.width", 120)
 # %% [markdown]
 # The lesson's knobs. `seeds` are the splits every measured number is averaged over (`seed` is the one
 # the walk-throughs use). `ks` are the partition counts of the accuracy curve; `k_main` is the ensemble
-# the rest of the lesson uses, fixed here, before any result: the issue's measurement used 50.
+# the rest of the lesson uses, fixed here, before any result (50: a lead of tens of votes, enough for radii of ten and more).
 # `fa_spread` is Finite Aggregation's `d` (the authors' guideline example uses 3) and `fa_ks` the
 # counts among which Finite Aggregation is matched to DPA's clean accuracy (the rule is in section 3).
 # `attack_fractions` are the course's budgets; `aug_factors` the augmentation factors, `trusted_share`
