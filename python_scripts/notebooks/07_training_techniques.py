@@ -63,7 +63,8 @@ pd.set_option("display.width", 120)
 # %% [markdown]
 # The lesson's knobs. `seeds` are the splits every measured number is averaged over (`seed` is the one
 # the walk-throughs use). `ks` are the partition counts of the accuracy curve; `k_main` is the ensemble
-# the rest of the lesson uses, fixed here, before any result (50: a lead of tens of votes, enough for radii of ten and more).
+# the rest of the lesson uses, fixed here, before any result (50: a lead of tens of votes, enough for
+# radii of ten and more).
 # `fa_spread` is Finite Aggregation's `d` (the authors' guideline example uses 3) and `fa_ks` the
 # counts among which Finite Aggregation is matched to DPA's clean accuracy (the rule is in section 3).
 # `attack_fractions` are the course's budgets; `aug_factors` the augmentation factors, `trusted_share`
@@ -343,7 +344,8 @@ print(f"The {attack_fractions['backdoor']:.0%} backdoor uses {bd['rows used']:.0
 # any victim. What it measures is no real help either: the backdoor keeps most of its success, with
 # every partition poisoned a little, and against the targeted flip the ensemble is *worse* than one
 # model (compare the two ASR rows above): a small partition has few rows of each class, so flipped
-# labels move its class balance and its vote much more than they move one model trained on every row. A certificate is worth having where the attacker's count is
+# labels move its class balance and its vote much more than they move one model trained on every row.
+# A certificate is worth having where the attacker's count is
 # small, which is the count a DPA lead of a few dozen votes can pay for.
 #
 # **Duplicate-and-flip and the hash.** The reference's attack appends copies of rows with the opposite
