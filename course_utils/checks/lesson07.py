@@ -32,8 +32,9 @@ def _vote_tables(rng):
 
 
 def _winner_radius(result, votes):
-    message = f"dpa_radius should return two whole numbers, (winner, radius); for {show(votes)} it returned {show(result)}."
-    winner, radius = unpack(tuple(result) if isinstance(result, (tuple, list)) else result, 2, message)
+    message = (f"dpa_radius should return two whole numbers, (winner, radius); for {show(votes)} it returned "
+               f"{show(result)}.")
+    winner, radius = unpack(result, 2, message)
     values = []
     for value in (winner, radius):
         number = expect_number(value, "winner and radius")
