@@ -17,10 +17,9 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.naive_bayes import MultinomialNB
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from .._validation import check_number
+from ._counts import NaiveBayesModelMixin
 
 __all__ = ["worst_case_deletions", "AdversarialNB"]
 
@@ -51,18 +50,21 @@ def worst_case_deletions(model, X, y, budget=2):
     index = np.searchsorted(model.classes_, np.asarray(y))
     best_other = np.stack([np.delete(log_prob, c, axis=0).max(axis=0) for c in range(len(log_prob))])
     evidence = log_prob - best_other  # (class, word): how much the word speaks for the class
-    for i in range(X.shape[0]):
-        start, end = X.indptr[i], X.indptr[i + 1]
-        if end - start == 0 or budget == 0:
-            continue
-        scores = evidence[index[i], X.indices[start:end]]
-        order = np.argsort(-scores, kind="stable")[:budget]
-        X.data[start + order] = 0
+    if budget == 0 or not X.nnz:
+        return X
+    # Each stored count's evidence for its row's label; within each row, the `budget` best are deleted
+    # (a stable order: among equal scores, the word that comes first in the row goes first).
+    row_of = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
+    scores = evidence[index[row_of], X.indices]
+    order = np.lexsort((-scores, row_of))
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order)) - X.indptr[row_of[order]]
+    X.data[rank < budget] = 0
     X.eliminate_zeros()
     return X
 
 
-class AdversarialNB(ClassifierMixin, BaseEstimator):
+class AdversarialNB(NaiveBayesModelMixin, ClassifierMixin, BaseEstimator):
     """Multinomial Naive Bayes with adversarial training against word deletions.
 
     Each round fits the model, makes each training row's worst-case copy with ``budget`` words
@@ -92,13 +94,6 @@ class AdversarialNB(ClassifierMixin, BaseEstimator):
         self.alpha = alpha
         self.random_state = random_state
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        tags.classifier_tags.poor_score = True  # as MultinomialNB's own tags say: blobs are not word counts
-        tags.input_tags.positive_only = True
-        return tags
-
     def fit(self, X, y):
         """Fit, then ``rounds`` times add worst-case copies and fit again."""
         from scipy import sparse
@@ -106,13 +101,7 @@ class AdversarialNB(ClassifierMixin, BaseEstimator):
         budget = check_number(self.budget, "budget", low=0, integer=True)
         rounds = check_number(self.rounds, "rounds", low=0, integer=True)
         alpha = check_number(self.alpha, "alpha", low=0.0, low_open=True)
-        X, y = validate_data(self, X, y, accept_sparse="csr", dtype=np.float64)
-        y = column_or_1d(y, warn=True)
-        check_classification_targets(y)
-        if (X.min() if X.size else 0) < 0:
-            raise ValueError(f"Negative values in data passed to {type(self).__name__}: X must hold "
-                             "non-negative counts")
-        X = sparse.csr_matrix(X)
+        X, y = self._validate_counts(X, y)
         model = MultinomialNB(alpha=alpha).fit(X, y)
         blocks, labels = [X], [y]
         for _ in range(rounds):
@@ -123,13 +112,3 @@ class AdversarialNB(ClassifierMixin, BaseEstimator):
         self.classes_ = model.classes_
         self.n_adversarial_ = X.shape[0] * rounds
         return self
-
-    def predict(self, X):
-        """The Naive Bayes' prediction."""
-        check_is_fitted(self)
-        return self.model_.predict(validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=False))
-
-    def predict_proba(self, X):
-        """The Naive Bayes' class probabilities."""
-        check_is_fitted(self)
-        return self.model_.predict_proba(validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=False))

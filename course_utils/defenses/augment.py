@@ -22,10 +22,9 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.naive_bayes import MultinomialNB
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from .._validation import check_indices, check_labels, check_number, check_random_state, check_texts
+from ._counts import NaiveBayesModelMixin
 
 __all__ = ["augment_text", "augment_texts", "augment_counts", "diluted_share", "AugmentedNB"]
 
@@ -146,7 +145,7 @@ def diluted_share(fraction, factor, trusted_share=None):
     return fraction / (1 + fraction + trusted_share * factor)
 
 
-class AugmentedNB(ClassifierMixin, BaseEstimator):
+class AugmentedNB(NaiveBayesModelMixin, ClassifierMixin, BaseEstimator):
     """Multinomial Naive Bayes trained on the rows plus ``factor`` word-dropout copies of them.
 
     Parameters
@@ -178,13 +177,6 @@ class AugmentedNB(ClassifierMixin, BaseEstimator):
         self.alpha = alpha
         self.random_state = random_state
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        tags.classifier_tags.poor_score = True  # as MultinomialNB's own tags say: blobs are not word counts
-        tags.input_tags.positive_only = True
-        return tags
-
     def fit(self, X, y, trusted=None):
         """Augment, then fit the Naive Bayes.
 
@@ -198,19 +190,13 @@ class AugmentedNB(ClassifierMixin, BaseEstimator):
         factor = check_number(self.factor, "factor", low=0, integer=True)
         _check_edit(self.dropout, 0.0)
         alpha = check_number(self.alpha, "alpha", low=0.0, low_open=True)
-        X, y = validate_data(self, X, y, accept_sparse="csr", dtype=np.float64)
-        y = column_or_1d(y, warn=True)
-        check_classification_targets(y)
-        if (X.min() if X.size else 0) < 0:
-            raise ValueError(f"Negative values in data passed to {type(self).__name__}: X must hold "
-                             "non-negative counts")
+        X, y = self._validate_counts(X, y)
         from scipy import sparse
 
         # Naive Bayes needs only each class's word-count sums and row counts, and the sum of ``factor``
         # binomial thinnings of a count is one binomial thinning of ``factor`` times it. So the copies of
         # a row enter as one row of summed counts divided by ``factor``, with weight ``factor``: the same
         # sums, in distribution, as ``augment_counts`` gives, at the cost of one copy.
-        X = sparse.csr_matrix(X)
         rows = np.arange(X.shape[0]) if trusted is None else check_indices(trusted, "trusted", n_rows=X.shape[0])
         if factor and len(rows):
             summed, _ = augment_counts(factor * X[rows], y[rows], 1, self.dropout, None, self.random_state)
@@ -223,13 +209,3 @@ class AugmentedNB(ClassifierMixin, BaseEstimator):
         self.classes_ = self.model_.classes_
         self.n_augmented_ = factor * len(rows) if factor else 0
         return self
-
-    def predict(self, X):
-        """The Naive Bayes' prediction."""
-        check_is_fitted(self)
-        return self.model_.predict(validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=False))
-
-    def predict_proba(self, X):
-        """The Naive Bayes' class probabilities."""
-        check_is_fitted(self)
-        return self.model_.predict_proba(validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=False))

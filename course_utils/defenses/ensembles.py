@@ -36,10 +36,10 @@ from functools import lru_cache
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from .._validation import check_choice, check_number, check_sequence
+from ._counts import CountsTrainerMixin
 
 __all__ = [
     "SCHEMES",
@@ -230,7 +230,7 @@ def nonce_text(text, bucket, n_buckets, limit=10**6):
     raise ValueError(f"no nonce below {limit} puts the text in bucket {bucket}")  # pragma: no cover
 
 
-class PartitionEnsemble(ClassifierMixin, BaseEstimator):
+class PartitionEnsemble(CountsTrainerMixin, ClassifierMixin, BaseEstimator):
     """An ensemble of models trained on disjoint partitions of the training rows, with a certificate.
 
     Parameters
@@ -279,12 +279,8 @@ class PartitionEnsemble(ClassifierMixin, BaseEstimator):
         self.alpha = alpha
         self.random_state = random_state
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        tags.classifier_tags.poor_score = True  # as MultinomialNB's own tags say: blobs are not word counts
-        tags.input_tags.positive_only = self.base_estimator is None
-        return tags
+    def _needs_counts(self):
+        return self.base_estimator is None  # the fast path's Naive Bayes; another model takes what it takes
 
     def _spread(self):
         check_choice(self.scheme, "scheme", SCHEMES)
@@ -311,19 +307,13 @@ class PartitionEnsemble(ClassifierMixin, BaseEstimator):
         -------
         self
         """
-        from scipy import sparse
 
         k = check_number(self.n_partitions, "n_partitions", low=1, integer=True)
         d = self._spread()
         alpha = check_number(self.alpha, "alpha", low=0.0, low_open=True)
         if self.random_state is not None and not isinstance(self.random_state, numbers.Integral):
             raise TypeError(f"random_state must be None or an int, got {type(self.random_state).__name__}")
-        X, y = validate_data(self, X, y, accept_sparse="csr", dtype=np.float64)
-        y = column_or_1d(y, warn=True)
-        check_classification_targets(y)
-        if self.base_estimator is None and (X.min() if X.size else 0) < 0:
-            raise ValueError("Negative values in data passed to PartitionEnsemble: X must hold non-negative counts "
-                             "for its Naive Bayes partitions")
+        X, y = self._validate_counts(X, y)
         if partition_keys is None:
             hashes = _row_hashes(X)
         else:
@@ -337,7 +327,6 @@ class PartitionEnsemble(ClassifierMixin, BaseEstimator):
         self.buckets_ = (hashes % np.uint64(self.n_subsets_)).astype(int)
         members = (self.buckets_[:, None] + self.shifts_[None, :]) % self.n_subsets_  # (n, d)
         self.subset_sizes_ = np.bincount(members.ravel(), minlength=self.n_subsets_)
-        X = sparse.csr_matrix(X)
         if self.base_estimator is None:
             self._fit_naive_bayes(X, y_index, members, alpha)
         else:
@@ -390,8 +379,7 @@ class PartitionEnsemble(ClassifierMixin, BaseEstimator):
         """The class index each base model predicts for each row, shape ``(n_rows, n_subsets_)``."""
         from scipy import sparse
 
-        check_is_fitted(self)
-        X = sparse.csr_matrix(validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=False))
+        X = sparse.csr_matrix(self._validate_test(X))
         if self.estimators_ is None:
             n_classes = len(self.classes_)
             joint = np.asarray((X @ self.feature_log_prob_.T).todense()).reshape(X.shape[0], self.n_subsets_,
