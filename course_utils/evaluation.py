@@ -28,6 +28,7 @@ needs it.
 from __future__ import annotations
 
 import time
+from typing import NamedTuple
 
 import numpy as np
 from sklearn.base import clone
@@ -51,7 +52,7 @@ from .metrics import accuracy, detection_scores
 from .models import MODELS
 
 __all__ = ["evaluate_detectors", "trigger_threshold_evidence", "summarize_trigger_evidence",
-           "evaluate_training_defenses", "certified_accuracy_grid",
+           "evaluate_training_defenses", "certified_accuracy_grid", "Trainer",
            "TRIGGER_THRESHOLD_EVIDENCE", "TRIGGER_EVIDENCE_SEEDS"]
 
 
@@ -447,20 +448,52 @@ def _poisoned_features(features, poisoned, attack, trigger):
     return _add_one(X_train, column, poisoned.poisoned_indices), X_test, column
 
 
+class Trainer(NamedTuple):
+    """One trainer of :func:`evaluate_training_defenses`, with how it is fitted and what it faces.
+
+    Attributes
+    ----------
+    factory : callable
+        ``factory(seed)`` returns an unfitted classifier on counts, or ``None`` for the plain Naive Bayes.
+    attacks : tuple of str or None, default=None
+        The attacks it faces (``None``: every attack of the grid).
+    trusted : bool, default=False
+        An :class:`~course_utils.defenses.augment.AugmentedNB` that augments only the verified
+        ``trusted_share`` of the clean rows (``fit(..., trusted=rows)``).
+    keys : {"text", "row"}, default="text"
+        What a :class:`~course_utils.defenses.ensembles.PartitionEnsemble` partitions by: the texts'
+        hashes, or the rows' positions (``str(i)``: the partition a row number gives).
+    """
+
+    factory: object
+    attacks: tuple | None = None
+    trusted: bool = False
+    keys: str = "text"
+
+
+def _as_trainer(name, value):
+    trainer = value if isinstance(value, Trainer) else Trainer(value)
+    if not callable(trainer.factory):
+        raise TypeError(f"defenses[{name!r}] must be a factory(seed) or a Trainer")
+    if trainer.keys not in ("text", "row"):
+        raise ValueError(f"defenses[{name!r}]: keys must be 'text' or 'row', got {trainer.keys!r}")
+    return trainer
+
+
 def evaluate_training_defenses(texts, labels, *, defenses, attack_fractions, seeds=(0, 1, 2, 3, 4),
-                               trigger=DEFAULT_TRIGGER, test_size=0.25, trusted_share=0.1):
+                               trigger=DEFAULT_TRIGGER, test_size=0.25, trusted_share=0.1, radii=None):
     """Lesson 07's grid: each trainer against each attack, over seeds, with certificates where there are some.
+
+    Each split is vectorised once and each attack applied once per seed, for every trainer.
 
     Parameters
     ----------
     texts, labels
         The whole data set; each seed splits it as the shared experiment does.
     defenses : dict
-        Name -> ``factory(seed)`` returning an unfitted classifier on counts (``None`` for the plain
-        Naive Bayes). A :class:`~course_utils.defenses.ensembles.PartitionEnsemble` is given the
-        poisoned texts as partition keys (its row numbers when its name ends in ``"(by row number)"``);
-        an :class:`~course_utils.defenses.augment.AugmentedNB`
-        whose name ends in ``"(trusted)"`` augments only a verified ``trusted_share`` of the clean rows.
+        Name -> :class:`Trainer`, or a bare ``factory(seed)`` (a trainer facing every attack). A
+        :class:`~course_utils.defenses.ensembles.PartitionEnsemble` is given the poisoned texts as
+        partition keys (or row numbers, ``keys="row"``).
     attack_fractions : dict
         Attack name -> fraction; ``"none"`` for the clean training set.
     seeds : sequence of int
@@ -468,29 +501,32 @@ def evaluate_training_defenses(texts, labels, *, defenses, attack_fractions, see
     test_size : float
     trusted_share : float in [0, 1]
         The share of the clean training rows verified as clean, for the trusted augmentation.
+    radii : sequence of int or None, default=None
+        For ensembles, also the certified accuracy on the test rows at each radius
+        (columns ``certified@r``) and ``n_models``.
 
     Returns
     -------
     pandas.DataFrame
-        One row per (seed, attack, defense): ``accuracy``, ``attack_success_rate`` (NaN for attacks
-        without a target), ``n_poisoned``, ``buckets_touched`` (distinct buckets of the poisoned rows,
-        ensembles only), ``victims_certified`` (share of the attack's victim rows whose certified radius
-        covers the buckets touched), ``median_victim_radius``.
+        One row per (seed, attack, defense) that the trainers face: ``accuracy``,
+        ``attack_success_rate`` (NaN for attacks without a target), ``n_poisoned``, ``buckets_touched``
+        (distinct buckets of the poisoned rows, ensembles only), ``victims_certified`` (share of the
+        attack's victim rows whose certified radius covers the buckets touched), ``median_victim_radius``.
     """
     import pandas as pd
 
     from .attacks import check_trigger
-    from .experiment import _add_one
     from .defenses.augment import AugmentedNB
     from .defenses.ensembles import PartitionEnsemble, text_hash
-    from .experiment import _prepared_split
+    from .experiment import _add_one, _prepared_split
     from .metrics import attack_success_rate
     from .models import make_classifier
 
     texts = check_texts(texts)
     labels = check_labels(labels, n_rows=len(texts))
     if not isinstance(defenses, dict) or not defenses:
-        raise TypeError("defenses must be a non-empty dict of name -> factory(seed)")
+        raise TypeError("defenses must be a non-empty dict of name -> Trainer or factory(seed)")
+    trainers = {name: _as_trainer(name, value) for name, value in defenses.items()}
     if not isinstance(attack_fractions, dict) or not attack_fractions:
         raise TypeError("attack_fractions must be a non-empty dict of attack name -> fraction")
     for attack, fraction in attack_fractions.items():
@@ -499,6 +535,7 @@ def evaluate_training_defenses(texts, labels, *, defenses, attack_fractions, see
         check_fraction(fraction, "attack_fractions")
     check_trigger(trigger)
     trusted_share = check_fraction(trusted_share, "trusted_share")
+    radii = None if radii is None else [check_int(r, "radii", minimum=0) for r in radii]
     rows = []
     data_key = (tuple(texts), tuple(labels.tolist()), labels.dtype)
     for seed in seeds:
@@ -506,55 +543,71 @@ def evaluate_training_defenses(texts, labels, *, defenses, attack_fractions, see
         split, features, _, _ = _prepared_split("count-nb", seed, test_size, *data_key)
         train_texts, test_texts, train_labels, test_labels = split
         for attack, fraction in attack_fractions.items():
+            facing = {n: t for n, t in trainers.items() if t.attacks is None or attack in t.attacks}
+            if not facing:
+                continue
             source, target = default_labels(labels, attack)
             poisoned = apply_attack(attack, train_texts, train_labels, fraction, source_label=source,
                                     target_label=target, trigger=trigger, random_state=seed)
             X, X_test, column = _poisoned_features(features, poisoned, attack, trigger)
+            victims = X_victims = None
             if attack == "backdoor":
                 victims = test_labels != target
                 X_victims = _add_one(X_test[victims], column)
             elif attack == "targeted-flip":
                 victims = test_labels == source
                 X_victims = X_test[victims]
-            poison_set = set(poisoned.poisoned_indices.tolist())
-            clean_rows = np.array([i for i in range(len(train_texts)) if i not in poison_set])
+            poison_rows = np.unique(poisoned.poisoned_indices)
+            clean_rows = np.setdiff1d(np.arange(len(train_texts)), poison_rows)
             rng = np.random.default_rng(seed)
             trusted = np.sort(rng.choice(clean_rows, size=int(round(trusted_share * len(train_texts))),
                                          replace=False))
-            for name, factory in defenses.items():
-                estimator = factory(seed)
+            row_keys = [str(i) for i in range(len(poisoned.texts))]
+            for name, trainer in facing.items():
+                estimator = trainer.factory(seed)
                 estimator = make_classifier("count-nb") if estimator is None else clone(estimator)
-                fit_kw = {}
-                by_row = name.endswith("(by row number)")  # the partition a row's position gives, not its text
-                keys = [str(i) for i in range(len(poisoned.texts))] if by_row else poisoned.texts
-                if isinstance(estimator, PartitionEnsemble):
+                fit_kw, keys = {}, poisoned.texts if trainer.keys == "text" else row_keys
+                ensemble = isinstance(estimator, PartitionEnsemble)
+                if ensemble:
                     fit_kw["partition_keys"] = keys
-                elif isinstance(estimator, AugmentedNB) and name.endswith("(trusted)"):
+                elif isinstance(estimator, AugmentedNB) and trainer.trusted:
                     fit_kw["trusted"] = trusted
                 estimator.fit(X, poisoned.labels, **fit_kw)
                 row = {"seed": seed, "attack": attack, "fraction": fraction, "defense": name,
-                       "n_poisoned": len(poison_set),
-                       "accuracy": accuracy(test_labels, estimator.predict(X_test)),
-                       "attack_success_rate": np.nan, "buckets_touched": np.nan,
+                       "n_poisoned": len(poison_rows), "attack_success_rate": np.nan, "buckets_touched": np.nan,
                        "victims_certified": np.nan, "median_victim_radius": np.nan}
-                if attack in ("backdoor", "targeted-flip"):
-                    row["attack_success_rate"] = attack_success_rate(test_labels[victims],
-                                                                     estimator.predict(X_victims), target)
-                if isinstance(estimator, PartitionEnsemble):
-                    poison_texts = [keys[i] for i in sorted(poison_set)]
-                    touched = len({text_hash(t) % estimator.n_subsets_ for t in poison_texts})
+                if ensemble:  # one vote of every model gives both the prediction and the radius
+                    index, radius = estimator._certify(X_test)
+                    predicted = estimator.classes_[index]
+                    if radii is not None:
+                        correct = predicted == test_labels
+                        row["n_models"] = estimator.n_subsets_
+                        row |= {f"certified@{r}": float(np.mean(correct & (radius >= r))) for r in radii}
+                else:
+                    predicted = estimator.predict(X_test)
+                row["accuracy"] = accuracy(test_labels, predicted)
+                if ensemble:
+                    touched = len({text_hash(keys[i]) % estimator.n_subsets_ for i in poison_rows})
                     row["buckets_touched"] = touched
-                    if attack in ("backdoor", "targeted-flip"):
-                        radius = estimator.certified_radius(X_victims)
-                        row["victims_certified"] = float(np.mean(radius >= touched)) if touched else 1.0
-                        row["median_victim_radius"] = float(np.median(radius))
                 rows.append(row)
+                if victims is None:
+                    continue
+                if ensemble:
+                    index, victim_radius = estimator._certify(X_victims)
+                    victim_predicted = estimator.classes_[index]
+                    row["victims_certified"] = float(np.mean(victim_radius >= touched)) if touched else 1.0
+                    row["median_victim_radius"] = float(np.median(victim_radius))
+                else:
+                    victim_predicted = estimator.predict(X_victims)
+                row["attack_success_rate"] = attack_success_rate(test_labels[victims], victim_predicted, target)
     return pd.DataFrame(rows)
 
 
 def certified_accuracy_grid(texts, labels, *, ensembles, seeds=(0, 1, 2, 3, 4), radii=(0, 1, 2, 5, 10, 20, 50),
                             test_size=0.25):
     """Clean accuracy and certified accuracy at each radius of partition ensembles, over seeds.
+
+    :func:`evaluate_training_defenses` on the clean training set, one row per radius.
 
     Parameters
     ----------
@@ -568,30 +621,23 @@ def certified_accuracy_grid(texts, labels, *, ensembles, seeds=(0, 1, 2, 3, 4), 
         One row per (seed, ensemble, radius): ``n_partitions``, ``scheme``, ``spread``, ``n_models``,
         ``clean_accuracy``, ``certified_accuracy``.
     """
-    import pandas as pd
-
     from .defenses.ensembles import PartitionEnsemble
-    from .experiment import _prepared_split
 
-    texts = check_texts(texts)
-    labels = check_labels(labels, n_rows=len(texts))
     if not isinstance(ensembles, dict) or not ensembles or \
             not all(isinstance(e, PartitionEnsemble) for e in ensembles.values()):
         raise TypeError("ensembles must be a non-empty dict of name -> PartitionEnsemble")
     radii = [check_int(r, "radii", minimum=0) for r in radii]
+    results = evaluate_training_defenses(texts, labels, defenses={n: (lambda s, e=e: e) for n, e in ensembles.items()},
+                                         attack_fractions={"none": 0.0}, seeds=seeds, test_size=test_size,
+                                         radii=radii)
     rows = []
-    data_key = (tuple(texts), tuple(labels.tolist()), labels.dtype)
-    for seed in seeds:
-        seed = check_int(seed, "seeds", minimum=0)
-        split, features, _, _ = _prepared_split("count-nb", seed, test_size, *data_key)
-        train_texts, _, train_labels, test_labels = split
-        for name, ensemble in ensembles.items():
-            fitted = clone(ensemble).fit(features.X_train, train_labels, partition_keys=train_texts)
-            prediction, radius = fitted._certify(features.X_test)
-            correct = fitted.classes_[prediction] == test_labels
-            for r in radii:
-                rows.append({"seed": seed, "ensemble": name, "n_partitions": fitted.n_partitions,
-                             "scheme": fitted.scheme, "spread": len(fitted.shifts_), "n_models": fitted.n_subsets_,
-                             "radius": r, "clean_accuracy": float(correct.mean()),
-                             "certified_accuracy": float(np.mean(correct & (radius >= r)))})
+    for record in results.to_dict(orient="records"):
+        ensemble = ensembles[record["defense"]]
+        for r in radii:
+            rows.append({"seed": record["seed"], "ensemble": record["defense"], "n_partitions": ensemble.n_partitions,
+                         "scheme": ensemble.scheme, "spread": ensemble._spread(), "n_models": record["n_models"],
+                         "radius": r, "clean_accuracy": record["accuracy"],
+                         "certified_accuracy": record[f"certified@{r}"]})
+    import pandas as pd
+
     return pd.DataFrame(rows)
