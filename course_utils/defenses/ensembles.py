@@ -423,6 +423,15 @@ class PartitionEnsemble(CountsTrainerMixin, ClassifierMixin, BaseEstimator):
         return self._certify(X)[1]
 
 
+def _dense_rows(matrix, start, stop):
+    """Rows ``start:stop`` of a CSR matrix as a dense array (scipy's slicing costs more for two rows)."""
+    out = np.zeros((stop - start, matrix.shape[1]))
+    for i in range(start, stop):
+        begin, end = matrix.indptr[i], matrix.indptr[i + 1]
+        out[i - start, matrix.indices[begin:end]] = matrix.data[begin:end]
+    return out
+
+
 def _subset_vote(counts, class_rows, x, alpha):
     """The class index one Naive Bayes subset predicts for the dense count row ``x``."""
     present = counts.sum(axis=0) > 0
@@ -489,7 +498,7 @@ def insertion_attack(ensemble, x, n_rows, repeat=100):
         new = predictions.copy()
         n_cls = len(ensemble.classes_)
         for j in np.flatnonzero(hits):
-            counts = ensemble.counts_[j * n_cls:(j + 1) * n_cls].toarray()
+            counts = _dense_rows(ensemble.counts_, j * n_cls, (j + 1) * n_cls)
             class_rows = ensemble.class_rows_[j].astype(float).copy()
             counts[c] += hits[j] * repeat * dense
             class_rows[c] += hits[j]
