@@ -50,7 +50,7 @@ from course_utils.defenses.augment import augment_text, diluted_share
 from course_utils.defenses.ensembles import (
     dpa_certificate, insertion_attack, normalise_text, run_off_election, text_hash,
 )
-from course_utils.evaluation import certified_accuracy_grid, evaluate_training_defenses
+from course_utils.evaluation import Trainer, evaluate_training_defenses
 from course_utils.experiment import split_data
 from course_utils.metrics import DIFFERENCE, mean_interval
 from course_utils.notebook import record_results
@@ -123,10 +123,12 @@ for text in examples:
 # means a larger lead, in votes, for a confident prediction. Here is the first half of that trade.
 
 # %%
-ensembles = {f"dpa k={k}": PartitionEnsemble(n_partitions=k) for k in ks}
-ensembles |= {f"fa k={k}": PartitionEnsemble(n_partitions=k, scheme="finite-aggregation", spread=fa_spread)
-              for k in fa_ks}
-grid = certified_accuracy_grid(data.texts, data.labels, ensembles=ensembles, seeds=seeds, radii=radii)
+ensembles = {f"dpa k={k}": lambda s, k=k: PartitionEnsemble(n_partitions=k) for k in ks}
+ensembles |= {f"fa k={k}": lambda s, k=k: PartitionEnsemble(n_partitions=k, scheme="finite-aggregation",
+                                                           spread=fa_spread) for k in fa_ks}
+# One row per seed and ensemble: clean accuracy, and certified accuracy at each radius (section 3).
+grid = evaluate_training_defenses(data.texts, data.labels, defenses=ensembles, attack_fractions={"none": 0.0},
+                                  seeds=seeds, radii=radii)
 
 
 def interval(values, bounds=None):
@@ -134,7 +136,7 @@ def interval(values, bounds=None):
     return {"mean": mean, "low": low, "high": high}
 
 
-clean = grid[grid.radius == 0].groupby("ensemble", sort=False)["clean_accuracy"].apply(interval).unstack()
+clean = grid.groupby("defense", sort=False)["accuracy"].apply(interval).unstack()
 print(clean.round(3).to_string())
 
 # %%
@@ -224,12 +226,12 @@ dpa_name = f"dpa k={k_main}"
 fa_name = min((f"fa k={k}" for k in fa_ks), key=lambda n: abs(clean.loc[n, "mean"] - clean.loc[dpa_name, "mean"]))
 curves = {}
 for name in (dpa_name, fa_name):
-    rows = grid[grid.ensemble == name]
-    curves[name] = rows.groupby("radius")["certified_accuracy"].apply(interval).unstack()
+    rows = grid[grid.defense == name]
+    curves[name] = pd.DataFrame({r: interval(rows[f"certified@{r}"]) for r in radii}).T.rename_axis("radius")
 paired = {}
 for r in radii:
-    a = grid[(grid.ensemble == fa_name) & (grid.radius == r)].set_index("seed")["certified_accuracy"]
-    b = grid[(grid.ensemble == dpa_name) & (grid.radius == r)].set_index("seed")["certified_accuracy"]
+    a = grid[grid.defense == fa_name].set_index("seed")[f"certified@{r}"]
+    b = grid[grid.defense == dpa_name].set_index("seed")[f"certified@{r}"]
     paired[r] = interval((a - b).loc[seeds], DIFFERENCE)
 print(f"Matched: {dpa_name} (clean {clean.loc[dpa_name, 'mean']:.3f}) and {fa_name} "
       f"(clean {clean.loc[fa_name, 'mean']:.3f})")
@@ -299,17 +301,28 @@ print(f"An inserted row for test row {example}: {' '.join([test_texts[example]] 
 
 # %%
 attacks = {"none": 0.0, **attack_fractions}
-fa_k = int(fa_name.split("=")[1])
+fa_k, top = int(fa_name.split("=")[1]), max(aug_factors)
+attacked_only, dpa_k = tuple(attack_fractions), lambda s: PartitionEnsemble(n_partitions=k_main)
+# One grid for sections 4 to 7: each trainer is fitted once per split and attack. The ensembles' clean
+# rows are section 2's; the smaller augmentations face only the backdoor, the row-number partitions only
+# duplicate-and-flip (section 4's comparison).
 defenses = {
-    "Naive Bayes": lambda s: None,
-    "DPA": lambda s: PartitionEnsemble(n_partitions=k_main),
-    "Finite Aggregation": lambda s: PartitionEnsemble(n_partitions=fa_k, scheme="finite-aggregation", spread=fa_spread),
-    f"augment x{max(aug_factors)}": lambda s: AugmentedNB(factor=max(aug_factors), random_state=s),
-    f"augment trusted x{max(aug_factors)} (trusted)": lambda s: AugmentedNB(factor=max(aug_factors), random_state=s),
-    "adversarial": lambda s: AdversarialNB(budget=adv_budget),
+    "Naive Bayes": Trainer(lambda s: None),
+    "DPA": Trainer(dpa_k, attacks=attacked_only),
+    "Finite Aggregation": Trainer(lambda s: PartitionEnsemble(n_partitions=fa_k, scheme="finite-aggregation",
+                                                              spread=fa_spread), attacks=attacked_only),
+    "adversarial": Trainer(lambda s: AdversarialNB(budget=adv_budget)),
+    "DPA by row number": Trainer(dpa_k, attacks=("duplicate-flip",), keys="row"),
 }
-results = evaluate_training_defenses(data.texts, data.labels, defenses=defenses, attack_fractions=attacks,
-                                     seeds=seeds, trusted_share=trusted_share)
+for f in aug_factors[1:]:
+    for setting, trusted in (("augment", False), ("augment trusted", True)):
+        defenses[f"{setting} x{f}"] = Trainer(lambda s, f=f: AugmentedNB(factor=f, random_state=s), trusted=trusted,
+                                              attacks=None if f == top else ("none", "backdoor"))
+fitted = evaluate_training_defenses(data.texts, data.labels, defenses=defenses, attack_fractions=attacks,
+                                    seeds=seeds, trusted_share=trusted_share)
+from_grid = grid[grid.defense.isin([dpa_name, fa_name])].replace(
+    {"defense": {dpa_name: "DPA", fa_name: "Finite Aggregation"}})
+results = pd.concat([from_grid, fitted], ignore_index=True)
 metrics = ["accuracy", "attack_success_rate", "n_poisoned", "buckets_touched", "victims_certified"]
 by = results.groupby(["attack", "defense"], sort=False)[metrics].mean()
 print(by.loc[(list(attack_fractions), ["Naive Bayes", "DPA", "Finite Aggregation"]), :].round(3).to_string())
@@ -342,26 +355,25 @@ print(f"The {attack_fractions['backdoor']:.0%} backdoor uses {bd['rows used']:.0
 # The certificate covers a handful of rows; the attacks use dozens, and a backdoor's rows, each a
 # different sentence, land in most partitions. Against these budgets the ensemble promises nothing for
 # any victim. What it measures is no real help either: the backdoor keeps most of its success, with
-# every partition poisoned a little, and against the targeted flip the ensemble is *worse* than one
-# model (compare the two ASR rows above): a small partition has few rows of each class, so flipped
-# labels move its class balance and its vote much more than they move one model trained on every row.
-# A certificate is worth having where the attacker's count is
-# small, which is the count a DPA lead of a few dozen votes can pay for.
+# most partitions poisoned a little, and against the targeted flip the ensemble is *worse* than one
+# model (compare the ASR rows above): a small partition has few rows of each class, so flipped labels
+# move its class balance and its vote much more than they move one model trained on every row. A
+# certificate is worth having where the attacker's count is small, within the radii the curve above
+# shows.
 #
 # **Duplicate-and-flip and the hash.** The reference's attack appends copies of rows with the opposite
 # label. Partitioned by text, every copy joins its original, so the copies of one sentence fight its
 # original inside one partition, and touch one vote. Partitioned by row number, the copies spread.
 
 # %%
-dup = evaluate_training_defenses(
-    data.texts, data.labels, attack_fractions={"duplicate-flip": attack_fractions["duplicate-flip"]}, seeds=seeds,
-    defenses={"by text": lambda s: PartitionEnsemble(n_partitions=k_main),
-              "by row number (by row number)": lambda s: PartitionEnsemble(n_partitions=k_main)})
-dup_summary = {name: {"accuracy": interval(cell.accuracy), "buckets_touched": cell.buckets_touched.mean(),
-                      "n_poisoned": cell.n_poisoned.mean()} for name, cell in dup.groupby("defense", sort=False)}
+dup_summary = {}
+for label, name in (("by text", "DPA"), ("by row number", "DPA by row number")):
+    cell = results[(results.attack == "duplicate-flip") & (results.defense == name)]
+    dup_summary[label] = {"accuracy": interval(cell.accuracy), "buckets_touched": cell.buckets_touched.mean(),
+                          "n_poisoned": cell.n_poisoned.mean()}
 for name, s in dup_summary.items():
     a = s["accuracy"]
-    print(f"{name:30} accuracy {a['mean']:.3f} [{a['low']:.3f}, {a['high']:.3f}]; {s['n_poisoned']:.0f} copies "
+    print(f"{name:14} accuracy {a['mean']:.3f} [{a['low']:.3f}, {a['high']:.3f}]; {s['n_poisoned']:.0f} copies "
           f"touch {s['buckets_touched']:.1f} of {k_main} partitions")
 
 # %% [markdown]
@@ -402,34 +414,26 @@ for f in aug_factors:
 # The trusted rows are drawn from the clean rows, as a verification would leave them.
 
 # %%
-aug_defenses = {"factor 0": lambda s: None}
-for f in aug_factors[1:]:
-    aug_defenses[f"all x{f}"] = lambda s, f=f: AugmentedNB(factor=f, random_state=s)
-    aug_defenses[f"trusted x{f} (trusted)"] = lambda s, f=f: AugmentedNB(factor=f, random_state=s)
-aug = evaluate_training_defenses(data.texts, data.labels, defenses=aug_defenses, seeds=seeds,
-                                 attack_fractions={"none": 0.0, "backdoor": attack_fractions["backdoor"]},
-                                 trusted_share=trusted_share)
 aug_curves = {}
-for setting in ("all", "trusted"):
-    names = ["factor 0"] + [n for n in aug_defenses if n.startswith(setting)]
-    aug_curves[setting] = {
-        "asr": [interval(aug[(aug.attack == "backdoor") & (aug.defense == n)].attack_success_rate) for n in names],
-        "accuracy": [interval(aug[(aug.attack == "none") & (aug.defense == n)].accuracy) for n in names]}
+for setting in ("augment", "augment trusted"):
+    names = ["Naive Bayes"] + [f"{setting} x{f}" for f in aug_factors[1:]]
+    aug_curves[setting] = {"asr": [summary("backdoor", n, "attack_success_rate") for n in names],
+                           "accuracy": [summary("none", n, "accuracy") for n in names]}
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
-for setting, color in (("all", "#1f77b4"), ("trusted", "#2ca02c")):
+for setting, color in (("augment", "#1f77b4"), ("augment trusted", "#2ca02c")):
     for ax, metric in zip(axes, ("asr", "accuracy")):
         values = aug_curves[setting][metric]
         ax.errorbar(aug_factors, [v["mean"] for v in values], marker="o", capsize=4, color=color,
                     yerr=[[v["mean"] - v["low"] for v in values], [v["high"] - v["mean"] for v in values]],
-                    label=f"augment {'every row' if setting == 'all' else f'a trusted {trusted_share:.0%}'}")
+                    label=f"augment {'every row' if setting == 'augment' else f'a trusted {trusted_share:.0%}'}")
 axes[0].set(title=f"{p:.0%} backdoor: attack success", xlabel="augmentation factor", ylabel="attack success rate")
 axes[1].set(title="No attack: clean accuracy", xlabel="augmentation factor", ylabel="accuracy")
 axes[0].legend()
 plt.show()
-for setting in ("all", "trusted"):
+for setting in ("augment", "augment trusted"):
     first, last = aug_curves[setting]["asr"][0], aug_curves[setting]["asr"][-1]
     acc = aug_curves[setting]["accuracy"][-1]
-    print(f"{setting:8}: backdoor success {first['mean']:.3f} -> {last['mean']:.3f} [{last['low']:.3f}, "
+    print(f"{setting:15}: backdoor success {first['mean']:.3f} -> {last['mean']:.3f} [{last['low']:.3f}, "
           f"{last['high']:.3f}] at x{aug_factors[-1]}; clean accuracy {acc['mean']:.3f}")
 
 # %% [markdown]
@@ -472,21 +476,21 @@ print(f"Clean accuracy with adversarial training: {adv_clean['mean']:.3f} (Naive
 # clean accuracy given up (no attack) and how many models are trained on how many rows.
 
 # %%
+rounds = AdversarialNB(budget=adv_budget).rounds
 costs = {"Naive Bayes": "1 model", "DPA": f"{k_main} models, each row once",
          "Finite Aggregation": f"{fa_k * fa_spread} models, each row {fa_spread} times",
-         f"augment x{max(aug_factors)}": f"1 model on {1 + max(aug_factors)}x the rows",
-         f"augment trusted x{max(aug_factors)} (trusted)":
-             f"1 model on {1 + trusted_share * max(aug_factors):g}x the rows",
-         "adversarial": "2 fits, the second on 2x the rows"}
+         f"augment x{top}": f"1 model on {1 + top}x the rows",
+         f"augment trusted x{top}": f"1 model on {1 + trusted_share * top:g}x the rows",
+         "adversarial": f"{1 + rounds} fits, the last on {1 + rounds}x the rows"}
 closing = {}
-for defense in defenses:
+for defense in costs:
     row = {"clean accuracy": summary("none", defense, "accuracy")["mean"]}
     row["clean accuracy lost"] = summary("none", "Naive Bayes", "accuracy")["mean"] - row["clean accuracy"]
     for attack in attack_fractions:
         metric = "attack_success_rate" if attack in ("targeted-flip", "backdoor") else "accuracy"
         row[f"{attack} {'ASR' if metric != 'accuracy' else 'acc'}"] = summary(attack, defense, metric)["mean"]
     row["training cost"] = costs[defense]
-    closing[defense.replace(" (trusted)", "")] = row
+    closing[defense] = row
 closing = pd.DataFrame(closing).T
 print(closing.to_string(float_format=lambda v: f"{v:.3f}"))
 
@@ -526,10 +530,10 @@ print(f"- No attack inside the radius changed a certified prediction; one row mo
 print(f"- The backdoor ({bd['rows used']:.0f} rows) keeps {bd['ASR']:.3f} success on DPA, certified for "
       f"{bd['victims certified']:.1%} of its victims; the targeted flip keeps {td['ASR']:.3f}.")
 print(f"- Duplicate-and-flip copies touch {dup_summary['by text']['buckets_touched']:.1f} partitions by text, "
-      f"{dup_summary['by row number (by row number)']['buckets_touched']:.1f} by row number.")
-print(f"- Augmenting every row x{aug_factors[-1]}: backdoor success {aug_curves['all']['asr'][-1]['mean']:.3f}; "
-      f"a trusted {trusted_share:.0%}: {aug_curves['trusted']['asr'][-1]['mean']:.3f} "
-      f"(none: {aug_curves['all']['asr'][0]['mean']:.3f}).")
+      f"{dup_summary['by row number']['buckets_touched']:.1f} by row number.")
+print(f"- Augmenting every row x{top}: backdoor success {aug_curves['augment']['asr'][-1]['mean']:.3f}; "
+      f"a trusted {trusted_share:.0%}: {aug_curves['augment trusted']['asr'][-1]['mean']:.3f} "
+      f"(no augmentation: {aug_curves['augment']['asr'][0]['mean']:.3f}).")
 
 # %% [markdown]
 # What to take away: a partition ensemble turns "how many poisoned rows can this prediction survive"
