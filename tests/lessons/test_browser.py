@@ -53,6 +53,7 @@ PLAYGROUNDS = {
     "04_backdoor_triggers": ("slider", "backdoor fraction", lambda v: playgrounds.backdoor_playground(float(v), "cf")),
     "05_data_validation_and_sanitization": ("dropdown", "detector",
                                             lambda v: playgrounds.detector_playground(v, 0.2)),
+    "07_training_techniques": ("slider", "n_partitions", lambda v: playgrounds.partition_playground(int(v), "dpa")),
 }
 
 
