@@ -52,7 +52,7 @@ from .metrics import accuracy, detection_scores
 from .models import MODELS
 
 __all__ = ["evaluate_detectors", "trigger_threshold_evidence", "summarize_trigger_evidence",
-           "evaluate_training_defenses", "certified_accuracy_grid", "Trainer",
+           "evaluate_training_defenses", "Trainer",
            "TRIGGER_THRESHOLD_EVIDENCE", "TRIGGER_EVIDENCE_SEEDS"]
 
 
@@ -600,44 +600,4 @@ def evaluate_training_defenses(texts, labels, *, defenses, attack_fractions, see
                 else:
                     victim_predicted = estimator.predict(X_victims)
                 row["attack_success_rate"] = attack_success_rate(test_labels[victims], victim_predicted, target)
-    return pd.DataFrame(rows)
-
-
-def certified_accuracy_grid(texts, labels, *, ensembles, seeds=(0, 1, 2, 3, 4), radii=(0, 1, 2, 5, 10, 20, 50),
-                            test_size=0.25):
-    """Clean accuracy and certified accuracy at each radius of partition ensembles, over seeds.
-
-    :func:`evaluate_training_defenses` on the clean training set, one row per radius.
-
-    Parameters
-    ----------
-    ensembles : dict
-        Name -> unfitted :class:`~course_utils.defenses.ensembles.PartitionEnsemble`.
-    radii : sequence of int
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per (seed, ensemble, radius): ``n_partitions``, ``scheme``, ``spread``, ``n_models``,
-        ``clean_accuracy``, ``certified_accuracy``.
-    """
-    from .defenses.ensembles import PartitionEnsemble
-
-    if not isinstance(ensembles, dict) or not ensembles or \
-            not all(isinstance(e, PartitionEnsemble) for e in ensembles.values()):
-        raise TypeError("ensembles must be a non-empty dict of name -> PartitionEnsemble")
-    radii = [check_int(r, "radii", minimum=0) for r in radii]
-    results = evaluate_training_defenses(texts, labels, defenses={n: (lambda s, e=e: e) for n, e in ensembles.items()},
-                                         attack_fractions={"none": 0.0}, seeds=seeds, test_size=test_size,
-                                         radii=radii)
-    rows = []
-    for record in results.to_dict(orient="records"):
-        ensemble = ensembles[record["defense"]]
-        for r in radii:
-            rows.append({"seed": record["seed"], "ensemble": record["defense"], "n_partitions": ensemble.n_partitions,
-                         "scheme": ensemble.scheme, "spread": ensemble._spread(), "n_models": record["n_models"],
-                         "radius": r, "clean_accuracy": record["accuracy"],
-                         "certified_accuracy": record[f"certified@{r}"]})
-    import pandas as pd
-
     return pd.DataFrame(rows)
