@@ -15,8 +15,10 @@ Run with ``make benchmark`` (or ``.venv/bin/python benchmarks/run.py``). Prints:
 
 * each robust trainer's fit time (lesson 06) as a multiple of ``MultinomialNB``'s on the same
   count features of the shipped data's training split (median of five fits).
+* lesson 07's ensembles: each ``PartitionEnsemble``'s fit time as a multiple of one
+  ``MultinomialNB`` fit on the same counts (median of ``--repeat`` fits each, real data).
 
-``--only lessons|sweep|detectors|estimators`` runs one part.
+``--only lessons|sweep|detectors|estimators|ensembles`` runs one part.
 
 Budgets are reported, not asserted: tests check behaviour, benchmarks check speed.
 """
@@ -155,17 +157,61 @@ def time_estimators(repeat=5):
 def print_estimators(figures):
     seconds = time_estimators()
     base = seconds["MultinomialNB"]
-    print("robust trainers' fit time on the shipped data's training split (count features, median of 5 fits):")
+    print("every registered trainer's fit time on the shipped data's training split (count features, median of 5 fits):")
     for name, value in seconds.items():
         print(f"{name:<18}{value:10.4f} s {value / base:8.1f}x MultinomialNB")
     figures["estimators"] = {name: {"seconds": value, "multiple": value / base} for name, value in seconds.items()}
+
+
+# --- Lesson 07: the partition ensembles' fit time against one Naive Bayes -----------------------------
+
+ENSEMBLE_SETTINGS = (("dpa", 10), ("dpa", 50), ("finite-aggregation", 50))
+
+
+def ensemble_fit_times(repeat=3, seed=0):
+    """Median seconds of one MultinomialNB fit and of each ensemble's fit, on one split's counts."""
+    from sklearn.feature_extraction.text import CountVectorizer
+    from sklearn.naive_bayes import MultinomialNB
+
+    from course_utils.data import load_sentiment
+    from course_utils.defenses import PartitionEnsemble
+    from course_utils.experiment import split_data
+
+    data = load_sentiment()
+    train_texts, _, train_labels, _ = split_data(data.texts, data.labels, 0.25, seed)
+    X = CountVectorizer().fit_transform(train_texts)
+
+    def median_fit(make, **fit_kw):
+        runs = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            make().fit(X, train_labels, **fit_kw)
+            runs.append(time.perf_counter() - started)
+        return statistics.median(runs)
+
+    times = {"MultinomialNB": median_fit(MultinomialNB)}
+    for scheme, k in ENSEMBLE_SETTINGS:
+        times[f"{scheme} k={k}"] = median_fit(lambda: PartitionEnsemble(n_partitions=k, scheme=scheme),
+                                              partition_keys=train_texts)
+    return times
+
+
+def print_ensemble_fit_times(figures, repeat):
+    times = ensemble_fit_times(repeat)
+    base = times["MultinomialNB"]
+    print(f"partition ensembles, fit on one split's counts (real data, median of {repeat}):")
+    print(f"{'model':<26}{'seconds':>10}{'x MultinomialNB':>17}")
+    for name, seconds in times.items():
+        print(f"{name:<26}{seconds:10.4f}{seconds / base:17.1f}")
+    figures["ensembles"] = {name: {"seconds": seconds, "ratio": seconds / base} for name, seconds in times.items()}
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="runs per notebook (median reported)")
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
-    parser.add_argument("--only", choices=["lessons", "sweep", "detectors", "estimators"], help="run one part only")
+    parser.add_argument("--only", choices=["lessons", "sweep", "detectors", "estimators", "ensembles"],
+                        help="run one part only")
     parser.add_argument("lessons", nargs="*", help="lessons to time (default: notebooks/*.ipynb)")
     args = parser.parse_args(argv)
     if args.repeat < 1:
@@ -202,6 +248,8 @@ def main(argv=None):
         print_detectors(figures)
     if args.only in (None, "estimators"):
         print_estimators(figures)
+    if args.only in (None, "ensembles"):
+        print_ensemble_fit_times(figures, args.repeat)
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=2), encoding="utf-8")
     return 0

@@ -28,6 +28,7 @@ needs it.
 from __future__ import annotations
 
 import time
+from typing import NamedTuple
 
 import numpy as np
 from sklearn.base import clone
@@ -51,6 +52,7 @@ from .metrics import accuracy, detection_scores
 from .models import MODELS
 
 __all__ = ["evaluate_detectors", "trigger_threshold_evidence", "summarize_trigger_evidence",
+           "evaluate_training_defenses", "Trainer",
            "TRIGGER_THRESHOLD_EVIDENCE", "TRIGGER_EVIDENCE_SEEDS"]
 
 
@@ -418,3 +420,184 @@ def summarize_trigger_evidence(evidence):
             value = float(record[key])
             record[key] = None if np.isnan(value) else round(value, 3)
     return records
+
+
+# --- Lesson 07: training techniques (partition ensembles, augmentation, adversarial training) --------------
+
+def _poisoned_features(features, poisoned, attack, trigger):
+    """The poisoned training counts and the test counts in the same columns, and the trigger's column.
+
+    Built as the sweep builds them (:class:`course_utils.experiment._SplitFeatures`): label-only attacks
+    and appended copies reuse the split's rows, a backdoor adds one to its trigger's column, so the
+    numbers equal those of a pipeline fitted on the poisoned texts.
+    """
+    from .experiment import _add_one, _insert_empty_column
+
+    X_train, X_test = features.X_train, features.X_test
+    token = trigger.strip().lower()
+    if token in features.vectorizer.vocabulary_:
+        column = features.vectorizer.vocabulary_[token]
+    else:
+        column = int(np.searchsorted(features.vectorizer.get_feature_names_out(), token))
+        X_train, X_test = _insert_empty_column(X_train, column), _insert_empty_column(X_test, column)
+    rows = features.rows_for(poisoned.texts)
+    if rows is not None:
+        return X_train[rows], X_test, column
+    if attack != "backdoor":  # pragma: no cover - every course attack on counts is one of the two above
+        raise ValueError(f"cannot reuse the split's counts for the {attack} attack")
+    return _add_one(X_train, column, poisoned.poisoned_indices), X_test, column
+
+
+class Trainer(NamedTuple):
+    """One trainer of :func:`evaluate_training_defenses`, with how it is fitted and what it faces.
+
+    Attributes
+    ----------
+    factory : callable
+        ``factory(seed)`` returns an unfitted classifier on counts, or ``None`` for the plain Naive Bayes.
+    attacks : tuple of str or None, default=None
+        The attacks it faces (``None``: every attack of the grid).
+    trusted : bool, default=False
+        An :class:`~course_utils.defenses.augment.AugmentedNB` that augments only the verified
+        ``trusted_share`` of the clean rows (``fit(..., trusted=rows)``).
+    keys : {"text", "row"}, default="text"
+        What a :class:`~course_utils.defenses.ensembles.PartitionEnsemble` partitions by: the texts'
+        hashes, or the rows' positions (``str(i)``: the partition a row number gives).
+    """
+
+    factory: object
+    attacks: tuple | None = None
+    trusted: bool = False
+    keys: str = "text"
+
+
+def _as_trainer(name, value):
+    trainer = value if isinstance(value, Trainer) else Trainer(value)
+    if not callable(trainer.factory):
+        raise TypeError(f"defenses[{name!r}] must be a factory(seed) or a Trainer")
+    if trainer.keys not in ("text", "row"):
+        raise ValueError(f"defenses[{name!r}]: keys must be 'text' or 'row', got {trainer.keys!r}")
+    return trainer
+
+
+def evaluate_training_defenses(texts, labels, *, defenses, attack_fractions, seeds=(0, 1, 2, 3, 4),
+                               trigger=DEFAULT_TRIGGER, test_size=0.25, trusted_share=0.1, radii=None):
+    """Lesson 07's grid: each trainer against each attack, over seeds, with certificates where there are some.
+
+    Each split is vectorised once and each attack applied once per seed, for every trainer.
+
+    Parameters
+    ----------
+    texts, labels
+        The whole data set; each seed splits it as the shared experiment does.
+    defenses : dict
+        Name -> :class:`Trainer`, or a bare ``factory(seed)`` (a trainer facing every attack). A
+        :class:`~course_utils.defenses.ensembles.PartitionEnsemble` is given the poisoned texts as
+        partition keys (or row numbers, ``keys="row"``).
+    attack_fractions : dict
+        Attack name -> fraction; ``"none"`` for the clean training set.
+    seeds : sequence of int
+    trigger : str
+    test_size : float
+    trusted_share : float in [0, 1]
+        The share of the clean training rows verified as clean, for the trusted augmentation.
+    radii : sequence of int or None, default=None
+        For ensembles, also the certified accuracy on the test rows at each radius
+        (columns ``certified@r``) and ``n_models``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (seed, attack, defense) that the trainers face: ``accuracy``,
+        ``attack_success_rate`` (NaN for attacks without a target), ``n_poisoned``, ``buckets_touched``
+        (distinct buckets of the poisoned rows, ensembles only), ``victims_certified`` (share of the
+        attack's victim rows whose certified radius covers the buckets touched), ``median_victim_radius``.
+    """
+    import pandas as pd
+
+    from .attacks import check_trigger
+    from .defenses.augment import AugmentedNB
+    from .defenses.ensembles import PartitionEnsemble, text_hash
+    from .experiment import _add_one, _prepared_split
+    from .metrics import attack_success_rate
+    from .models import make_classifier
+
+    texts = check_texts(texts)
+    labels = check_labels(labels, n_rows=len(texts))
+    if not isinstance(defenses, dict) or not defenses:
+        raise TypeError("defenses must be a non-empty dict of name -> Trainer or factory(seed)")
+    trainers = {name: _as_trainer(name, value) for name, value in defenses.items()}
+    if not isinstance(attack_fractions, dict) or not attack_fractions:
+        raise TypeError("attack_fractions must be a non-empty dict of attack name -> fraction")
+    for attack, fraction in attack_fractions.items():
+        if attack not in ATTACKS:
+            raise ValueError(f"attack_fractions: attack must be one of {', '.join(ATTACKS)}; got {attack!r}")
+        check_fraction(fraction, "attack_fractions")
+    check_trigger(trigger)
+    trusted_share = check_fraction(trusted_share, "trusted_share")
+    radii = None if radii is None else [check_int(r, "radii", minimum=0) for r in radii]
+    rows = []
+    data_key = (tuple(texts), tuple(labels.tolist()), labels.dtype)
+    for seed in seeds:
+        seed = check_int(seed, "seeds", minimum=0)
+        split, features, _, _ = _prepared_split("count-nb", seed, test_size, *data_key)
+        train_texts, test_texts, train_labels, test_labels = split
+        for attack, fraction in attack_fractions.items():
+            facing = {n: t for n, t in trainers.items() if t.attacks is None or attack in t.attacks}
+            if not facing:
+                continue
+            source, target = default_labels(labels, attack)
+            poisoned = apply_attack(attack, train_texts, train_labels, fraction, source_label=source,
+                                    target_label=target, trigger=trigger, random_state=seed)
+            X, X_test, column = _poisoned_features(features, poisoned, attack, trigger)
+            victims = X_victims = None
+            if attack == "backdoor":
+                victims = test_labels != target
+                X_victims = _add_one(X_test[victims], column)
+            elif attack == "targeted-flip":
+                victims = test_labels == source
+                X_victims = X_test[victims]
+            poison_rows = np.unique(poisoned.poisoned_indices)
+            clean_rows = np.setdiff1d(np.arange(len(train_texts)), poison_rows)
+            rng = np.random.default_rng(seed)
+            trusted = np.sort(rng.choice(clean_rows, size=int(round(trusted_share * len(train_texts))),
+                                         replace=False))
+            row_keys = [str(i) for i in range(len(poisoned.texts))]
+            for name, trainer in facing.items():
+                estimator = trainer.factory(seed)
+                estimator = make_classifier("count-nb") if estimator is None else clone(estimator)
+                fit_kw, keys = {}, poisoned.texts if trainer.keys == "text" else row_keys
+                ensemble = isinstance(estimator, PartitionEnsemble)
+                if ensemble:
+                    fit_kw["partition_keys"] = keys
+                elif isinstance(estimator, AugmentedNB) and trainer.trusted:
+                    fit_kw["trusted"] = trusted
+                estimator.fit(X, poisoned.labels, **fit_kw)
+                row = {"seed": seed, "attack": attack, "fraction": fraction, "defense": name,
+                       "n_poisoned": len(poison_rows), "attack_success_rate": np.nan, "buckets_touched": np.nan,
+                       "victims_certified": np.nan, "median_victim_radius": np.nan}
+                if ensemble:  # one vote of every model gives both the prediction and the radius
+                    index, radius = estimator._certify(X_test)
+                    predicted = estimator.classes_[index]
+                    if radii is not None:
+                        correct = predicted == test_labels
+                        row["n_models"] = estimator.n_subsets_
+                        row |= {f"certified@{r}": float(np.mean(correct & (radius >= r))) for r in radii}
+                else:
+                    predicted = estimator.predict(X_test)
+                row["accuracy"] = accuracy(test_labels, predicted)
+                if ensemble:
+                    touched = len({text_hash(keys[i]) % estimator.n_subsets_ for i in poison_rows})
+                    row["buckets_touched"] = touched
+                rows.append(row)
+                if victims is None:
+                    continue
+                if ensemble:
+                    index, victim_radius = estimator._certify(X_victims)
+                    victim_predicted = estimator.classes_[index]
+                    row["victims_certified"] = float(np.mean(victim_radius >= touched)) if touched else 1.0
+                    row["median_victim_radius"] = float(np.median(victim_radius))
+                else:
+                    victim_predicted = estimator.predict(X_victims)
+                row["attack_success_rate"] = attack_success_rate(test_labels[victims], victim_predicted, target)
+    return pd.DataFrame(rows)

@@ -21,6 +21,7 @@ training texts as they are (a test checks that both give the same numbers).
 
 from __future__ import annotations
 
+import inspect
 import time
 from functools import lru_cache
 from typing import NamedTuple
@@ -50,6 +51,7 @@ __all__ = [
     "Defended",
     "defend",
     "certify",
+    "CERTIFIED_RADII",
     "run_experiment",
     "sweep",
     "summarize",
@@ -233,7 +235,12 @@ def defend(defense, texts, labels, *, model="count-nb", flag_share=None, random_
     if kind == TRAINER:
         if flag_share is not None:
             raise ValueError(f"flag_share applies to a filter; {name} is a trainer and removes no rows")
-        defended = make_model(model, classifier=estimator).fit(texts, labels)
+        pipeline = make_model(model, classifier=estimator)
+        # A trainer that partitions by text (lesson 07's ensembles) is given the texts: their hash, not
+        # the counts (whose columns move when the vocabulary does), picks each row's partition.
+        keys = {f"{pipeline.steps[-1][0]}__partition_keys": texts} if hasattr(estimator, "certified_radius") \
+            and "partition_keys" in inspect.signature(estimator.fit).parameters else {}
+        defended = pipeline.fit(texts, labels, **keys)
         return Defended(defended, kind, defended[-1], None, None, time.perf_counter() - started)
     if prefit:
         if len(getattr(estimator, "suspicion_", ())) != len(texts):
@@ -258,12 +265,21 @@ def defend(defense, texts, labels, *, model="count-nb", flag_share=None, random_
     return Defended(defended, kind, estimator, flagged, detection, time.perf_counter() - started)
 
 
-def certify(defended_model, test_texts, test_labels, radius):
+#: The radii at which :func:`run_experiment` reports certified accuracy (lesson 07).
+CERTIFIED_RADII = (0, 1, 2, 5, 10, 20, 50)
+
+
+def certify(defended_model, test_texts, test_labels, radius=CERTIFIED_RADII):
     """Certified accuracy of a model whose classifier has ``certified_radius(X)``, or ``None``.
 
     A test row counts when it is predicted correctly *and* its certified radius
     (how many training rows an attacker could change without changing the
     prediction) is at least ``radius``.
+
+    Parameters
+    ----------
+    radius : int or sequence of int, default=CERTIFIED_RADII
+        One radius, or several (then ``radius`` and ``certified_accuracy`` are lists, in order).
 
     Returns
     -------
@@ -279,13 +295,19 @@ def certify(defended_model, test_texts, test_labels, radius):
     classifier = defended_model[-1]
     if not hasattr(classifier, "certified_radius"):
         return None
-    check_int(radius, "radius", minimum=0)
+    several = not isinstance(radius, (int, np.integer)) or isinstance(radius, bool)
+    if several:
+        radii_asked = [check_int(r, "radius", minimum=0) for r in check_sequence(radius, "radius", "integers")]
+    else:
+        radii_asked = [check_int(radius, "radius", minimum=0)]
     test_texts = check_texts(test_texts, "test_texts")
     test_labels = check_labels(test_labels, n_rows=len(test_texts), name="test_labels")
     features = defended_model[:-1].transform(test_texts)
     radii = np.asarray(classifier.certified_radius(features), dtype=float)
     correct = np.asarray(classifier.predict(features)) == test_labels
-    return {"radius": int(radius), "certified_accuracy": float(np.mean(correct & (radii >= radius))),
+    shares = [float(np.mean(correct & (radii >= r))) for r in radii_asked]
+    return {"radius": radii_asked if several else radii_asked[0],
+            "certified_accuracy": shares if several else shares[0],
             "median_radius": float(np.median(radii))}
 
 
@@ -413,7 +435,7 @@ def run_experiment(texts, labels, *, attack="none", fraction=0.0, source_label=N
             "defended_attack_success_rate": measure_attack_success(defended.model, attack, test_texts, test_labels,
                                                                    **target),
             "detection": defended.detection,
-            "certified": certify(defended.model, test_texts, test_labels, len(poisoned.poisoned_indices)),
+            "certified": certify(defended.model, test_texts, test_labels),
         })
         result["notes"] += _defense_notes(defense, defended, len(poisoned.texts), flag_share, attack, trigger,
                                           len(poisoned.poisoned_indices))

@@ -149,3 +149,15 @@ register_defense("robust-nb", TRAINER, lambda random_state=0: RobustMultinomialN
                  summary="Naive Bayes with word rates the median over disjoint partitions of the rows")
 register_defense("trim", TRAINER, lambda random_state=0: TrimClassifier(random_state=random_state),
                  summary="TRIM: refit on the rows of lowest out-of-fold loss until they stop changing")
+# Lesson 07's trainers: a partition ensemble that certifies, augmentation for dilution, adversarial training.
+from .adversarial import AdversarialNB  # noqa: E402
+from .augment import AugmentedNB  # noqa: E402
+from .ensembles import PartitionEnsemble  # noqa: E402
+
+register_defense("partition-ensemble", TRAINER, PartitionEnsemble,
+                 summary="Naive Bayes on disjoint partitions chosen by SHA-256 of the text, a vote, and a certificate "
+                         "(scheme: dpa or finite-aggregation)")
+register_defense("augment", TRAINER, AugmentedNB,
+                 summary="Naive Bayes on every row plus word-dropout copies of it (dilution by augmentation)")
+register_defense("adversarial", TRAINER, AdversarialNB,
+                 summary="Naive Bayes with adversarial training: worst-case word deletions kept with their labels")

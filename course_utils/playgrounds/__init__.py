@@ -8,6 +8,7 @@ unit-tested without a browser; one module per theme:
   :func:`backdoor_playground` (lesson 04);
 * :mod:`.detectors`: :func:`detector_playground` (lesson 05);
 * :mod:`.robust`: :func:`dp_playground` (lesson 06).
+* :mod:`.ensembles`: :func:`partition_playground` (lesson 07).
 
 The ``*_explorer`` functions wrap them in ipywidgets controls whose updates run
 only when a slider is released (``continuous_update=False``), so dragging never
@@ -29,6 +30,7 @@ from .attacks import (
 )
 from .detectors import PLAYGROUND_DETECTORS, detector_explorer, detector_playground
 from .robust import dp_explorer, dp_playground
+from .ensembles import partition_explorer, partition_playground
 
 __all__ = [
     "PLAYGROUND_ATTACKS",
@@ -44,4 +46,6 @@ __all__ = [
     "backdoor_explorer",
     "detector_explorer",
     "dp_explorer",
+    "partition_playground",
+    "partition_explorer",
 ]

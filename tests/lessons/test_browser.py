@@ -54,6 +54,7 @@ PLAYGROUNDS = {
     "05_data_validation_and_sanitization": ("dropdown", "detector",
                                             lambda v: playgrounds.detector_playground(v, 0.2)),
     "06_robust_learning": ("slider", "epsilon", lambda v: playgrounds.dp_playground(float(v), 5)),
+    "07_training_techniques": ("slider", "n_partitions", lambda v: playgrounds.partition_playground(int(v), "dpa")),
 }
 
 

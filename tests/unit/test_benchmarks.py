@@ -47,3 +47,14 @@ def test_bad_arguments_are_refused(arguments):
     result = _run(*arguments)
     assert result.returncode == 2
     assert "error" in result.stderr
+
+
+def test_ensemble_fit_times_are_printed_and_recorded(tmp_path):
+    figures_path = tmp_path / "figures.json"
+    result = _run("--only", "ensembles", "--repeat", "1", "--json", str(figures_path))
+    assert result.returncode == 0, result.stderr
+    assert any(line.startswith("partition ensembles, fit") for line in result.stdout.splitlines())
+    ensembles = json.loads(figures_path.read_text(encoding="utf-8"))["ensembles"]
+    assert ensembles["MultinomialNB"]["ratio"] == 1.0
+    assert {"dpa k=50", "finite-aggregation k=50"} <= set(ensembles)
+    assert all(entry["seconds"] > 0 for entry in ensembles.values())
