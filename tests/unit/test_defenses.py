@@ -66,7 +66,7 @@ def test_contract_clone_params_no_mutation_idempotent_not_fitted(small_train, na
     assert texts == texts_before and np.array_equal(labels, labels_before), "fit must not change its inputs"
     if DEFENSES[name].kind == FILTER:
         first = (estimator.suspicion_.copy(), estimator.flag())
-        estimator.fit(inputs, labels)
+        estimator.fit(texts, labels)
         assert np.array_equal(first[0], estimator.suspicion_) and np.array_equal(first[1], estimator.flag()), \
             "fitting twice on the same data gives the same result"
 
