@@ -138,3 +138,16 @@ def _first_line(text):
 for _name, _detector in DETECTORS.items():
     register_defense(_name, FILTER, lambda random_state=0, _name=_name: make_detector(_name, random_state),
                      summary=_first_line(_detector.__doc__))
+
+
+# Lesson 08's label penalties: trainers that trust a row's label less when the rest of the data contradicts it.
+from . import penalties as _penalties  # noqa: E402  (after the registry they register into)
+
+for _name, _class in (("loss-filter", _penalties.LossFilterClassifier),
+                      ("reweight", _penalties.ReweightedClassifier),
+                      ("label-smoothing", _penalties.LabelSmoothingNB),
+                      ("robust-loss", _penalties.GCELogisticRegression)):
+    register_defense(_name, TRAINER,
+                     (lambda random_state=0, _class=_class:
+                      _class(random_state=random_state) if "random_state" in _class().get_params() else _class()),
+                     summary=_first_line(_class.__doc__))

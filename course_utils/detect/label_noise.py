@@ -27,6 +27,7 @@ __all__ = [
     "PRECOMPUTED",
     "out_of_fold_probabilities",
     "out_of_fold_views",
+    "out_of_fold_matrix_probabilities",
     "neighbour_label_shares",
     "KNNDisagreement",
     "ConfidentLearningDetector",
@@ -170,8 +171,6 @@ def out_of_fold_views(texts, labels, models=MODELS, cv=5, random_state=0, featur
     dict of str -> ndarray of shape (n_rows, n_classes)
         Model name -> its out-of-fold probabilities.
     """
-    from sklearn.model_selection import StratifiedKFold
-
     texts, labels, classes = check_data(texts, labels)
     models = [models] if isinstance(models, str) else list(models)
     if not models:
@@ -183,10 +182,9 @@ def out_of_fold_views(texts, labels, models=MODELS, cv=5, random_state=0, featur
     smallest = np.unique(labels, return_counts=True)[1].min()
     if smallest < cv:
         raise ValueError(f"cv={cv} folds need at least {cv} rows of each class; the smallest class has {smallest}")
-    folds = StratifiedKFold(n_splits=cv, shuffle=True, random_state=random_state)
     index = np.searchsorted(classes, labels)
     probabilities = {model: np.zeros((len(texts), len(classes))) for model in models}
-    for train, test in folds.split(np.zeros(len(texts)), index):
+    for train, test in _folds(index, cv, random_state):
         # As each model's pipeline: fit the vectoriser on the fold's training rows, then the classifier.
         counts, vocabulary = features.fit_transform([texts[i] for i in train], "count")
         test_texts = [texts[i] for i in test]
@@ -197,6 +195,53 @@ def out_of_fold_views(texts, labels, models=MODELS, cv=5, random_state=0, featur
                 train_matrix, fitted = vocabulary.tfidf(counts)
             classifier = make_classifier(model, random_state=random_state).fit(train_matrix, index[train])
             probabilities[model][test] = classifier.predict_proba(fitted.transform(test_texts))
+    return probabilities
+
+
+def _folds(index, cv, random_state):
+    """The out-of-fold views' folds: stratified by ``index`` (class numbers), shuffled by ``random_state``."""
+    from sklearn.model_selection import StratifiedKFold
+
+    return StratifiedKFold(n_splits=cv, shuffle=True, random_state=random_state).split(np.zeros(len(index)), index)
+
+
+def out_of_fold_matrix_probabilities(X, labels, model="count-nb", cv=5, random_state=0):
+    """:func:`out_of_fold_probabilities` on a feature matrix already built, on the same folds.
+
+    For a classifier that only sees features (a *trainer* of
+    :mod:`course_utils.defenses`, behind a fitted vectoriser): each fold fits
+    the model's classifier on the other folds' rows of ``X`` (the vocabulary is
+    the whole matrix's, not refitted per fold) and predicts its own rows.
+
+    Parameters
+    ----------
+    X : array-like or sparse matrix of shape (n_rows, n_features)
+    labels : array-like of shape (n_rows,)
+    model : {"count-nb", "tfidf-logreg"}, default="count-nb"
+        Whose classifier (:func:`course_utils.models.make_classifier`).
+    cv : int >= 2, default=5
+        Folds; as many as the smallest class has rows when it has fewer (at least 2 are needed).
+    random_state : int, default=0
+
+    Returns
+    -------
+    ndarray of shape (n_rows, n_classes)
+        Columns in the order of ``np.unique(labels)``.
+    """
+    check_choice(model, "model", MODELS)
+    check_int(cv, "cv", minimum=2)
+    labels = np.asarray(labels)
+    if getattr(X, "shape", (len(labels),))[0] != len(labels):
+        raise ValueError(f"X has {X.shape[0]} rows but labels has {len(labels)}; they must match")
+    classes, index = np.unique(labels, return_inverse=True)
+    smallest = np.bincount(index).min() if len(index) else 0
+    if len(classes) < 2 or smallest < 2:
+        raise ValueError(f"out-of-fold probabilities need at least two classes with two rows each; "
+                         f"got {len(classes)} class(es), the smallest with {smallest} row(s)")
+    probabilities = np.zeros((len(index), len(classes)))
+    for train, test in _folds(index, min(cv, smallest), random_state):
+        classifier = make_classifier(model, random_state=random_state).fit(X[train], index[train])
+        probabilities[np.ix_(test, classifier.classes_)] = classifier.predict_proba(X[test])
     return probabilities
 
 
