@@ -6,7 +6,8 @@ unit-tested without a browser; one module per theme:
 * :mod:`.attacks`: :func:`poison_playground` (lesson 02),
   :func:`targeted_budget_playground` (lesson 03) and
   :func:`backdoor_playground` (lesson 04);
-* :mod:`.detectors`: :func:`detector_playground` (lesson 05).
+* :mod:`.detectors`: :func:`detector_playground` (lesson 05);
+* :mod:`.regularization`: :func:`regularization_playground` (lesson 08).
 
 The ``*_explorer`` functions wrap them in ipywidgets controls whose updates run
 only when a slider is released (``continuous_update=False``), so dragging never
@@ -27,6 +28,7 @@ from .attacks import (
     targeted_budget_playground,
 )
 from .detectors import PLAYGROUND_DETECTORS, detector_explorer, detector_playground
+from .regularization import regularization_explorer, regularization_playground
 
 __all__ = [
     "PLAYGROUND_ATTACKS",
@@ -40,4 +42,6 @@ __all__ = [
     "targeted_budget_explorer",
     "backdoor_explorer",
     "detector_explorer",
+    "regularization_playground",
+    "regularization_explorer",
 ]

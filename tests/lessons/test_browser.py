@@ -53,6 +53,8 @@ PLAYGROUNDS = {
     "04_backdoor_triggers": ("slider", "backdoor fraction", lambda v: playgrounds.backdoor_playground(float(v), "cf")),
     "05_data_validation_and_sanitization": ("dropdown", "detector",
                                             lambda v: playgrounds.detector_playground(v, 0.2)),
+    "08_regularization_and_label_penalties": ("slider", "poison fraction",
+                                              lambda v: playgrounds.regularization_playground(1.0, float(v))),
 }
 
 
