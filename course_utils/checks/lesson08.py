@@ -40,7 +40,7 @@ def _smoothed(answer):
             log_prob = _array(got[0], feature_count.shape, "feature_log_prob")
             prior = _array(got[1], class_count.shape, "class_log_prior")
             expected, expected_prior = naive_bayes_log_probabilities(feature_count, class_count, alpha)
-            if np.allclose(np.exp(log_prob), np.exp(expected), atol=1e-9) and not np.allclose(log_prob, expected):
+            if np.allclose(log_prob, np.exp(expected), atol=1e-9):
                 raise Wrong("Return log probabilities (np.log), not probabilities.")
             if not np.allclose(log_prob, expected, atol=1e-9):
                 plain = np.log((feature_count + alpha) / (feature_count.sum(axis=1, keepdims=True) + alpha))

@@ -50,7 +50,7 @@ from course_utils.evaluation import evaluate_detectors
 from course_utils.experiment import run_experiment, split_data
 from course_utils.metrics import DIFFERENCE, mean_interval
 from course_utils.notebook import record_results
-from course_utils.plotting import ATTACK_COLORS, use_house_style
+from course_utils.plotting import use_house_style
 from course_utils.regularization import alpha_sweep, best_tradeoff, c_sweep, penalty_grid
 
 use_house_style()
@@ -374,10 +374,12 @@ for name in penalties:
         rows = part[part["attack"] == a]
         column = "defended_accuracy" if metric_of(a) == "poisoned_accuracy" else "defended_attack_success_rate"
         table[name][a] = (rows[column].mean(), (rows["clean_accuracy"] - rows["defended_clean_accuracy"]).mean(), "")
-table["lesson 05 remove-and-retrain"] = {a: (l05[l05["attack"] == a]["defended_accuracy" if metric_of(a) ==
-                                             "poisoned_accuracy" else "defended_attack_success_rate"].mean(),
-                                         np.nan, f"{suited[a]}, {l05[l05['attack'] == a]['clean_rows_removed'].mean():.0f} "
-                                         "clean rows") for a in attacks}
+table["lesson 05 remove-and-retrain"] = {}
+for a in attacks:
+    rows = l05[l05["attack"] == a]
+    column = "defended_accuracy" if metric_of(a) == "poisoned_accuracy" else "defended_attack_success_rate"
+    table["lesson 05 remove-and-retrain"][a] = (rows[column].mean(), np.nan,
+                                                f"{suited[a]}, {rows['clean_rows_removed'].mean():.0f} clean rows")
 
 # %%
 closing = pd.DataFrame({defense: {f"{a}": f"{v[0]:.3f} (cost {v[1]:+.3f}{', ' + v[2] if v[2] else ''})"
@@ -422,7 +424,7 @@ print(f"- At 30% random flips and the same budget, out-of-fold loss filtering re
       f"[{lf['share'][1]:.1%}, {lf['share'][2]:.1%}] of the damage, lesson 05's confident learning "
       f"{cl['share'][0]:.1%} [{cl['share'][1]:.1%}, {cl['share'][2]:.1%}] (paired difference {paired[0]:+.3f}).")
 bd = table["lesson 05 remove-and-retrain"]["backdoor"][0]
-print(f"- Against the backdoor, attack success after each label penalty: "
+print("- Against the backdoor, attack success after each label penalty: "
       + ", ".join(f"{n} {table[n]['backdoor'][0]:.3f}" for n in penalties)
       + f"; the trigger detector's remove-and-retrain: {bd:.3f}.")
 
