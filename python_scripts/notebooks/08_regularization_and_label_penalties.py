@@ -136,6 +136,7 @@ for ax, attack in zip(axes, attacks):
 fig.suptitle(f"Naive Bayes' smoothing against each attack (mean, 95% interval over {len(seeds)} seeds)")
 plt.show()
 
+
 # %% [markdown]
 # Fraction 0 is the clean model: its curve is the clean accuracy (or the attack's success on a model never
 # poisoned) each `alpha` costs or buys. Every other curve is the same model trained on poison.
@@ -186,6 +187,7 @@ lr_sweep = pd.concat([
             fractions=lr_fractions, seeds=seeds, trigger=trigger)], ignore_index=True)
 best_c, c_tables = name_best(lr_sweep, ["penalty", "C"], ("l2", 1.0))
 show_best(best_c, c_tables, "(penalty, C)")
+
 
 # %% [markdown]
 # One figure for the trade-off: for every attack, each setting's clean accuracy (what it costs when nobody
@@ -341,6 +343,7 @@ for name, r in recovery.items():
 paired = mean_interval(list(same_budget["loss_filter"] - same_budget["confident"]), bounds=DIFFERENCE)
 print(f"loss filter minus confident learning, paired: {paired[0]:+.3f} [{paired[1]:+.3f}, {paired[2]:+.3f}]")
 
+
 # %% [markdown]
 # ## 4. Every defense against every attack
 #
@@ -408,6 +411,7 @@ print(format_numbers(playground_numbers))
 # NBVAL_IGNORE_OUTPUT
 # Live controls: they need a running kernel (JupyterLab, not a static page).
 display(regularization_explorer())
+
 
 # %% [markdown]
 # ## Summary
