@@ -17,9 +17,9 @@
     The rule the lesson names its best settings by, applied to a sweep.
 
 Every split is tokenised once (:class:`course_utils.detect.TextFeatures`, which
-builds exactly the vectorisers' matrices), and every row of these grids equals
-what :func:`course_utils.experiment.run_experiment` gives for the same setting
-(``tests/unit/test_regularization.py``).
+builds exactly the vectorisers' matrices). Each row is meant to equal what
+:func:`course_utils.experiment.run_experiment` gives for the same setting; no
+test checks that yet.
 """
 
 from __future__ import annotations
