@@ -188,6 +188,26 @@ def _fit_logistic(X, y, settings, seed):
     return [logistic_classifier(penalty, C, seed).fit(X, y).predict for _, (penalty, C) in settings]
 
 
+class _SplitMatrices:
+    """One split's training matrices, each built once per (kind, training set) and shared by every fit.
+
+    A label-only attack leaves the texts as they were, so its poisoned set has
+    the clean set's matrices (same texts, same vocabulary, same TF-IDF weights)
+    and, through the same vocabulary, the same test matrices.
+    """
+
+    def __init__(self, train_texts):
+        self.train_texts, self.cache, self._built = train_texts, TextFeatures(), {}
+
+    def get(self, texts, kind, key):
+        """``(X, vocabulary)`` of ``texts`` for ``kind``; ``key`` names the set (``"clean"`` or a poisoning)."""
+        if key != "clean" and texts == self.train_texts:
+            key = "clean"
+        if (kind, key) not in self._built:
+            self._built[(kind, key)] = self.cache.fit_transform(texts, kind)
+        return self._built[(kind, key)]
+
+
 def _sweep(texts, labels, settings, fit, attacks, fractions, seeds, trigger, test_size, kind):
     import pandas as pd
 
@@ -196,15 +216,15 @@ def _sweep(texts, labels, settings, fit, attacks, fractions, seeds, trigger, tes
     for seed in seeds:
         split, sets = _poisoned_sets(texts, labels, attacks, fractions, seed, trigger, test_size)
         train_texts, test_texts, train_labels, test_labels = split
-        cache, test = TextFeatures(), _TestSet(test_texts, test_labels, trigger, seed)
-        clean_X, clean_vocabulary = cache.fit_transform(train_texts, kind)
+        matrices, test = _SplitMatrices(train_texts), _TestSet(test_texts, test_labels, trigger, seed)
+        clean_X, clean_vocabulary = matrices.get(train_texts, kind, "clean")
         clean = fit(clean_X, train_labels, settings, seed)
         for attack, fraction, source, target, poisoned in sets:
             clean_scores = test.scores(clean_vocabulary, clean, attack, source, target)
             if fraction == 0 or not len(poisoned.poisoned_indices):
                 scores = clean_scores
             else:
-                X, vocabulary = cache.fit_transform(poisoned.texts, kind)
+                X, vocabulary = matrices.get(poisoned.texts, kind, (attack, fraction))
                 scores = test.scores(vocabulary, fit(X, poisoned.labels, settings, seed), attack, source, target)
             for (name, value), (clean_acc, clean_asr), (acc, asr) in zip(settings, clean_scores, scores):
                 setting = {"penalty": value[0], "C": value[1]} if name == "C" else {"alpha": value}
@@ -248,12 +268,13 @@ def penalty_grid(texts, labels, *, defenses, attacks, fractions, seeds=(0, 1, 2,
     for seed in seeds:
         split, sets = _poisoned_sets(texts, labels, attacks, fractions, seed, trigger, test_size)
         train_texts, test_texts, train_labels, test_labels = split
-        cache, test, fitted = TextFeatures(), _TestSet(test_texts, test_labels, trigger, seed), {}
+        matrices, test, fitted = _SplitMatrices(train_texts), _TestSet(test_texts, test_labels, trigger, seed), {}
 
         def fit(model, make, set_texts, set_labels, key):
             """``(vocabulary, predict, seconds)`` of a classifier behind ``model``'s vectoriser, fitted once per key."""
             if key not in fitted:
-                X, vocabulary = cache.fit_transform(set_texts, "count" if model == "count-nb" else "tfidf")
+                X, vocabulary = matrices.get(set_texts, "count" if model == "count-nb" else "tfidf",
+                                            "clean" if key[1] == "clean" else key[1:])
                 started = time.perf_counter()
                 estimator = make().fit(X, set_labels)
                 fitted[key] = (vocabulary, estimator.predict, time.perf_counter() - started)

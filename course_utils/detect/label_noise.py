@@ -238,10 +238,54 @@ def out_of_fold_matrix_probabilities(X, labels, model="count-nb", cv=5, random_s
     if len(classes) < 2 or smallest < 2:
         raise ValueError(f"out-of-fold probabilities need at least two classes with two rows each; "
                          f"got {len(classes)} class(es), the smallest with {smallest} row(s)")
+    folds = list(_folds(index, min(cv, smallest), random_state))
+    if model == "count-nb" and _whole_counts(X):
+        return _naive_bayes_out_of_fold(X, index, len(classes), folds)
     probabilities = np.zeros((len(index), len(classes)))
-    for train, test in _folds(index, min(cv, smallest), random_state):
+    for train, test in folds:
         classifier = make_classifier(model, random_state=random_state).fit(X[train], index[train])
         probabilities[np.ix_(test, classifier.classes_)] = classifier.predict_proba(X[test])
+    return probabilities
+
+
+def _whole_counts(X):
+    """Whether every value of ``X`` is a whole number (word counts), so that sums of its rows are exact."""
+    values = X.data if hasattr(X, "data") and hasattr(X, "indptr") else np.asarray(X)
+    return np.issubdtype(values.dtype, np.number) and bool(np.all(np.isfinite(values))) \
+        and bool(np.all(values == np.round(values)))
+
+
+def _naive_bayes_out_of_fold(X, index, n_classes, folds):
+    """``MultinomialNB()`` refitted on each fold's other rows, without refitting: the same probabilities.
+
+    A multinomial Naive Bayes is its word counts per class. A fold's model is the
+    whole matrix's counts minus the fold's own, and with whole-number counts that
+    difference is exactly the sum a refit would make; the smoothing, the prior
+    and the probabilities are then computed as ``MultinomialNB(alpha=1.0)`` does.
+    """
+    from scipy.sparse import csr_matrix
+    from scipy.special import logsumexp
+
+    # One product gives every (fold, class) count: column f * K + c holds fold f's rows of class c.
+    fold_of = np.empty(len(index), dtype=np.int64)
+    for f, (_, test) in enumerate(folds):
+        fold_of[test] = f
+    member = csr_matrix((np.ones(len(index)), (np.arange(len(index)), fold_of * n_classes + index)),
+                        shape=(len(index), len(folds) * n_classes))
+    X = csr_matrix(X, dtype=np.float64)
+    per_fold = np.asarray((X.T @ member).T.todense()).reshape(len(folds), n_classes, X.shape[1])
+    rows_per_fold = np.bincount(fold_of * n_classes + index, minlength=len(folds) * n_classes).reshape(
+        len(folds), n_classes).astype(np.float64)
+    probabilities = np.zeros((len(index), n_classes))
+    for f, (_, test) in enumerate(folds):
+        feature_count = per_fold.sum(axis=0) - per_fold[f]
+        class_count = rows_per_fold.sum(axis=0) - rows_per_fold[f]
+        smoothed = feature_count + 1.0
+        feature_log_prob = np.log(smoothed) - np.log(smoothed.sum(axis=1).reshape(-1, 1))
+        with np.errstate(divide="ignore"):
+            class_log_prior = np.log(class_count) - np.log(class_count.sum())
+        joint = np.asarray(X[test] @ feature_log_prob.T) + class_log_prior
+        probabilities[test] = np.exp(joint - np.atleast_2d(logsumexp(joint, axis=1)).T)
     return probabilities
 
 

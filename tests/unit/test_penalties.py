@@ -114,6 +114,39 @@ def test_out_of_fold_losses_never_read_a_rows_own_label(counts):
     assert np.allclose(again[rows], probabilities[rows], atol=0.2)  # only the other rows' labels changed
 
 
+@pytest.mark.parametrize("labels", [1, 2])
+def test_naive_bayes_out_of_fold_by_subtraction_is_refitting_bit_for_bit(counts, labels):
+    """Whole-number counts: each fold's model is the total minus the fold, exactly MultinomialNB refitted."""
+    from course_utils.detect import label_noise
+
+    X, y = counts[0], counts[labels]
+    index = np.unique(y, return_inverse=True)[1]
+    refitted = np.zeros((len(y), len(np.unique(y))))
+    for train, test in label_noise._folds(index, 5, 3):
+        refitted[test] = MultinomialNB().fit(X[train], index[train]).predict_proba(X[test])
+    assert np.array_equal(label_noise.out_of_fold_matrix_probabilities(X, y, "count-nb", 5, 3), refitted)
+    fractional = X * 0.5  # not whole numbers: each fold is refitted, and agrees as closely as floats allow
+    refitted = np.zeros_like(refitted)
+    for train, test in label_noise._folds(index, 5, 3):
+        refitted[test] = MultinomialNB().fit(fractional[train], index[train]).predict_proba(fractional[test])
+    np.testing.assert_allclose(label_noise.out_of_fold_matrix_probabilities(fractional, y, "count-nb", 5, 3),
+                               refitted, rtol=1e-12)
+
+
+def test_two_column_logsumexp_is_scipys_bit_for_bit():
+    from scipy.special import logsumexp
+
+    from course_utils.defenses.penalties import _logsumexp_rows
+
+    rng = np.random.default_rng(0)
+    for scale in (1e-3, 1.0, 40.0, 900.0):
+        scores = np.column_stack([np.zeros(2000), rng.normal(size=2000) * scale])
+        scores[:3, 1] = [0.0, -0.0, 5e-324]
+        assert np.array_equal(_logsumexp_rows(scores), logsumexp(scores, axis=1, keepdims=True))
+        scores = rng.normal(size=(500, 2)) * scale
+        assert np.array_equal(_logsumexp_rows(scores), logsumexp(scores, axis=1, keepdims=True))
+
+
 def test_reweighting_at_power_zero_is_the_plain_model(counts):
     X, y2, _ = counts
     model = ReweightedClassifier(power=0.0).fit(X, y2)
