@@ -105,22 +105,29 @@ class _TestSet:
         _, X_test, triggered = self._matrices[key]
         if attack == "backdoor" and target not in triggered:
             triggered[target] = vocabulary.transform(self.victims(target)[1])
+        # The metrics' own functions check their arguments on every call, which a grid of a few hundred
+        # fits pays for thousands of times; they are applied once, to the first predictor, and the
+        # rest use the same arithmetic on the arrays they were checked to be.
         results = []
-        for predict in predictors:
+        for k, predict in enumerate(predictors):
             predicted = predict(X_test)
             if attack == "backdoor":
                 mask = self.victims(target)[0]
-                success = attack_success_rate(self.labels[mask], predict(triggered[target]), target)
+                triggered_predicted = predict(triggered[target])
+                success = attack_success_rate(self.labels[mask], triggered_predicted, target) if k == 0 else \
+                    float(np.mean(triggered_predicted == target))
             elif source is not None and target is not None:
-                success = attack_success_rate(self.labels, predicted, target, source)
+                success = attack_success_rate(self.labels, predicted, target, source) if k == 0 else \
+                    float(np.mean(predicted[self.labels == source] == target))
             else:
                 success = None
-            results.append((accuracy(self.labels, predicted), success))
+            score = accuracy(self.labels, predicted) if k == 0 else float(np.mean(self.labels == predicted))
+            results.append((score, success))
         return results
 
 
 def alpha_sweep(texts, labels, *, alphas=ALPHAS, attacks, fractions, seeds=(0, 1, 2, 3, 4), trigger=DEFAULT_TRIGGER,
-                test_size=0.25):
+                test_size=0.25, n_jobs=1):
     """Naive Bayes' ``alpha`` against attacks x fractions x seeds.
 
     Parameters
@@ -134,6 +141,9 @@ def alpha_sweep(texts, labels, *, alphas=ALPHAS, attacks, fractions, seeds=(0, 1
     seeds : sequence of int
     trigger, test_size
         As for :func:`course_utils.experiment.run_experiment`.
+    n_jobs : int, default=1
+        Processes that run the seeds side by side (``-1``: every core); it
+        changes the time, never the rows.
 
     Returns
     -------
@@ -145,21 +155,23 @@ def alpha_sweep(texts, labels, *, alphas=ALPHAS, attacks, fractions, seeds=(0, 1
     """
     alphas = [check_number(a, "alphas", low=0.0) for a in check_sequence(alphas, "alphas")]
     return _sweep(texts, labels, [("alpha", a) for a in alphas], _fit_alphas, attacks, fractions, seeds, trigger,
-                  test_size, "count")
+                  test_size, "count", n_jobs)
 
 
 def c_sweep(texts, labels, *, c_values=C_VALUES, penalties=PENALTIES, attacks, fractions, seeds=(0, 1, 2, 3, 4),
-            trigger=DEFAULT_TRIGGER, test_size=0.25):
+            trigger=DEFAULT_TRIGGER, test_size=0.25, n_jobs=1):
     """TF-IDF logistic regression's ``C`` with L2 and L1 penalties against attacks x fractions x seeds.
 
     As :func:`alpha_sweep`, with ``c_values`` and ``penalties`` (``"l2"``:
     the course's ``LogisticRegression(C=C, max_iter=1000)``; ``"l1"``:
-    ``l1_ratio=1``, liblinear). The rows have ``penalty`` and ``C``.
+    ``l1_ratio=1``, liblinear). The rows have ``penalty`` and ``C``;
+    ``n_jobs`` as for :func:`alpha_sweep`.
     """
     c_values = [check_number(c, "c_values", low=0.0, low_open=True) for c in check_sequence(c_values, "c_values")]
     penalties = [check_choice(p, "penalties", PENALTIES) for p in check_sequence(penalties, "penalties")]
     settings = [("C", (p, c)) for p in penalties for c in c_values]
-    return _sweep(texts, labels, settings, _fit_logistic, attacks, fractions, seeds, trigger, test_size, "tfidf")
+    return _sweep(texts, labels, settings, _fit_logistic, attacks, fractions, seeds, trigger, test_size, "tfidf",
+                  n_jobs)
 
 
 def _fit_alphas(X, y, settings, seed):
@@ -208,35 +220,53 @@ class _SplitMatrices:
         return self._built[(kind, key)]
 
 
-def _sweep(texts, labels, settings, fit, attacks, fractions, seeds, trigger, test_size, kind):
+def _sweep(texts, labels, settings, fit, attacks, fractions, seeds, trigger, test_size, kind, n_jobs):
     import pandas as pd
 
     texts, labels, attacks, fractions, seeds = _check_grid(texts, labels, attacks, fractions, seeds)
+    return pd.DataFrame(_per_seed(_sweep_seed, seeds, n_jobs, texts, labels, settings, fit, attacks, fractions,
+                                  trigger, test_size, kind))
+
+
+def _per_seed(one_seed, seeds, n_jobs, *args):
+    """``one_seed(seed, *args)``'s rows for every seed, in the seeds' order; ``n_jobs`` processes side by side.
+
+    Each seed's work reads only its own split, so running seeds in parallel
+    changes the time, never the rows (as :func:`course_utils.evaluation.evaluate_detectors`).
+    """
+    from joblib import Parallel, delayed
+
+    if check_number(n_jobs, "n_jobs", integer=True) == 0:
+        raise ValueError("n_jobs must be a positive number of processes, or negative for all cores but |n_jobs| - 1")
+    parts = Parallel(n_jobs=n_jobs)(delayed(one_seed)(seed, *args) for seed in seeds)
+    return [row for part in parts for row in part]
+
+
+def _sweep_seed(seed, texts, labels, settings, fit, attacks, fractions, trigger, test_size, kind):
+    split, sets = _poisoned_sets(texts, labels, attacks, fractions, seed, trigger, test_size)
+    train_texts, test_texts, train_labels, test_labels = split
+    matrices, test = _SplitMatrices(train_texts), _TestSet(test_texts, test_labels, trigger, seed)
+    clean_X, clean_vocabulary = matrices.get(train_texts, kind, "clean")
+    clean = fit(clean_X, train_labels, settings, seed)
     rows = []
-    for seed in seeds:
-        split, sets = _poisoned_sets(texts, labels, attacks, fractions, seed, trigger, test_size)
-        train_texts, test_texts, train_labels, test_labels = split
-        matrices, test = _SplitMatrices(train_texts), _TestSet(test_texts, test_labels, trigger, seed)
-        clean_X, clean_vocabulary = matrices.get(train_texts, kind, "clean")
-        clean = fit(clean_X, train_labels, settings, seed)
-        for attack, fraction, source, target, poisoned in sets:
-            clean_scores = test.scores(clean_vocabulary, clean, attack, source, target)
-            if fraction == 0 or not len(poisoned.poisoned_indices):
-                scores = clean_scores
-            else:
-                X, vocabulary = matrices.get(poisoned.texts, kind, (attack, fraction))
-                scores = test.scores(vocabulary, fit(X, poisoned.labels, settings, seed), attack, source, target)
-            for (name, value), (clean_acc, clean_asr), (acc, asr) in zip(settings, clean_scores, scores):
-                setting = {"penalty": value[0], "C": value[1]} if name == "C" else {"alpha": value}
-                rows.append({"attack": attack, "fraction": fraction, "seed": seed, **setting,
-                             "clean_accuracy": clean_acc, "poisoned_accuracy": acc,
-                             "clean_attack_success_rate": clean_asr, "attack_success_rate": asr,
-                             "n_poisoned": int(len(poisoned.poisoned_indices))})
-    return pd.DataFrame(rows)
+    for attack, fraction, source, target, poisoned in sets:
+        clean_scores = test.scores(clean_vocabulary, clean, attack, source, target)
+        if fraction == 0 or not len(poisoned.poisoned_indices):
+            scores = clean_scores
+        else:
+            X, vocabulary = matrices.get(poisoned.texts, kind, (attack, fraction))
+            scores = test.scores(vocabulary, fit(X, poisoned.labels, settings, seed), attack, source, target)
+        for (name, value), (clean_acc, clean_asr), (acc, asr) in zip(settings, clean_scores, scores):
+            setting = {"penalty": value[0], "C": value[1]} if name == "C" else {"alpha": value}
+            rows.append({"attack": attack, "fraction": fraction, "seed": seed, **setting,
+                         "clean_accuracy": clean_acc, "poisoned_accuracy": acc,
+                         "clean_attack_success_rate": clean_asr, "attack_success_rate": asr,
+                         "n_poisoned": int(len(poisoned.poisoned_indices))})
+    return rows
 
 
 def penalty_grid(texts, labels, *, defenses, attacks, fractions, seeds=(0, 1, 2, 3, 4), trigger=DEFAULT_TRIGGER,
-                 test_size=0.25):
+                 test_size=0.25, n_jobs=1):
     """Trainers of the defense registry on poisoned and clean training sets, with the base model beside them.
 
     Parameters
@@ -244,7 +274,7 @@ def penalty_grid(texts, labels, *, defenses, attacks, fractions, seeds=(0, 1, 2,
     defenses : dict of str -> (model, defense name, params)
         Row name -> the model whose vectoriser feeds the trainer, the
         registered trainer and its parameters. Each is seeded by the split's seed.
-    attacks, fractions, seeds, trigger, test_size
+    attacks, fractions, seeds, trigger, test_size, n_jobs
         As for :func:`alpha_sweep`; ``fractions`` gives each attack's fraction(s).
 
     Returns
@@ -264,44 +294,49 @@ def penalty_grid(texts, labels, *, defenses, attacks, fractions, seeds=(0, 1, 2,
     texts, labels, attacks, fractions, seeds = _check_grid(texts, labels, attacks, fractions, seeds)
     if not isinstance(defenses, dict) or not defenses:
         raise TypeError("defenses must be a non-empty dict of row name -> (model, defense name, params)")
+    return pd.DataFrame(_per_seed(_grid_seed, seeds, n_jobs, texts, labels, defenses, attacks, fractions, trigger,
+                                  test_size))
+
+
+def _grid_seed(seed, texts, labels, defenses, attacks, fractions, trigger, test_size):
+    """:func:`penalty_grid`'s rows for one seed."""
     rows = []
-    for seed in seeds:
-        split, sets = _poisoned_sets(texts, labels, attacks, fractions, seed, trigger, test_size)
-        train_texts, test_texts, train_labels, test_labels = split
-        matrices, test, fitted = _SplitMatrices(train_texts), _TestSet(test_texts, test_labels, trigger, seed), {}
+    split, sets = _poisoned_sets(texts, labels, attacks, fractions, seed, trigger, test_size)
+    train_texts, test_texts, train_labels, test_labels = split
+    matrices, test, fitted = _SplitMatrices(train_texts), _TestSet(test_texts, test_labels, trigger, seed), {}
 
-        def fit(model, make, set_texts, set_labels, key):
-            """``(vocabulary, predict, seconds)`` of a classifier behind ``model``'s vectoriser, fitted once per key."""
-            if key not in fitted:
-                X, vocabulary = matrices.get(set_texts, "count" if model == "count-nb" else "tfidf",
-                                            "clean" if key[1] == "clean" else key[1:])
-                started = time.perf_counter()
-                estimator = make().fit(X, set_labels)
-                fitted[key] = (vocabulary, estimator.predict, time.perf_counter() - started)
-            return fitted[key]
+    def fit(model, make, set_texts, set_labels, key):
+        """``(vocabulary, predict, seconds)`` of a classifier behind ``model``'s vectoriser, fitted once per key."""
+        if key not in fitted:
+            X, vocabulary = matrices.get(set_texts, "count" if model == "count-nb" else "tfidf",
+                                        "clean" if key[1] == "clean" else key[1:])
+            started = time.perf_counter()
+            estimator = make().fit(X, set_labels)
+            fitted[key] = (vocabulary, estimator.predict, time.perf_counter() - started)
+        return fitted[key]
 
-        for attack, fraction, source, target, poisoned in sets:
-            for name, (model, defense, params) in defenses.items():
-                def base():
-                    return make_classifier(model, random_state=seed)
+    for attack, fraction, source, target, poisoned in sets:
+        for name, (model, defense, params) in defenses.items():
+            def base():
+                return make_classifier(model, random_state=seed)
 
-                def trainer():
-                    return make_defense(defense, random_state=seed, **dict(params))
+            def trainer():
+                return make_defense(defense, random_state=seed, **dict(params))
 
-                runs = {"clean": fit(model, base, train_texts, train_labels, (model, "clean")),
-                        "poisoned": fit(model, base, poisoned.texts, poisoned.labels, (model, attack, fraction)),
-                        "defended": fit(model, trainer, poisoned.texts, poisoned.labels, (name, attack, fraction)),
-                        "defended_clean": fit(model, trainer, train_texts, train_labels, (name, "clean"))}
-                scores = {k: test.scores(v[0], [v[1]], attack, source, target)[0] for k, v in runs.items()}
-                rows.append({"attack": attack, "fraction": fraction, "seed": seed, "defense": name, "model": model,
-                             "clean_accuracy": scores["clean"][0], "poisoned_accuracy": scores["poisoned"][0],
-                             "defended_accuracy": scores["defended"][0],
-                             "defended_clean_accuracy": scores["defended_clean"][0],
-                             "clean_attack_success_rate": scores["clean"][1],
-                             "attack_success_rate": scores["poisoned"][1],
-                             "defended_attack_success_rate": scores["defended"][1],
-                             "seconds": runs["defended"][2], "n_poisoned": int(len(poisoned.poisoned_indices))})
-    return pd.DataFrame(rows)
+            runs = {"clean": fit(model, base, train_texts, train_labels, (model, "clean")),
+                    "poisoned": fit(model, base, poisoned.texts, poisoned.labels, (model, attack, fraction)),
+                    "defended": fit(model, trainer, poisoned.texts, poisoned.labels, (name, attack, fraction)),
+                    "defended_clean": fit(model, trainer, train_texts, train_labels, (name, "clean"))}
+            scores = {k: test.scores(v[0], [v[1]], attack, source, target)[0] for k, v in runs.items()}
+            rows.append({"attack": attack, "fraction": fraction, "seed": seed, "defense": name, "model": model,
+                         "clean_accuracy": scores["clean"][0], "poisoned_accuracy": scores["poisoned"][0],
+                         "defended_accuracy": scores["defended"][0],
+                         "defended_clean_accuracy": scores["defended_clean"][0],
+                         "clean_attack_success_rate": scores["clean"][1],
+                         "attack_success_rate": scores["poisoned"][1],
+                         "defended_attack_success_rate": scores["defended"][1],
+                         "seconds": runs["defended"][2], "n_poisoned": int(len(poisoned.poisoned_indices))})
+    return rows
 
 
 def damage(frame, attack):
