@@ -17,9 +17,12 @@
     The rule the lesson names its best settings by, applied to a sweep.
 
 Every split is tokenised once (:class:`course_utils.detect.TextFeatures`, which
-builds exactly the vectorisers' matrices). Each row is meant to equal what
-:func:`course_utils.experiment.run_experiment` gives for the same setting; no
-test checks that yet.
+builds exactly the vectorisers' matrices), and a label-only attack reuses the
+clean set's matrices. Each row equals what :func:`course_utils.experiment.run_experiment`
+gives for the same setting (``defense_params={"alpha": ...}`` or ``{"C": ...}``
+with ``defense="none"``, or ``defense=`` the trainer; the L1 rows have no
+``run_experiment`` setting); ``tests/unit/test_regularization.py`` checks it.
+``n_jobs`` runs the seeds side by side.
 """
 
 from __future__ import annotations

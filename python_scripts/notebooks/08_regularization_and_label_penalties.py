@@ -64,7 +64,8 @@ pd.set_option("display.width", 120)
 # that (one fit at `C = 10` took seconds on this data) and the lesson must stay fast. `sweep_fractions` are
 # the fractions of the Naive Bayes sweep; the logistic regression, about fifty times slower to fit, is swept
 # at each attack's `main_fractions` only (the same cut, also fixed in advance), which are the fractions the
-# label penalties and the closing table use.
+# label penalties and the closing table use. `n_jobs` is how many cores run the seeds side by side; it changes
+# the time, never the numbers.
 
 # %% tags=["parameters"]
 seeds = [0, 1, 2, 3, 4]
@@ -75,6 +76,7 @@ sweep_fractions = {"random-flip": [0.0, 0.1, 0.3], "targeted-flip": [0.0, 0.1, 0
                    "duplicate-flip": [0.0, 0.1, 0.3], "backdoor": [0.0, 0.01, 0.03]}
 main_fractions = {"random-flip": 0.3, "targeted-flip": 0.1, "duplicate-flip": 0.1, "backdoor": 0.01}
 trigger = "cf"
+n_jobs = -1  # cores that run the seeds of every grid side by side (-1: all)
 record_path = ""
 
 # %%
@@ -98,7 +100,7 @@ print(f"{len(data)} sentences, {len(seeds)} seeds, attacks at {main_fractions}")
 
 # %%
 nb_sweep = alpha_sweep(data.texts, data.labels, alphas=alphas, attacks=attacks, fractions=nb_fractions,
-                       seeds=seeds, trigger=trigger)
+                       seeds=seeds, trigger=trigger, n_jobs=n_jobs)
 print(f"{len(nb_sweep)} runs: {len(alphas)} alphas x {sum(map(len, nb_fractions.values()))} "
       f"(attack, fraction) x {len(seeds)} seeds")
 
@@ -182,9 +184,9 @@ show_best(best_alpha, alpha_tables, "alpha")
 # %%
 lr_sweep = pd.concat([
     c_sweep(data.texts, data.labels, c_values=c_values, penalties=["l2"], attacks=attacks, fractions=lr_fractions,
-            seeds=seeds, trigger=trigger),
+            seeds=seeds, trigger=trigger, n_jobs=n_jobs),
     c_sweep(data.texts, data.labels, c_values=l1_c_values, penalties=["l1"], attacks=attacks,
-            fractions=lr_fractions, seeds=seeds, trigger=trigger)], ignore_index=True)
+            fractions=lr_fractions, seeds=seeds, trigger=trigger, n_jobs=n_jobs)], ignore_index=True)
 best_c, c_tables = name_best(lr_sweep, ["penalty", "C"], ("l2", 1.0))
 show_best(best_c, c_tables, "(penalty, C)")
 
@@ -295,7 +297,7 @@ penalties = {"loss-filter": ("count-nb", "loss-filter", {}), "reweight": ("count
              "label-smoothing": ("count-nb", "label-smoothing", {}),
              "robust-loss": ("tfidf-logreg", "robust-loss", {})}
 grid = penalty_grid(data.texts, data.labels, defenses=penalties, attacks=attacks,
-                    fractions={a: [main_fractions[a]] for a in attacks}, seeds=seeds, trigger=trigger)
+                    fractions={a: [main_fractions[a]] for a in attacks}, seeds=seeds, trigger=trigger, n_jobs=n_jobs)
 print(grid.groupby(["attack", "defense"], sort=False)[
     ["poisoned_accuracy", "defended_accuracy", "attack_success_rate", "defended_attack_success_rate"]]
     .mean().round(3).to_string())
@@ -313,7 +315,7 @@ suited = {"random-flip": "confident", "targeted-flip": "confident", "duplicate-f
           "backdoor": "trigger"}
 l05 = evaluate_detectors(data.texts, data.labels, runs=[(a, main_fractions[a], [suited[a]]) for a in attacks],
                          detectors={name: name for name in set(suited.values())}, seeds=seeds, trigger=trigger,
-                         retrain={(a, main_fractions[a]): [suited[a]] for a in attacks})
+                         retrain={(a, main_fractions[a]): [suited[a]] for a in attacks}, n_jobs=n_jobs)
 l05_flips = l05[l05["attack"] == "random-flip"].set_index("seed")
 same_budget = []
 for seed in seeds:
