@@ -143,11 +143,16 @@ class _OutOfFoldBase(ClassifierMixin, BaseEstimator):
         check_choice(self.model, "model", MODELS)
         check_number(self.cv, "cv", low=2, integer=True)
 
-    def _score(self, X, index):
+    def _fit_scored(self, X, y):
+        """``(X, index, losses)``: the data checked, ``classes_`` set, each row's out-of-fold loss.
+
+        Both penalties start their ``fit`` here, once they have checked their own parameter.
+        """
+        X, index = _check_fit_data(self, X, y, self.model == "count-nb")
         self._check_params()
         losses, probabilities = out_of_fold_losses(X, index, self.model, self.cv, self.random_state)
         self.oof_losses_, self.oof_probabilities_ = losses, probabilities
-        return losses
+        return X, index, losses
 
     def _refit(self, X, index, **fit_params):
         self.estimator_ = make_classifier(self.model, random_state=self.random_state).fit(X, index, **fit_params)
@@ -212,9 +217,8 @@ class LossFilterClassifier(_OutOfFoldBase):
 
     def fit(self, X, y):
         """Score every row out of fold, drop the least likely ``drop_share``, refit on the rest."""
-        X, index = _check_fit_data(self, X, y, self.model == "count-nb")
         share = check_number(self.drop_share, "drop_share", low=0.0, high=1.0, high_open=True)
-        losses = self._score(X, index)
+        X, index, losses = self._fit_scored(X, y)
         self.dropped_ = loss_filter_rows(losses, index, rows_for_share(share, len(index), "drop_share"),
                                          self.random_state)
         keep = np.setdiff1d(np.arange(len(index)), self.dropped_)
@@ -272,9 +276,9 @@ class ReweightedClassifier(_OutOfFoldBase):
 
     def fit(self, X, y):
         """Score every row out of fold and refit on every row, weighted."""
-        X, index = _check_fit_data(self, X, y, self.model == "count-nb")
         power = check_number(self.power, "power", low=0.0)
-        self.weights_ = reweighting_weights(self._score(X, index), power)
+        X, index, losses = self._fit_scored(X, y)
+        self.weights_ = reweighting_weights(losses, power)
         return self._refit(X, index, sample_weight=self.weights_)
 
 
