@@ -32,6 +32,22 @@ def test_sweep_figure_is_printed_and_recorded(tmp_path):
     assert figures["lessons"] == {}
 
 
+def test_penalty_fit_times_are_printed_and_recorded(tmp_path):
+    figures_path = tmp_path / "figures.json"
+    result = _run("--only", "penalties", "--json", str(figures_path))
+    assert result.returncode == 0, result.stderr
+    names = ("loss-filter", "reweight", "label-smoothing", "robust-loss")
+    rows = {line.split()[0]: line.split() for line in result.stdout.splitlines() if line.split()[:1] and
+            line.split()[0] in names}
+    assert set(rows) == set(names)
+    assert rows["robust-loss"][1] == "tfidf-logreg" and rows["loss-filter"][1] == "count-nb"
+    figures = json.loads(figures_path.read_text(encoding="utf-8"))["penalty_fit_times"]
+    assert set(figures) == set(names)
+    for name, entry in figures.items():
+        assert entry["seconds"] > 0 and entry["base_seconds"] > 0
+        assert entry["ratio"] == pytest.approx(entry["seconds"] / entry["base_seconds"])
+
+
 @pytest.mark.parametrize("arguments", [["--repeat", "0"], ["--only", "everything"]])
 def test_bad_arguments_are_refused(arguments):
     result = _run(*arguments)
