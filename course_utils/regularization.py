@@ -28,6 +28,7 @@ with ``defense="none"``, or ``defense=`` the trainer; the L1 rows have no
 from __future__ import annotations
 
 import time
+from functools import lru_cache
 
 import numpy as np
 
@@ -68,17 +69,37 @@ def _check_grid(texts, labels, attacks, fractions, seeds):
     return texts, labels, attacks, fractions, seeds
 
 
+@lru_cache(maxsize=8)
+def _seed_context(texts, labels, seed, trigger, test_size):
+    """One seed's split with its poisoned sets, matrices and test matrices, kept for the next grid.
+
+    The lesson runs several grids over the same data, seeds and poisoned sets;
+    caching by content (``texts`` and ``labels`` as tuples) makes each split's
+    poisoning and vectorising happen once per process, as
+    :func:`course_utils.experiment.sweep` keeps its splits. Nothing returned is
+    modified by its users; the caches inside only grow.
+    """
+    split = split_data(list(texts), np.asarray(labels), test_size, seed)
+    train_texts, test_texts, train_labels, test_labels = split
+    return {"split": split, "poisoned": {}, "matrices": _SplitMatrices(train_texts),
+            "test": _TestSet(test_texts, test_labels, trigger, seed)}
+
+
 def _poisoned_sets(texts, labels, attacks, fractions, seed, trigger, test_size):
-    """The split of ``seed`` and, for every attack and fraction, its poisoned training set."""
-    train_texts, test_texts, train_labels, test_labels = split_data(texts, labels, test_size, seed)
+    """The context of ``seed`` (:func:`_seed_context`) and, for every attack and fraction, its poisoned training set."""
+    context = _seed_context(tuple(texts), tuple(labels.tolist()), seed, trigger, test_size)
+    train_texts, _, train_labels, _ = context["split"]
     sets = []
     for attack in attacks:
         source, target = default_labels(labels, attack)
         for fraction in fractions[attack]:
-            poisoned = apply_attack(attack, train_texts, train_labels, fraction, source_label=source,
-                                    target_label=target, trigger=trigger, random_state=seed)
-            sets.append((attack, fraction, source, target, poisoned))
-    return (train_texts, test_texts, train_labels, test_labels), sets
+            key = (attack, fraction, source, target)
+            if key not in context["poisoned"]:
+                context["poisoned"][key] = apply_attack(attack, train_texts, train_labels, fraction,
+                                                        source_label=source, target_label=target, trigger=trigger,
+                                                        random_state=seed)
+            sets.append((attack, fraction, source, target, context["poisoned"][key]))
+    return context, sets
 
 
 class _TestSet:
@@ -246,9 +267,9 @@ def _per_seed(one_seed, seeds, n_jobs, *args):
 
 
 def _sweep_seed(seed, texts, labels, settings, fit, attacks, fractions, trigger, test_size, kind):
-    split, sets = _poisoned_sets(texts, labels, attacks, fractions, seed, trigger, test_size)
-    train_texts, test_texts, train_labels, test_labels = split
-    matrices, test = _SplitMatrices(train_texts), _TestSet(test_texts, test_labels, trigger, seed)
+    context, sets = _poisoned_sets(texts, labels, attacks, fractions, seed, trigger, test_size)
+    train_texts, test_texts, train_labels, test_labels = context["split"]
+    matrices, test = context["matrices"], context["test"]
     clean_X, clean_vocabulary = matrices.get(train_texts, kind, "clean")
     clean = fit(clean_X, train_labels, settings, seed)
     rows = []
@@ -304,9 +325,9 @@ def penalty_grid(texts, labels, *, defenses, attacks, fractions, seeds=(0, 1, 2,
 def _grid_seed(seed, texts, labels, defenses, attacks, fractions, trigger, test_size):
     """:func:`penalty_grid`'s rows for one seed."""
     rows = []
-    split, sets = _poisoned_sets(texts, labels, attacks, fractions, seed, trigger, test_size)
-    train_texts, test_texts, train_labels, test_labels = split
-    matrices, test, fitted = _SplitMatrices(train_texts), _TestSet(test_texts, test_labels, trigger, seed), {}
+    context, sets = _poisoned_sets(texts, labels, attacks, fractions, seed, trigger, test_size)
+    train_texts, test_texts, train_labels, test_labels = context["split"]
+    matrices, test, fitted = context["matrices"], context["test"], {}
 
     def fit(model, make, set_texts, set_labels, key):
         """``(vocabulary, predict, seconds)`` of a classifier behind ``model``'s vectoriser, fitted once per key."""
