@@ -28,7 +28,7 @@ with ``defense="none"``, or ``defense=`` the trainer; the L1 rows have no
 from __future__ import annotations
 
 import time
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import numpy as np
 
@@ -81,7 +81,7 @@ def _seed_context(texts, labels, seed, trigger, test_size):
     """
     split = split_data(list(texts), np.asarray(labels), test_size, seed)
     train_texts, test_texts, train_labels, test_labels = split
-    return {"split": split, "poisoned": {}, "matrices": _SplitMatrices(train_texts),
+    return {"split": split, "poisoned": {}, "matrices": _SplitMatrices(train_texts), "fitted": {},
             "test": _TestSet(test_texts, test_labels, trigger, seed)}
 
 
@@ -198,7 +198,7 @@ def c_sweep(texts, labels, *, c_values=C_VALUES, penalties=PENALTIES, attacks, f
                   n_jobs)
 
 
-def _fit_alphas(X, y, settings, seed):
+def _fit_alphas(X, y, settings, seed, fitted):
     """One predict function (matrix -> labels) per alpha, from one count of words per class."""
     classes, index = np.unique(y, return_inverse=True)
     onehot = np.eye(len(classes))[index]
@@ -220,8 +220,12 @@ def logistic_classifier(penalty, C, random_state):
     return LogisticRegression(C=C, l1_ratio=1.0, solver="liblinear", max_iter=1000, random_state=random_state)
 
 
-def _fit_logistic(X, y, settings, seed):
-    return [logistic_classifier(penalty, C, seed).fit(X, y).predict for _, (penalty, C) in settings]
+def _fit_logistic(X, y, settings, seed, fitted):
+    """One predict function per (penalty, C); ``fitted`` keeps them for this training set (the grid reuses C=1, L2)."""
+    for _, (penalty, C) in settings:
+        if ("logistic", penalty, C) not in fitted:
+            fitted[("logistic", penalty, C)] = logistic_classifier(penalty, C, seed).fit(X, y).predict
+    return [fitted[("logistic", penalty, C)] for _, (penalty, C) in settings]
 
 
 class _SplitMatrices:
@@ -271,7 +275,7 @@ def _sweep_seed(seed, texts, labels, settings, fit, attacks, fractions, trigger,
     train_texts, test_texts, train_labels, test_labels = context["split"]
     matrices, test = context["matrices"], context["test"]
     clean_X, clean_vocabulary = matrices.get(train_texts, kind, "clean")
-    clean = fit(clean_X, train_labels, settings, seed)
+    clean = fit(clean_X, train_labels, settings, seed, context["fitted"].setdefault("clean", {}))
     rows = []
     for attack, fraction, source, target, poisoned in sets:
         clean_scores = test.scores(clean_vocabulary, clean, attack, source, target)
@@ -279,7 +283,8 @@ def _sweep_seed(seed, texts, labels, settings, fit, attacks, fractions, trigger,
             scores = clean_scores
         else:
             X, vocabulary = matrices.get(poisoned.texts, kind, (attack, fraction))
-            scores = test.scores(vocabulary, fit(X, poisoned.labels, settings, seed), attack, source, target)
+            predictors = fit(X, poisoned.labels, settings, seed, context["fitted"].setdefault((attack, fraction), {}))
+            scores = test.scores(vocabulary, predictors, attack, source, target)
         for (name, value), (clean_acc, clean_asr), (acc, asr) in zip(settings, clean_scores, scores):
             setting = {"penalty": value[0], "C": value[1]} if name == "C" else {"alpha": value}
             rows.append({"attack": attack, "fraction": fraction, "seed": seed, **setting,
@@ -332,17 +337,21 @@ def _grid_seed(seed, texts, labels, defenses, attacks, fractions, trigger, test_
     def fit(model, make, set_texts, set_labels, key):
         """``(vocabulary, predict, seconds)`` of a classifier behind ``model``'s vectoriser, fitted once per key."""
         if key not in fitted:
-            X, vocabulary = matrices.get(set_texts, "count" if model == "count-nb" else "tfidf",
-                                        "clean" if key[1] == "clean" else key[1:])
+            set_key = "clean" if key[1] == "clean" else key[1:]
+            X, vocabulary = matrices.get(set_texts, "count" if model == "count-nb" else "tfidf", set_key)
             started = time.perf_counter()
-            estimator = make().fit(X, set_labels)
-            fitted[key] = (vocabulary, estimator.predict, time.perf_counter() - started)
+            if make is None:  # the base logistic regression is c_sweep's C=1, L2: fitted once per training set
+                predict = _fit_logistic(X, set_labels, [("C", ("l2", 1.0))], seed,
+                                        context["fitted"].setdefault(set_key, {}))[0]
+            else:
+                predict = make().fit(X, set_labels).predict
+            fitted[key] = (vocabulary, predict, time.perf_counter() - started)
         return fitted[key]
 
     for attack, fraction, source, target, poisoned in sets:
         for name, (model, defense, params) in defenses.items():
-            def base():
-                return make_classifier(model, random_state=seed)
+            # None: the base logistic regression, which is c_sweep's C=1, L2 fit of the same training set.
+            base = None if model == "tfidf-logreg" else partial(make_classifier, model, random_state=seed)
 
             def trainer():
                 return make_defense(defense, random_state=seed, **dict(params))
