@@ -17,8 +17,10 @@ Run with ``make benchmark`` (or ``.venv/bin/python benchmarks/run.py``). Prints:
   count features of the shipped data's training split (median of five fits).
 * lesson 07's ensembles: each ``PartitionEnsemble``'s fit time as a multiple of one
   ``MultinomialNB`` fit on the same counts (median of ``--repeat`` fits each, real data).
+* lesson 08's label penalties: each trainer's fit time on the shipped data as a multiple
+  of its base model's (``MultinomialNB`` on counts, ``LogisticRegression`` on TF-IDF).
 
-``--only lessons|sweep|detectors|estimators|ensembles`` runs one part.
+``--only lessons|sweep|detectors|estimators|ensembles|penalties`` runs one part.
 
 Budgets are reported, not asserted: tests check behaviour, benchmarks check speed.
 """
@@ -206,11 +208,57 @@ def print_ensemble_fit_times(figures, repeat):
     figures["ensembles"] = {name: {"seconds": seconds, "ratio": seconds / base} for name, seconds in times.items()}
 
 
+# Lesson 08's trainers, each behind the features of the model it goes with (registered name -> model).
+PENALTY_MODELS = {"loss-filter": "count-nb", "reweight": "count-nb", "label-smoothing": "count-nb",
+                  "robust-loss": "tfidf-logreg"}
+
+
+def penalty_fit_times(repeat=3):
+    """Median seconds of each penalty's fit and of its base model's on the whole shipped data.
+
+    Returns ``{name: (model, penalty seconds, base seconds)}``; the features are
+    built once, so only the classifiers' fits are timed, each after one unmeasured fit.
+    """
+    from course_utils.data import load_sentiment
+    from course_utils.defenses import make_defense
+    from course_utils.detect import TextFeatures
+    from course_utils.models import make_classifier
+
+    data = load_sentiment()
+    features = TextFeatures()
+    matrices = {model: features.fit_transform(data.texts, "count" if model == "count-nb" else "tfidf")[0]
+                for model in set(PENALTY_MODELS.values())}
+
+    def seconds(make, X):
+        make().fit(X, data.labels)  # unmeasured: the first fit also pays for imports and caches
+        times = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            make().fit(X, data.labels)
+            times.append(time.perf_counter() - started)
+        return statistics.median(times)
+
+    base = {model: seconds(lambda: make_classifier(model, random_state=0), X) for model, X in matrices.items()}
+    return {name: (model, seconds(lambda: make_defense(name, random_state=0), matrices[model]), base[model])
+            for name, model in PENALTY_MODELS.items()}
+
+
+def print_penalty_fit_times(figures):
+    results = penalty_fit_times()
+    print("lesson 08's label penalties: fit time on the shipped data (median of 3), as a multiple of the base model:")
+    print(f"{'penalty':<18}{'model':<14}{'seconds':>10}{'base s':>10}{'x base':>8}")
+    for name, (model, seconds, base) in results.items():
+        print(f"{name:<18}{model:<14}{seconds:10.3f}{base:10.3f}{seconds / base:8.1f}")
+    figures["penalty_fit_times"] = {name: {"model": model, "seconds": seconds, "base_seconds": base,
+                                           "ratio": seconds / base}
+                                    for name, (model, seconds, base) in results.items()}
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="runs per notebook (median reported)")
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
-    parser.add_argument("--only", choices=["lessons", "sweep", "detectors", "estimators", "ensembles"],
+    parser.add_argument("--only", choices=["lessons", "sweep", "detectors", "estimators", "ensembles", "penalties"],
                         help="run one part only")
     parser.add_argument("lessons", nargs="*", help="lessons to time (default: notebooks/*.ipynb)")
     args = parser.parse_args(argv)
@@ -250,6 +298,8 @@ def main(argv=None):
         print_estimators(figures)
     if args.only in (None, "ensembles"):
         print_ensemble_fit_times(figures, args.repeat)
+    if args.only in (None, "penalties"):
+        print_penalty_fit_times(figures)
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=2), encoding="utf-8")
     return 0

@@ -38,6 +38,7 @@ from ._validation import (
     check_number,
     check_sequence,
     check_texts,
+    shown,
 )
 from .attacks import ATTACKS, DEFAULT_TRIGGER, apply_attack, check_trigger, measure_attack_success
 from .defenses import DEFENSES, FILTER, TRAINER, defense_names, make_defense
@@ -341,6 +342,35 @@ def _defense_notes(name, defended, n_rows, flag_share, attack, trigger, n_poison
             f"retrained on every row"]
 
 
+#: The base model's regularization, which ``defense_params`` may set without a defense:
+#: parameter -> (the model whose classifier has it, the interval of accepted values).
+MODEL_PARAMS = {"alpha": ("count-nb", dict(low=0.0)), "C": ("tfidf-logreg", dict(low=0.0, low_open=True))}
+
+
+def check_model_params(params, model):
+    """``params`` checked as settings of ``model``'s own classifier (:data:`MODEL_PARAMS`); a new dict."""
+    if not isinstance(params, dict):
+        raise TypeError(f"defense_params must be a dict of parameter name -> value, got {type(params).__name__}")
+    accepted = ", ".join(f"{key} ({owner})" for key, (owner, _) in MODEL_PARAMS.items())
+    checked = {}
+    for key, value in params.items():
+        if key not in MODEL_PARAMS:
+            names = ", ".join(defense_names())
+            raise ValueError(f"flag_share and defense_params need a defense (give one of {names}); without one,"
+                             f" defense_params may set only the base model's regularization: {accepted}; "
+                             f"got {shown(key)}")
+        owner, interval = MODEL_PARAMS[key]
+        if owner != model:
+            raise ValueError(f"{key} is a setting of the {owner} model, not of {model}: give model={owner!r}")
+        checked[key] = check_number(value, key, **interval)
+    return checked
+
+
+def _base_model(model, seed, params):
+    """The model's pipeline, its classifier's regularization set from ``params`` (checked)."""
+    return make_model(model, classifier=make_classifier(model, random_state=seed).set_params(**params))
+
+
 def run_experiment(texts, labels, *, attack="none", fraction=0.0, source_label=None, target_label=None,
                    trigger=DEFAULT_TRIGGER, model="count-nb", seed=0, test_size=0.25, defense="none",
                    flag_share=None, defense_params=None):
@@ -369,7 +399,10 @@ def run_experiment(texts, labels, *, attack="none", fraction=0.0, source_label=N
         With a filter: remove the ``round(flag_share * n)`` most suspicious rows
         instead of the detector's own rule.
     defense_params : dict, default=None
-        The defense's parameters, by their scikit-learn names.
+        The defense's parameters, by their scikit-learn names. With
+        ``defense="none"``, only the base model's regularization (:data:`MODEL_PARAMS`):
+        ``alpha`` for ``count-nb``, ``C`` for ``tfidf-logreg``, used by both the
+        clean and the poisoned model and reported as ``model_params``.
 
     Returns
     -------
@@ -393,14 +426,17 @@ def run_experiment(texts, labels, *, attack="none", fraction=0.0, source_label=N
     texts, labels, fraction, seed = _validate_run(texts, labels, attack, fraction, model, seed, test_size, trigger)
     if defense != "none":
         check_choice(defense, "defense", ("none",) + defense_names())
-    if defense == "none" and (flag_share is not None or defense_params):
+    model_params = {}
+    if defense == "none" and defense_params:
+        model_params = check_model_params(defense_params, model)
+    if defense == "none" and flag_share is not None:
         raise ValueError("flag_share and defense_params need a defense: give one of " + ", ".join(defense_names()))
     source_label, target_label = default_labels(labels, attack, source_label, target_label)
     train_texts, test_texts, train_labels, test_labels = split_data(texts, labels, test_size, seed)
     poisoned = apply_attack(attack, train_texts, train_labels, fraction, source_label=source_label,
                             target_label=target_label, trigger=trigger, random_state=seed)
-    clean_model = make_model(model, random_state=seed).fit(train_texts, train_labels)
-    poisoned_model = make_model(model, random_state=seed).fit(poisoned.texts, poisoned.labels)
+    clean_model = _base_model(model, seed, model_params).fit(train_texts, train_labels)
+    poisoned_model = _base_model(model, seed, model_params).fit(poisoned.texts, poisoned.labels)
     target = {"source_label": source_label, "target_label": target_label, "trigger": trigger, "random_state": seed}
     result = {
         "attack": attack,
@@ -420,6 +456,8 @@ def run_experiment(texts, labels, *, attack="none", fraction=0.0, source_label=N
         "attack_success_rate": measure_attack_success(poisoned_model, attack, test_texts, test_labels, **target),
         "notes": [],
     }
+    if model_params:
+        result["model_params"] = model_params
     if attack != "none" and not len(poisoned.poisoned_indices):
         result["notes"].append(f"fraction={fraction:g} of {len(train_texts)} training rows rounds to 0 poisoned rows, "
                                f"so the {attack} attack changed nothing")

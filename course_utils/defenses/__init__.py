@@ -161,3 +161,14 @@ register_defense("augment", TRAINER, AugmentedNB,
                  summary="Naive Bayes on every row plus word-dropout copies of it (dilution by augmentation)")
 register_defense("adversarial", TRAINER, AdversarialNB,
                  summary="Naive Bayes with adversarial training: worst-case word deletions kept with their labels")
+# Lesson 08's label penalties: trainers that trust a row's label less when the rest of the data contradicts it.
+from . import penalties as _penalties  # noqa: E402  (after the registry they register into)
+
+for _name, _class in (("loss-filter", _penalties.LossFilterClassifier),
+                      ("reweight", _penalties.ReweightedClassifier),
+                      ("label-smoothing", _penalties.LabelSmoothingNB),
+                      ("robust-loss", _penalties.GCELogisticRegression)):
+    register_defense(_name, TRAINER,
+                     (lambda random_state=0, _class=_class:
+                      _class(random_state=random_state) if "random_state" in _class().get_params() else _class()),
+                     summary=_first_line(_class.__doc__))

@@ -41,6 +41,7 @@ from .label_noise import (
     ConfidentLearningDetector,
     KNNDisagreement,
     neighbour_label_shares,
+    out_of_fold_matrix_probabilities,
     out_of_fold_probabilities,
     out_of_fold_views,
 )
@@ -55,6 +56,7 @@ __all__ = [
     "TextFeatures",
     "out_of_fold_probabilities",
     "out_of_fold_views",
+    "out_of_fold_matrix_probabilities",
     "neighbour_label_shares",
     "DataAudit",
     "IsolationForestDetector",

@@ -27,6 +27,7 @@ __all__ = [
     "PRECOMPUTED",
     "out_of_fold_probabilities",
     "out_of_fold_views",
+    "out_of_fold_matrix_probabilities",
     "neighbour_label_shares",
     "KNNDisagreement",
     "ConfidentLearningDetector",
@@ -170,8 +171,6 @@ def out_of_fold_views(texts, labels, models=MODELS, cv=5, random_state=0, featur
     dict of str -> ndarray of shape (n_rows, n_classes)
         Model name -> its out-of-fold probabilities.
     """
-    from sklearn.model_selection import StratifiedKFold
-
     texts, labels, classes = check_data(texts, labels)
     models = [models] if isinstance(models, str) else list(models)
     if not models:
@@ -183,10 +182,9 @@ def out_of_fold_views(texts, labels, models=MODELS, cv=5, random_state=0, featur
     smallest = np.unique(labels, return_counts=True)[1].min()
     if smallest < cv:
         raise ValueError(f"cv={cv} folds need at least {cv} rows of each class; the smallest class has {smallest}")
-    folds = StratifiedKFold(n_splits=cv, shuffle=True, random_state=random_state)
     index = np.searchsorted(classes, labels)
     probabilities = {model: np.zeros((len(texts), len(classes))) for model in models}
-    for train, test in folds.split(np.zeros(len(texts)), index):
+    for train, test in _folds(index, cv, random_state):
         # As each model's pipeline: fit the vectoriser on the fold's training rows, then the classifier.
         counts, vocabulary = features.fit_transform([texts[i] for i in train], "count")
         test_texts = [texts[i] for i in test]
@@ -197,6 +195,97 @@ def out_of_fold_views(texts, labels, models=MODELS, cv=5, random_state=0, featur
                 train_matrix, fitted = vocabulary.tfidf(counts)
             classifier = make_classifier(model, random_state=random_state).fit(train_matrix, index[train])
             probabilities[model][test] = classifier.predict_proba(fitted.transform(test_texts))
+    return probabilities
+
+
+def _folds(index, cv, random_state):
+    """The out-of-fold views' folds: stratified by ``index`` (class numbers), shuffled by ``random_state``."""
+    from sklearn.model_selection import StratifiedKFold
+
+    return StratifiedKFold(n_splits=cv, shuffle=True, random_state=random_state).split(np.zeros(len(index)), index)
+
+
+def out_of_fold_matrix_probabilities(X, labels, model="count-nb", cv=5, random_state=0):
+    """:func:`out_of_fold_probabilities` on a feature matrix already built, on the same folds.
+
+    For a classifier that only sees features (a *trainer* of
+    :mod:`course_utils.defenses`, behind a fitted vectoriser): each fold fits
+    the model's classifier on the other folds' rows of ``X`` (the vocabulary is
+    the whole matrix's, not refitted per fold) and predicts its own rows.
+
+    Parameters
+    ----------
+    X : array-like or sparse matrix of shape (n_rows, n_features)
+    labels : array-like of shape (n_rows,)
+    model : {"count-nb", "tfidf-logreg"}, default="count-nb"
+        Whose classifier (:func:`course_utils.models.make_classifier`).
+    cv : int >= 2, default=5
+        Folds; as many as the smallest class has rows when it has fewer (at least 2 are needed).
+    random_state : int, default=0
+
+    Returns
+    -------
+    ndarray of shape (n_rows, n_classes)
+        Columns in the order of ``np.unique(labels)``.
+    """
+    check_choice(model, "model", MODELS)
+    check_int(cv, "cv", minimum=2)
+    labels = np.asarray(labels)
+    if getattr(X, "shape", (len(labels),))[0] != len(labels):
+        raise ValueError(f"X has {X.shape[0]} rows but labels has {len(labels)}; they must match")
+    classes, index = np.unique(labels, return_inverse=True)
+    smallest = np.bincount(index).min() if len(index) else 0
+    if len(classes) < 2 or smallest < 2:
+        raise ValueError(f"out-of-fold probabilities need at least two classes with two rows each; "
+                         f"got {len(classes)} class(es), the smallest with {smallest} row(s)")
+    folds = list(_folds(index, min(cv, smallest), random_state))
+    if model == "count-nb" and _whole_counts(X):
+        return _naive_bayes_out_of_fold(X, index, len(classes), folds)
+    probabilities = np.zeros((len(index), len(classes)))
+    for train, test in folds:
+        classifier = make_classifier(model, random_state=random_state).fit(X[train], index[train])
+        probabilities[np.ix_(test, classifier.classes_)] = classifier.predict_proba(X[test])
+    return probabilities
+
+
+def _whole_counts(X):
+    """Whether every value of ``X`` is a whole number (word counts), so that sums of its rows are exact."""
+    values = X.data if hasattr(X, "data") and hasattr(X, "indptr") else np.asarray(X)
+    return np.issubdtype(values.dtype, np.number) and bool(np.all(np.isfinite(values))) \
+        and bool(np.all(values == np.round(values)))
+
+
+def _naive_bayes_out_of_fold(X, index, n_classes, folds):
+    """``MultinomialNB()`` refitted on each fold's other rows, without refitting: the same probabilities.
+
+    A multinomial Naive Bayes is its word counts per class. A fold's model is the
+    whole matrix's counts minus the fold's own, and with whole-number counts that
+    difference is exactly the sum a refit would make; the smoothing, the prior
+    and the probabilities are then computed as ``MultinomialNB(alpha=1.0)`` does.
+    """
+    from scipy.sparse import csr_matrix
+    from scipy.special import logsumexp
+
+    # One product gives every (fold, class) count: column f * K + c holds fold f's rows of class c.
+    fold_of = np.empty(len(index), dtype=np.int64)
+    for f, (_, test) in enumerate(folds):
+        fold_of[test] = f
+    member = csr_matrix((np.ones(len(index)), (np.arange(len(index)), fold_of * n_classes + index)),
+                        shape=(len(index), len(folds) * n_classes))
+    X = csr_matrix(X, dtype=np.float64)
+    per_fold = np.asarray((X.T @ member).T.todense()).reshape(len(folds), n_classes, X.shape[1])
+    rows_per_fold = np.bincount(fold_of * n_classes + index, minlength=len(folds) * n_classes).reshape(
+        len(folds), n_classes).astype(np.float64)
+    probabilities = np.zeros((len(index), n_classes))
+    for f, (_, test) in enumerate(folds):
+        feature_count = per_fold.sum(axis=0) - per_fold[f]
+        class_count = rows_per_fold.sum(axis=0) - rows_per_fold[f]
+        smoothed = feature_count + 1.0
+        feature_log_prob = np.log(smoothed) - np.log(smoothed.sum(axis=1).reshape(-1, 1))
+        with np.errstate(divide="ignore"):
+            class_log_prior = np.log(class_count) - np.log(class_count.sum())
+        joint = np.asarray(X[test] @ feature_log_prob.T) + class_log_prior
+        probabilities[test] = np.exp(joint - np.atleast_2d(logsumexp(joint, axis=1)).T)
     return probabilities
 
 

@@ -9,6 +9,7 @@ unit-tested without a browser; one module per theme:
 * :mod:`.detectors`: :func:`detector_playground` (lesson 05);
 * :mod:`.robust`: :func:`dp_playground` (lesson 06).
 * :mod:`.ensembles`: :func:`partition_playground` (lesson 07).
+* :mod:`.regularization`: :func:`regularization_playground` (lesson 08).
 
 The ``*_explorer`` functions wrap them in ipywidgets controls whose updates run
 only when a slider is released (``continuous_update=False``), so dragging never
@@ -31,6 +32,7 @@ from .attacks import (
 from .detectors import PLAYGROUND_DETECTORS, detector_explorer, detector_playground
 from .robust import dp_explorer, dp_playground
 from .ensembles import partition_explorer, partition_playground
+from .regularization import regularization_explorer, regularization_playground
 
 __all__ = [
     "PLAYGROUND_ATTACKS",
@@ -48,4 +50,6 @@ __all__ = [
     "dp_explorer",
     "partition_playground",
     "partition_explorer",
+    "regularization_playground",
+    "regularization_explorer",
 ]

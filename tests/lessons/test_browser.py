@@ -55,6 +55,8 @@ PLAYGROUNDS = {
                                             lambda v: playgrounds.detector_playground(v, 0.2)),
     "06_robust_learning": ("slider", "epsilon", lambda v: playgrounds.dp_playground(float(v), 5)),
     "07_training_techniques": ("slider", "n_partitions", lambda v: playgrounds.partition_playground(int(v), "dpa")),
+    "08_regularization_and_label_penalties": ("slider", "poison fraction",
+                                              lambda v: playgrounds.regularization_playground(1.0, float(v))),
 }
 
 

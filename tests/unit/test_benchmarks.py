@@ -7,8 +7,10 @@ import json
 import os
 import subprocess
 import sys
+
 import pytest
 
+from course_utils.defenses import TRAINER, defense_names
 from tests.conftest import ROOT
 
 SCRIPT = ROOT / "benchmarks" / "run.py"
@@ -38,8 +40,24 @@ def test_estimator_fit_times_are_printed_and_recorded(tmp_path):
     assert result.returncode == 0, result.stderr
     assert any("x MultinomialNB" in line and line.startswith("dp-nb") for line in result.stdout.splitlines())
     figures = json.loads(figures_path.read_text(encoding="utf-8"))
-    assert set(figures["estimators"]) == {"MultinomialNB", "dp-nb", "robust-nb", "trim"}
+    assert set(figures["estimators"]) == {"MultinomialNB", *defense_names(TRAINER)}
     assert figures["estimators"]["MultinomialNB"]["multiple"] == 1.0
+
+
+def test_penalty_fit_times_are_printed_and_recorded(tmp_path):
+    figures_path = tmp_path / "figures.json"
+    result = _run("--only", "penalties", "--json", str(figures_path))
+    assert result.returncode == 0, result.stderr
+    names = ("loss-filter", "reweight", "label-smoothing", "robust-loss")
+    rows = {line.split()[0]: line.split() for line in result.stdout.splitlines() if line.split()[:1] and
+            line.split()[0] in names}
+    assert set(rows) == set(names)
+    assert rows["robust-loss"][1] == "tfidf-logreg" and rows["loss-filter"][1] == "count-nb"
+    figures = json.loads(figures_path.read_text(encoding="utf-8"))["penalty_fit_times"]
+    assert set(figures) == set(names)
+    for name, entry in figures.items():
+        assert entry["seconds"] > 0 and entry["base_seconds"] > 0
+        assert entry["ratio"] == pytest.approx(entry["seconds"] / entry["base_seconds"])
 
 
 @pytest.mark.parametrize("arguments", [["--repeat", "0"], ["--only", "everything"]])

@@ -445,3 +445,60 @@ def test_an_unreadable_repository_notebook_is_one_line(monkeypatch, capsys, comm
     lines = captured.err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"python -m course_utils {command}: error: "), captured.err
     assert "\n" not in lines[0] and captured.out == ""
+
+
+# Lesson 08: --param alpha=... (count-nb) and --param C=... (tfidf-logreg) set the base model's regularization
+# without a defense; the label penalties take their own parameters as every trainer does.
+REGULARIZATION_BAD = {
+    "alpha not a number": (["--param", "alpha=lots"], "alpha must be a number in [0, inf)"),
+    "alpha negative": (["--param", "alpha=-1"], "alpha must be a number in [0, inf)"),
+    "C of zero": (["--model", "tfidf-logreg", "--param", "C=0"], "C must be a number in (0, inf)"),
+    "C for naive bayes": (["--param", "C=2"], "C is a setting of the tfidf-logreg model"),
+    "alpha for logistic regression": (["--model", "tfidf-logreg", "--param", "alpha=2"],
+                                      "alpha is a setting of the count-nb model"),
+    "drop share of one": (["--defense", "loss-filter", "--param", "drop_share=1"], "drop_share must be a number in"),
+    "epsilon of one": (["--defense", "label-smoothing", "--param", "epsilon=1"], "epsilon must be a number in"),
+    "q above one": (["--defense", "robust-loss", "--param", "q=2"], "q must be a number in [0, 1]"),
+    "power as text": (["--defense", "reweight", "--param", "power=strong"], "power must be a number in"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(REGULARIZATION_BAD))
+def test_bad_regularization_and_penalty_values_exit_2_naming_the_parameter(tmp_path, case):
+    args, needle = REGULARIZATION_BAD[case]
+    result = run_cli("experiment", "--data", "builtin", "--attack", "random-flip", "--fraction", "0.1", *args,
+                     cwd=tmp_path)
+    assert result.returncode == 2 and result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and needle in lines[0] and "error" in lines[0], result.stderr
+
+
+def test_alpha_and_c_without_a_defense_set_the_base_models_regularization(tmp_path):
+    from course_utils.data import load_sentiment
+    from course_utils.experiment import run_experiment
+
+    data = load_sentiment()
+    for model, key, value in (("count-nb", "alpha", 0.1), ("tfidf-logreg", "C", 10.0)):
+        result = run_cli("experiment", "--data", "builtin", "--attack", "random-flip", "--fraction", "0.2",
+                         "--model", model, "--param", f"{key}={value}", cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        out = json.loads(result.stdout)
+        assert out["model_params"] == {key: value} and "defense" not in out
+        direct = run_experiment(data.texts, data.labels, attack="random-flip", fraction=0.2, model=model,
+                                defense_params={key: value})
+        default = run_experiment(data.texts, data.labels, attack="random-flip", fraction=0.2, model=model)
+        assert out["poisoned_accuracy"] == direct["poisoned_accuracy"]
+        assert (out["clean_accuracy"], out["poisoned_accuracy"]) != (default["clean_accuracy"],
+                                                                     default["poisoned_accuracy"])
+        assert "model_params" not in default
+
+
+@pytest.mark.parametrize("name, model", [("loss-filter", "count-nb"), ("reweight", "count-nb"),
+                                         ("label-smoothing", "count-nb"), ("robust-loss", "tfidf-logreg")])
+def test_label_penalties_fill_the_trainers_fields(tmp_path, name, model):
+    result = run_cli("experiment", "--data", "builtin", "--attack", "random-flip", "--fraction", "0.3",
+                     "--model", model, "--defense", name, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["defense"] == name and out["defense_kind"] == "trainer" and out["detection"] is None
+    assert 0.5 < out["defended_accuracy"] <= 1 and out["defended_attack_success_rate"] is None
