@@ -33,6 +33,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -52,6 +53,7 @@ from ._validation import (
     shown,
 )
 from .attacks import DEFAULT_TRIGGER, check_trigger
+from .data import shared_sentiment
 
 __all__ = [
     "N_FEATURES",
@@ -80,6 +82,10 @@ __all__ = [
     "run_streams",
     "rollback_checkpoint",
     "detection_delay",
+    "summarize_streams",
+    "drip_sweep",
+    "drip_catch",
+    "shared_stream_data",
 ]
 
 #: Hashed feature buckets of the stream's vectoriser.
@@ -480,21 +486,11 @@ def make_stream(data, attack="none", *, seed=0, **params):
     check_choice(attack, "attack", STREAM_ATTACKS)
     seed = check_number(seed, "seed", low=0, high=2**32 - 1, integer=True)
     p = _check_stream_params(data, params)
-    rng = np.random.default_rng([seed, 9])
+    canary, attack_test, warmup, pool, sources, non_target = _split(
+        data, seed, p["canary_size"], p["attack_test_size"], p["warmup_size"])
+    rng = np.random.default_rng([seed, 10])
     attack_rng = np.random.default_rng([seed, 9, STREAM_ATTACKS.index(attack)])
-    everything = np.arange(len(data))
-    canary = _stratified_take(rng, data.codes, everything, p["canary_size"])
-    rest = np.setdiff1d(everything, canary)
-    test_pool = rest[data.codes[rest] == data.source_code]
-    attack_test = np.sort(rng.choice(test_pool, size=min(p["attack_test_size"], len(test_pool)), replace=False))
-    rest = rng.permutation(np.setdiff1d(rest, attack_test))
-    warmup = np.sort(rest[:p["warmup_size"]])
-    pool = rest[p["warmup_size"]:]
     T, B = p["n_batches"], p["batch_size"]
-    # the attacker's sentences come from rows outside the canary and attack test sets (copies of real reviews)
-    own = np.setdiff1d(everything, np.concatenate([canary, attack_test]))
-    sources = own[data.codes[own] == data.source_code]
-    non_target = own[data.codes[own] != data.target_code]
     attack_batches = ()
     if attack == "burst":
         attack_batches = tuple(range(p["attack_start"], min(T, p["attack_start"] + p["burst_batches"])))
@@ -531,6 +527,27 @@ def make_stream(data, attack="none", *, seed=0, **params):
         inserted.append(what)
     return Stream(data, seed, attack, warmup, canary, attack_test, rows, labels, contributors, poisoned, inserted,
                   p["attack_start"] if attack != "none" else None, attack_batches, dropped)
+
+
+@lru_cache(maxsize=256)
+def _split(data, seed, canary_size, attack_test_size, warmup_size):
+    """The canary, attack test and warm-up sets of a seed, the order of the rest, and the attacker's pools
+    (computed once per data set, seed and sizes; the arrays are read-only)."""
+    rng = np.random.default_rng([seed, 9])
+    everything = np.arange(len(data))
+    canary = _stratified_take(rng, data.codes, everything, canary_size)
+    rest = np.setdiff1d(everything, canary)
+    test_pool = rest[data.codes[rest] == data.source_code]
+    attack_test = np.sort(rng.choice(test_pool, size=min(attack_test_size, len(test_pool)), replace=False))
+    rest = rng.permutation(np.setdiff1d(rest, attack_test))
+    warmup, pool = np.sort(rest[:warmup_size]), rest[warmup_size:]
+    # the attacker's sentences come from rows outside the canary and attack test sets (copies of real reviews)
+    own = np.setdiff1d(everything, np.concatenate([canary, attack_test]))
+    parts = (canary, attack_test, warmup, pool, own[data.codes[own] == data.source_code],
+             own[data.codes[own] != data.target_code])
+    for part in parts:
+        part.setflags(write=False)
+    return parts
 
 
 def _rate_limited(contributors, limit):
@@ -737,29 +754,34 @@ def _psi_rows(counts, reference, smoothing):
 def _models_on(stream, class_count, feature_count, totals, alpha=1.0):
     """Canary and attack numbers of stacked models: class counts (K, C), feature counts (K, C, n_cols) on
     the columns of :func:`_columns` and each class's total feature count (K, C)."""
-    data, cols = stream.data, _columns(stream)
+    data = stream.data
     n_features = data.X.shape[1]
+    if "_eval" not in stream.__dict__:
+        cols = _columns(stream)
+        y = data.codes[stream.canary]
+        stream.__dict__["_eval"] = (data.X[stream.canary][:, cols], data.X[stream.attack_test][:, cols],
+                                    stream.attack_insert[cols], y, [y == c for c in np.unique(y)])
+    canary_X, attack_X, insert, y, masks = stream.__dict__["_eval"]
     log_theta = np.log(feature_count + alpha) - np.log(totals + alpha * n_features)[..., None]
     log_prior = np.log(class_count) - np.log(class_count.sum(axis=-1, keepdims=True))
     K, C, F = log_theta.shape
     flat = log_theta.reshape(K * C, F).T  # (n_cols, K * C)
-    y = data.codes[stream.canary]
 
     def joint(X, added=None):
-        scores = np.asarray(X[:, cols] @ flat)
+        scores = np.asarray(X @ flat)
         if added is not None:
-            scores = scores + added[cols] @ flat
+            scores = scores + added @ flat
         return scores.reshape(X.shape[0], K, C).transpose(1, 0, 2) + log_prior[:, None, :]
 
-    canary = joint(data.X[stream.canary])
+    canary = joint(canary_X)
     pred = np.argmax(canary, axis=2)
     canary = canary - canary.max(axis=2, keepdims=True)
     probabilities = np.exp(canary)
     proba = probabilities[:, :, data.target_code] / probabilities.sum(axis=2)
     accuracy = (pred == y).mean(axis=1)
-    recalls = np.stack([(pred[:, y == c] == c).mean(axis=1) for c in np.unique(y)], axis=1)
+    recalls = np.stack([(pred[:, mask] == y[mask][0]).mean(axis=1) for mask in masks], axis=1)
     share = (pred == data.target_code).mean(axis=1)
-    attack_pred = np.argmax(joint(data.X[stream.attack_test], stream.attack_insert), axis=2)
+    attack_pred = np.argmax(joint(attack_X, insert), axis=2)
     success = (attack_pred == data.target_code).mean(axis=1)
     return accuracy, recalls, share, proba, success
 
@@ -915,20 +937,31 @@ def simulate_stream(data, attack="none", *, seed=0, thresholds=None, lookback=4,
     cum_poison_t = np.vstack([np.zeros_like(warm_rows), np.cumsum(poison_features.sum(axis=2), axis=0)])
     cum_poison_r = np.vstack([np.zeros_like(warm_rows), np.cumsum(poison_rows, axis=0)])
     start = stream.attack_start if attack != "none" else stream.n_batches
-    monitors = {}
+    monitors, rolled = {}, {}
+    twin_alarms = {name: clean.statistics[name] > float(threshold) for name, threshold in thresholds.items()}
+    twin_alarms["any"] = np.any(list(twin_alarms.values()), axis=0)
+    drip_rows = _check_stream_params(data, params)["drip_rows"] if attack == "drip" else None
     for name, alarm in alarms.items():
         first = None if attack == "none" else detection_delay(alarm, start)
+        twin_first = None if attack == "none" else detection_delay(twin_alarms[name], start)
         entry = {"first_alarm_batch": None if first is None else start + first, "delay": first,
                  "false_alarms": int(alarm[:start].sum()), "clean_batches": int(start),
-                 "attack_start_batch": stream.attack_start}
+                 "attack_start_batch": stream.attack_start, "drip_rows": drip_rows,
+                 "twin_first_alarm_batch": None if twin_first is None else start + twin_first,
+                 "final_attack_success": float(attacked.attack_success[-1]),
+                 "final_clean_attack_success": float(clean.attack_success[-1]),
+                 "final_canary_accuracy": float(attacked.canary_accuracy[-1]),
+                 "final_clean_canary_accuracy": float(clean.canary_accuracy[-1])}
         if first is not None:
             a = start + first
             back = rollback_checkpoint(a, lookback)
             # roll back to checkpoint `back`, replay the quarantined batches back..a without their poisoned rows
-            cc = (clean_cc[a + 1] + cum_poison_r[back])[None]
-            fc = (clean_fc[a + 1] + cum_poison_f[back])[None]
-            totals = (clean_totals[a + 1] + cum_poison_t[back])[None]
-            accuracy, _, _, _, success = _models_on(stream, cc, fc, totals)
+            if a not in rolled:  # monitors alarming at the same batch share one rollback
+                cc = (clean_cc[a + 1] + cum_poison_r[back])[None]
+                fc = (clean_fc[a + 1] + cum_poison_f[back])[None]
+                totals = (clean_totals[a + 1] + cum_poison_t[back])[None]
+                rolled[a] = _models_on(stream, cc, fc, totals)
+            accuracy, _, _, _, success = rolled[a]
             entry.update(rollback_checkpoint=back, canary_accuracy_at_alarm=float(attacked.canary_accuracy[a + 1]),
                          attack_success_at_alarm=float(attacked.attack_success[a + 1]),
                          canary_accuracy_after_rollback=float(accuracy[0]),
@@ -966,13 +999,31 @@ def calibrate_monitors(data, seeds, alpha=0.01, **params):
         Monitor name -> fitted :class:`StreamMonitor` (``threshold_`` calibrated to ``alpha``).
     """
     seeds = _check_seeds(seeds)
-    check_number(alpha, "alpha", low=0.0, high=1.0, low_open=True, high_open=True)
+    alpha = check_number(alpha, "alpha", low=0.0, high=1.0, low_open=True, high_open=True)
+    if not isinstance(data, StreamData):
+        raise TypeError(f"data must be a StreamData, got {type(data).__name__}")
+    _check_stream_params(data, params)
+    values = _calibration_values(data, tuple(seeds), tuple(sorted(params.items())))
+    return {name: StreamMonitor(name, alpha).fit(values[name]) for name in MONITORS}
+
+
+@lru_cache(maxsize=8)
+def _calibration_values(data, seeds, params):
+    """Every monitor's statistic on the clean streams of ``seeds``, computed once per data set, seeds and shape."""
     values = {name: [] for name in MONITORS}
     for seed in seeds:
-        statistics = simulate_stream(data, "none", seed=seed, **params)["clean"]["statistics"]
+        statistics = simulate_stream(data, "none", seed=seed, **dict(params))["clean"]["statistics"]
         for name in MONITORS:
             values[name].append(statistics[name])
-    return {name: StreamMonitor(name, alpha).fit(np.concatenate(values[name])) for name in MONITORS}
+    return {name: np.concatenate(v) for name, v in values.items()}
+
+
+@lru_cache(maxsize=1)
+def shared_stream_data():
+    """The shipped review sentences as a :class:`StreamData` with the defaults, built once per process
+    (for the lesson, the playground and the checks; read-only)."""
+    data = shared_sentiment()
+    return StreamData(data.texts, data.labels)
 
 
 def run_streams(data, attack, seeds, monitors, *, lookback=4, **params):
@@ -1002,3 +1053,114 @@ def run_streams(data, attack, seeds, monitors, *, lookback=4, **params):
         for name, entry in result["monitors"].items():
             rows.append({"attack": attack, "seed": seed, "monitor": name, **entry})
     return rows
+
+
+def summarize_streams(rows):
+    """One row per attack and monitor from :func:`run_streams` rows: how often, how fast, at what cost.
+
+    Returns
+    -------
+    list of dict
+        ``attack``, ``monitor``, ``streams``, ``caught`` (streams with an alarm at or after the
+        attack's start), ``mean_delay`` (batches, over the caught streams), ``max_delay``,
+        ``false_alarms_per_100`` (alarms per 100 clean batches: before the attack, or the whole of a
+        clean stream), ``accuracy_lost_at_alarm`` and ``accuracy_lost_after_rollback`` (the
+        unpoisoned twin's canary accuracy minus the model's, mean over caught streams, and
+        ``max_accuracy_lost_after_rollback``), ``attack_success_at_alarm``,
+        ``attack_success_after_rollback`` and ``clean_attack_success`` (the twin's, at the same batch).
+        Numbers over caught streams are ``None`` when none was caught.
+    """
+    if not isinstance(rows, (list, tuple)) or not all(isinstance(r, dict) for r in rows):
+        raise TypeError("rows must be a list of the dicts run_streams returns")
+    groups = {}
+    for row in rows:
+        groups.setdefault((row["attack"], row["monitor"]), []).append(row)
+    summary = []
+    for (attack, monitor), group in groups.items():
+        caught = [r for r in group if r["delay"] is not None]
+        clean_batches = sum(r["clean_batches"] for r in group)
+
+        def mean(values):
+            return float(np.mean(values)) if caught else None
+
+        summary.append({
+            "attack": attack, "monitor": monitor, "streams": len(group), "caught": len(caught),
+            "mean_delay": mean([r["delay"] for r in caught]),
+            "max_delay": max((r["delay"] for r in caught), default=None),
+            "false_alarms_per_100": (100 * sum(r["false_alarms"] for r in group) / clean_batches
+                                     if clean_batches else None),
+            "accuracy_lost_at_alarm": mean([r["clean_canary_accuracy"] - r["canary_accuracy_at_alarm"]
+                                            for r in caught]),
+            "accuracy_lost_after_rollback": mean([r["clean_canary_accuracy"] - r["canary_accuracy_after_rollback"]
+                                                  for r in caught]),
+            "max_accuracy_lost_after_rollback": max((r["clean_canary_accuracy"] - r["canary_accuracy_after_rollback"]
+                                                     for r in caught), default=None),
+            "attack_success_at_alarm": mean([r["attack_success_at_alarm"] for r in caught]),
+            "attack_success_after_rollback": mean([r["attack_success_after_rollback"] for r in caught]),
+            "clean_attack_success": mean([r["clean_attack_success"] for r in caught]),
+        })
+    return summary
+
+
+def drip_sweep(data, rates, seeds, monitors, *, horizon=8, monitor="any", lookback=4, **params):
+    """The slow drip at several rates: how often ``monitor`` raises an alarm within ``horizon`` batches.
+
+    Parameters
+    ----------
+    data : StreamData
+    rates : sequence of int
+        Drip rows per batch, each from the attacker's one account.
+    seeds : sequence of int
+    monitors : dict
+        Monitor name -> fitted :class:`StreamMonitor` or threshold.
+    horizon : int, default=8
+        An alarm counts when it comes at most ``horizon - 1`` batches after the drip's first batch.
+    monitor : str, default="any"
+        A key of ``monitors``, or ``"any"``.
+
+    Returns
+    -------
+    list of dict
+        Per rate: ``rate``, ``streams``, ``caught`` (attacked streams with an alarm in the horizon),
+        ``twin_alarms`` (their unpoisoned twins with an alarm in the same batches: false alarms),
+        ``catch_rate``, ``twin_alarm_rate``, ``final_attack_success`` and
+        ``final_clean_attack_success`` (means at the stream's end, the attack never stopped).
+    """
+    horizon = check_int(horizon, "horizon", minimum=1)
+    if isinstance(rates, (str, bytes)) or not hasattr(rates, "__iter__"):
+        raise TypeError(f"rates must be a sequence of integers, got {type(rates).__name__}")
+    rates = [check_int(r, "rates", minimum=1) for r in rates]
+    if not rates:
+        raise ValueError("rates must hold at least one rate")
+    if monitor != "any" and monitor not in monitors:
+        raise ValueError(f"monitor must be 'any' or one of {', '.join(map(repr, monitors))}; got {shown(monitor)}")
+    return [drip_catch(run_streams(data, "drip", seeds, monitors, lookback=lookback, drip_rows=rate, **params),
+                       horizon=horizon, monitor=monitor) for rate in rates]
+
+
+def drip_catch(rows, *, horizon=8, monitor="any"):
+    """How often one drip rate was caught, from the :func:`run_streams` rows of drip streams (see :func:`drip_sweep`).
+
+    Returns
+    -------
+    dict
+        ``rate``, ``streams``, ``caught``, ``twin_alarms``, ``catch_rate``, ``twin_alarm_rate``,
+        ``final_attack_success`` and ``final_clean_attack_success``.
+    """
+    horizon = check_int(horizon, "horizon", minimum=1)
+    if not isinstance(rows, (list, tuple)) or not all(isinstance(r, dict) for r in rows):
+        raise TypeError("rows must be a list of the dicts run_streams returns")
+    rows = [r for r in rows if r["monitor"] == monitor]
+    rates = {r.get("drip_rows") for r in rows}
+    if not rows or any(r["attack"] != "drip" for r in rows) or len(rates) != 1:
+        raise ValueError(f"rows must hold drip streams at one rate, with monitor {shown(monitor)}")
+
+    def within(batch, row):
+        return batch is not None and batch - row["attack_start_batch"] < horizon
+
+    caught = sum(within(r["first_alarm_batch"], r) for r in rows)
+    twins = sum(within(r["twin_first_alarm_batch"], r) for r in rows)
+    return {"rate": rates.pop(), "streams": len(rows), "caught": caught, "twin_alarms": twins,
+            "catch_rate": caught / len(rows), "twin_alarm_rate": twins / len(rows),
+            "final_attack_success": float(np.mean([r["final_attack_success"] for r in rows])),
+            "final_clean_attack_success": float(np.mean([r["final_clean_attack_success"] for r in rows]))}
