@@ -6,7 +6,8 @@ unit-tested without a browser; one module per theme:
 * :mod:`.attacks`: :func:`poison_playground` (lesson 02),
   :func:`targeted_budget_playground` (lesson 03) and
   :func:`backdoor_playground` (lesson 04);
-* :mod:`.detectors`: :func:`detector_playground` (lesson 05).
+* :mod:`.detectors`: :func:`detector_playground` (lesson 05);
+* :mod:`.monitoring`: :func:`stream_playground` (lesson 09).
 
 The ``*_explorer`` functions wrap them in ipywidgets controls whose updates run
 only when a slider is released (``continuous_update=False``), so dragging never
@@ -41,3 +42,8 @@ __all__ = [
     "backdoor_explorer",
     "detector_explorer",
 ]
+
+# Lesson 09's stream playground.
+from .monitoring import stream_explorer, stream_playground  # noqa: E402
+
+__all__ += ["stream_playground", "stream_explorer"]

@@ -53,6 +53,8 @@ PLAYGROUNDS = {
     "04_backdoor_triggers": ("slider", "backdoor fraction", lambda v: playgrounds.backdoor_playground(float(v), "cf")),
     "05_data_validation_and_sanitization": ("dropdown", "detector",
                                             lambda v: playgrounds.detector_playground(v, 0.2)),
+    "09_monitoring_and_incremental_learning": ("slider", "burst rows per batch",
+                                               lambda v: playgrounds.stream_playground(int(v), 0)),
 }
 
 

@@ -37,3 +37,13 @@ def test_bad_arguments_are_refused(arguments):
     result = _run(*arguments)
     assert result.returncode == 2
     assert "error" in result.stderr
+
+
+def test_stream_figure_is_printed_and_recorded(tmp_path):
+    figures_path = tmp_path / "figures.json"
+    result = _run("--only", "streams", "--json", str(figures_path))
+    assert result.returncode == 0, result.stderr
+    assert any(line.startswith("stream simulation (lesson 09") and "ms per stream" in line
+               for line in result.stdout.splitlines())
+    figures = json.loads(figures_path.read_text(encoding="utf-8"))
+    assert figures["stream_seconds"] > 0 and figures["lessons"] == {}
