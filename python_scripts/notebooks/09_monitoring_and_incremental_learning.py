@@ -43,28 +43,18 @@
 # %%
 # %matplotlib inline
 
-import tempfile
-
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import sklearn
-from sklearn.naive_bayes import MultinomialNB
 
 from course_utils.metrics import mean_interval
 from course_utils.monitoring import (
     MONITORS,
     STREAM_DEFAULTS,
-    CheckpointError,
-    CheckpointStore,
-    OnlineNaiveBayes,
     calibrate_monitors,
-    drip_catch,
-    drip_sweep,
     make_stream,
     monitor_statistics,
-    page_hinkley,
-    rollback_checkpoint,
     run_streams,
     shared_stream_data,
     simulate_stream,
@@ -125,6 +115,10 @@ print(f"The attacker's target label: {data.target_label!r}; the phrase {data.phr
 # both models.
 
 # %%
+from sklearn.naive_bayes import MultinomialNB
+
+from course_utils.monitoring import OnlineNaiveBayes
+
 clean_stream = make_stream(data, "none", seed=seed)
 classes = data.classes
 ours = OnlineNaiveBayes().partial_fit(data.X[clean_stream.warmup], classes[data.codes[clean_stream.warmup]],
@@ -189,6 +183,9 @@ print(f"Batch {start} holds {len(burst_stream.rows[start])} rows, {int(burst_str
 # tolerance `delta`, and report how far the sum has risen above its lowest point so far.
 
 # %%
+from course_utils.monitoring import page_hinkley
+
+
 def page_hinkley_inline(errors, delta=0.005):
     errors = np.asarray(errors, dtype=float)
     running_mean = np.cumsum(errors) / np.arange(1, len(errors) + 1)
@@ -224,6 +221,10 @@ print(pd.Series(thresholds).round(4).to_string())
 # The statistics are the same as `simulate_stream` computes for many streams at once.
 
 # %%
+import tempfile
+
+from course_utils.monitoring import CheckpointError, CheckpointStore, rollback_checkpoint
+
 folder = tempfile.TemporaryDirectory()
 store = CheckpointStore(folder.name)
 model = OnlineNaiveBayes().partial_fit(data.X[burst_stream.warmup], classes[data.codes[burst_stream.warmup]],
@@ -399,6 +400,8 @@ for attack, values in slow.items():
 # the same share for the unpoisoned twins (false alarms), and the attack success at the stream's end.
 
 # %%
+from course_utils.monitoring import drip_catch, drip_sweep
+
 drip_rows = [r for r in rows if r["attack"] == "drip"]  # section 5's drip, at the stream's default rate
 others = [r for r in drip_rates if r != shape["drip_rows"]]
 sweep = drip_sweep(data, others, seeds, monitors, horizon=drip_horizon, lookback=lookback)
