@@ -166,7 +166,6 @@ accounts = len(set(burst_stream.contributors[start][burst_stream.poisoned[start]
 print(f"Batch {start} holds {len(burst_stream.rows[start])} rows, {int(burst_stream.poisoned[start].sum())} "
       f"of them the attacker's, from {accounts} accounts")
 
-
 # %% [markdown]
 # ## 3. Seven monitors, each calibrated to a false-alarm rate
 #
