@@ -908,12 +908,13 @@ def simulate_stream(data, attack="none", *, seed=0, thresholds=None, lookback=4,
         and after the rollback, the twin's canary accuracy at the alarm and the rollback checkpoint.
     """
     stream = make_stream(data, attack, seed=seed, **params)
+    p = _check_stream_params(data, params)  # the stream's parameters with their defaults
     lookback = check_int(lookback, "lookback", minimum=1)
     warm_features, warm_rows = _warmup_counts(stream)
     clean_features, clean_rows, poison_features, poison_rows = _increments(stream)
     # the unpoisoned twin depends on the seed, the stream's shape and what the attack inserts, never on the
     # attack's size: streams that share those share it (the drip at several rates, the clean streams)
-    shape = tuple(sorted((k, v) for k, v in _check_stream_params(data, params).items() if k in _CLEAN_KEYS))
+    shape = tuple(sorted((k, v) for k, v in p.items() if k in _CLEAN_KEYS))
     kind = "trigger" if attack == "backdoor" else "phrase"
     clean, clean_cc, clean_fc, clean_totals = _clean_twin(data, stream.seed, kind, shape, stream, clean_features,
                                                           clean_rows, warm_features, warm_rows)
@@ -940,7 +941,7 @@ def simulate_stream(data, attack="none", *, seed=0, thresholds=None, lookback=4,
     monitors, rolled = {}, {}
     twin_alarms = {name: clean.statistics[name] > float(threshold) for name, threshold in thresholds.items()}
     twin_alarms["any"] = np.any(list(twin_alarms.values()), axis=0)
-    drip_rows = _check_stream_params(data, params)["drip_rows"] if attack == "drip" else None
+    drip_rows = p["drip_rows"] if attack == "drip" else None
     for name, alarm in alarms.items():
         first = None if attack == "none" else detection_delay(alarm, start)
         twin_first = None if attack == "none" else detection_delay(twin_alarms[name], start)
