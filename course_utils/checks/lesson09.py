@@ -7,8 +7,8 @@ import math
 import numpy as np
 
 from ..monitoring import detection_delay, page_hinkley, rollback_checkpoint
-from . import NotAnswered, Wrong, call_answer, fresh_rng, question, show
-from ._reference import run_learner
+from . import Wrong, fresh_rng, question, show
+from ._reference import run_learner, run_learner_may_return_none
 
 EXERCISE = "09_monitoring_and_incremental_learning"
 
@@ -100,11 +100,8 @@ def _delay(answer):
         alarms = (rng.random(int(rng.integers(8, 30))) < 0.15).tolist()
         cases.append((alarms, int(rng.integers(0, len(alarms)))))
     for index, (alarms, start) in enumerate(cases):
-        got, mutated = call_answer(answer, list(alarms), start)  # None is a right answer, but not to the first case
-        if got is Ellipsis or (index == 0 and got is None):
-            raise NotAnswered("Your function returns nothing yet: write its body in place of the `...`.")
-        if mutated:
-            raise Wrong(f"Your function changed its input ({mutated}) in place; build new lists or arrays instead.")
+        # None is a right answer, but not to the first case: there, it is a body not written yet
+        got = (run_learner if index == 0 else run_learner_may_return_none)(answer, list(alarms), start)
         expected = detection_delay(alarms, start)
         where = f"With alarms={show([int(a) for a in alarms])} and attack_start={start}"
         if isinstance(got, (bool, np.bool_)) or (got is not None and not isinstance(got, (int, np.integer))):
