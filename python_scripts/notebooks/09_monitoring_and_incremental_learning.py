@@ -197,7 +197,8 @@ canary_error = 1 - burst["attacked"]["canary_accuracy"]
 inline_agrees = bool(np.allclose(page_hinkley_inline(canary_error), page_hinkley(canary_error)) and np.allclose(
     page_hinkley_inline(canary_error)[1:], burst["attacked"]["statistics"]["page-hinkley"]))
 print(f"The inline Page-Hinkley equals course_utils.monitoring.page_hinkley and the stream's monitor: {inline_agrees}")
-pd.DataFrame(MONITORS.items(), columns=["monitor", "statistic (higher: more alarming)"]).set_index("monitor")
+for name, statistic in MONITORS.items():
+    print(f"{name:<16} {statistic}")
 
 # %% [markdown]
 # No threshold is chosen by hand. Each is calibrated on clean streams (`calibration_seeds`, none of them
@@ -462,7 +463,7 @@ print(f"- The drip ({shape['drip_rows']} rows a batch) reaches attack success "
       f"{slow['drip']['final_attack_success']:.3f} by the end, "
       f"losing {slow['drip']['accuracy_lost_at_end']:.3f} canary accuracy; the backdoor "
       f"{slow['backdoor']['final_attack_success']:.3f}, losing {slow['backdoor']['accuracy_lost_at_end']:.3f}.")
-print(f"- The drip starts to be caught at {caught_from} rows a batch" if caught_from else
+print(f"- The drip starts to be caught at {caught_from} rows a batch." if caught_from else
       f"- No drip rate up to {max(drip_rates)} rows a batch is caught reliably within {drip_horizon} batches.")
 print(f"- A corrupted checkpoint is refused before anything is loaded: {refused}.")
 
