@@ -20,7 +20,11 @@ Run with ``make benchmark`` (or ``.venv/bin/python benchmarks/run.py``). Prints:
 * lesson 08's label penalties: each trainer's fit time on the shipped data as a multiple
   of its base model's (``MultinomialNB`` on counts, ``LogisticRegression`` on TF-IDF).
 
-``--only lessons|sweep|detectors|estimators|ensembles|penalties`` runs one part.
+* the stream simulation of lesson 09: seconds per stream (a burst stream and its unpoisoned
+  twin, every monitor, the rollback), over 20 seeds.
+
+
+``--only lessons|sweep|detectors|estimators|ensembles|penalties|streams`` runs one part.
 
 Budgets are reported, not asserted: tests check behaviour, benchmarks check speed.
 """
@@ -254,12 +258,32 @@ def print_penalty_fit_times(figures):
                                     for name, (model, seconds, base) in results.items()}
 
 
+STREAM_SEEDS = range(20)
+
+
+def print_streams(figures):
+    """Seconds per simulated stream of lesson 09 (a burst stream, its twin, every monitor and the rollback)."""
+    from course_utils.data import load_sentiment
+    from course_utils.monitoring import MONITORS, StreamData, simulate_stream
+
+    dataset = load_sentiment()
+    data = StreamData(dataset.texts, dataset.labels)  # a fresh one: no stream of it has been computed yet
+    thresholds = {name: 0.0 for name in MONITORS}  # every monitor alarms: the rollback is always computed
+    started = time.perf_counter()
+    for seed in STREAM_SEEDS:
+        simulate_stream(data, "burst", seed=seed, thresholds=thresholds)
+    per_stream = (time.perf_counter() - started) / len(STREAM_SEEDS)
+    figures["stream_seconds"] = per_stream
+    print(f"stream simulation (lesson 09; a burst stream, its twin, {len(MONITORS)} monitors, rollback; "
+          f"{len(STREAM_SEEDS)} seeds): {per_stream * 1000:.1f} ms per stream")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="runs per notebook (median reported)")
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
-    parser.add_argument("--only", choices=["lessons", "sweep", "detectors", "estimators", "ensembles", "penalties"],
-                        help="run one part only")
+    parser.add_argument("--only", choices=["lessons", "sweep", "detectors", "estimators", "ensembles", "penalties",
+                                           "streams"], help="run one part only")
     parser.add_argument("lessons", nargs="*", help="lessons to time (default: notebooks/*.ipynb)")
     args = parser.parse_args(argv)
     if args.repeat < 1:
@@ -300,6 +324,8 @@ def main(argv=None):
         print_ensemble_fit_times(figures, args.repeat)
     if args.only in (None, "penalties"):
         print_penalty_fit_times(figures)
+    if args.only in (None, "streams"):
+        print_streams(figures)
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=2), encoding="utf-8")
     return 0

@@ -9,6 +9,11 @@ experiment
     attack or the defense cannot act on the data given (a filter that flags
     nothing, and why), each reason is a ``note:`` line on stderr and an entry
     of the result's ``notes`` list.
+stream
+    Run one seeded stream (lesson 09) with an attack on the shipped data or a
+    file of your own: every monitor calibrated on clean streams of the same data,
+    its first alarm, its false alarms and the damage at the alarm and after a
+    rollback, as JSON or a table. Bad arguments or data exit with status 2 and one line.
 build
     Execute every lesson headless into a folder, with an HTML page per lesson
     and an ``index.html`` listing each lesson's run time (``make course``).
@@ -141,6 +146,8 @@ def _build_parser():
                             help="set a parameter of the defense by its scikit-learn name; VALUE is a JSON "
                                  "scalar (3, 0.5, true, null, \"text\") or plain text; repeatable")
     experiment.add_argument("--format", default="json", choices=["json", "table"])
+
+    _add_stream_parser(commands)
 
     build = commands.add_parser("build", help="execute every lesson into a folder with an HTML index")
     build.add_argument("--out", default="build", help="output folder (default: build)")
@@ -290,6 +297,8 @@ def _last_line(error):
 def _dispatch(args):
     if args.command == "experiment":
         return _run_experiment(args)
+    if args.command == "stream":
+        return _run_stream(args)
     if args.command == "exercises":
         return _exercises(args.check)
     if args.command == "scripts":
@@ -326,3 +335,112 @@ def _notebook_problem(paths):
                 return str(error)
             return f"notebook '{shown_path(name)}' is not a notebook's JSON (UTF-8): {str(error).splitlines()[0]}"
     return None
+
+
+# --- stream (lesson 09) -------------------------------------------------------------------------------------
+
+#: Clean streams the ``stream`` command calibrates every monitor on (seeds after ``--seed``, so never it).
+STREAM_CALIBRATION_STREAMS = 40
+
+
+def _positive_int(name, maximum):
+    def parse(value):
+        try:
+            number = int(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{name} must be an integer in [1, {maximum}], got {shown(value)}") from None
+        if not 1 <= number <= maximum:
+            raise argparse.ArgumentTypeError(f"{name} must be an integer in [1, {maximum}], got {number}")
+        return number
+
+    return parse
+
+
+_stream_alpha = _number_in("alpha", 0.0, 1.0, low_open=True, high_open=True)
+
+
+def _add_stream_parser(commands):
+    from .monitoring import MONITORS, STREAM_ATTACKS, STREAM_DEFAULTS
+
+    stream = commands.add_parser(
+        "stream", help="run one seeded stream with an attack and the monitors of lesson 09",
+        description="Learn a stream of batches online (hashed word counts, Naive Bayes), with a canary set held "
+                    "out and an attack, and report for every monitor its first alarm, its false alarms and the "
+                    "damage at the alarm and after a rollback. Thresholds are calibrated on "
+                    f"{STREAM_CALIBRATION_STREAMS} clean streams of the same data with other seeds.",
+        epilog=f"The stream takes {STREAM_DEFAULTS['warmup_size']} warm-up, {STREAM_DEFAULTS['canary_size']} canary "
+               f"and up to {STREAM_DEFAULTS['attack_test_size']} attack test rows, then up to "
+               f"{STREAM_DEFAULTS['n_batches']} batches of --batch-size rows; a small file gets fewer batches. "
+               f"Data files as for experiment. Bad arguments or data exit with status 2 and one line on stderr.")
+    stream.add_argument("--data", required=True, metavar="FILE",
+                        help="'builtin' for the shipped review sentences, or a file as for experiment")
+    stream.add_argument("--attack", required=True, choices=list(STREAM_ATTACKS))
+    stream.add_argument("--batch-size", default=STREAM_DEFAULTS["batch_size"], type=_positive_int("batch size", 1000),
+                        metavar="N", help=f"clean rows per batch (default: {STREAM_DEFAULTS['batch_size']})")
+    stream.add_argument("--seed", default=0, type=_seed)
+    stream.add_argument("--monitor", nargs="+", choices=list(MONITORS), metavar="NAME",
+                        help=f"monitors to report (default: all): {', '.join(MONITORS)}")
+    stream.add_argument("--alpha", default=0.01, type=_stream_alpha,
+                        help="per-batch false-alarm rate each threshold is calibrated to (default: 0.01)")
+    stream.add_argument("--format", default="json", choices=["json", "table"])
+
+
+def _stream_result(args):
+    from .monitoring import MONITORS, STREAM_DEFAULTS, StreamData, calibrate_monitors, simulate_stream
+
+    dataset = _load(args.data)
+    data = StreamData(dataset.texts, dataset.labels)
+    fixed = sum(STREAM_DEFAULTS[k] for k in ("warmup_size", "canary_size", "attack_test_size"))
+    n_batches = min(STREAM_DEFAULTS["n_batches"], (len(data) - fixed) // args.batch_size)
+    if n_batches <= STREAM_DEFAULTS["attack_start"]:
+        raise ValueError(f"the stream needs at least {fixed + (STREAM_DEFAULTS['attack_start'] + 1) * args.batch_size} "
+                         f"rows for batches of {args.batch_size} (warm-up, canary and attack test sets, and "
+                         f"{STREAM_DEFAULTS['attack_start'] + 1} batches); the data has {len(data)}")
+    params = {"batch_size": args.batch_size, "n_batches": n_batches}
+    calibration = [(args.seed + 1 + i) % 2**32 for i in range(STREAM_CALIBRATION_STREAMS)]
+    monitors = calibrate_monitors(data, calibration, args.alpha, **params)
+    names = list(dict.fromkeys(args.monitor or MONITORS))
+    thresholds = {name: monitors[name].threshold_ for name in names}
+    result = simulate_stream(data, args.attack, seed=args.seed, thresholds=thresholds, **params)
+    report = {}
+    for name in [*names, "any"]:
+        entry = result["monitors"][name]
+        report[name] = {"first_alarm_batch": entry["first_alarm_batch"], "false_alarms": entry["false_alarms"],
+                        "attack_start_batch": entry["attack_start_batch"],
+                        "threshold": thresholds.get(name),
+                        "canary_accuracy": {"at_alarm": entry.get("canary_accuracy_at_alarm"),
+                                            "after_rollback": entry.get("canary_accuracy_after_rollback")},
+                        "attack_success_rate": {"at_alarm": entry.get("attack_success_at_alarm"),
+                                                "after_rollback": entry.get("attack_success_after_rollback")}}
+    return {"data": shown_path(args.data), "attack": args.attack, "seed": args.seed, "batch_size": args.batch_size,
+            "n_batches": n_batches, "alpha": args.alpha, "calibration_streams": len(calibration),
+            "target_label": str(data.target_label), "monitors": report}
+
+
+def _format_stream_table(result):
+    lines = [f"{key}: {result[key]}" for key in ("data", "attack", "seed", "batch_size", "n_batches", "alpha")]
+    header = ("monitor", "first alarm", "false alarms", "acc at alarm", "acc after", "ASR at alarm", "ASR after")
+    rows = [header]
+
+    def cell(value):
+        return "-" if value is None else f"{value:.4f}" if isinstance(value, float) else str(value)
+
+    for name, entry in result["monitors"].items():
+        rows.append((name, cell(entry["first_alarm_batch"]), cell(entry["false_alarms"]),
+                     cell(entry["canary_accuracy"]["at_alarm"]), cell(entry["canary_accuracy"]["after_rollback"]),
+                     cell(entry["attack_success_rate"]["at_alarm"]),
+                     cell(entry["attack_success_rate"]["after_rollback"])))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    lines += ["  ".join(value.ljust(width) for value, width in zip(row, widths)).rstrip() for row in rows]
+    return "\n".join(lines)
+
+
+def _run_stream(args):
+    try:
+        result = _stream_result(args)
+    except (OSError, ValueError, TypeError) as error:  # DataFormatError and UnicodeError are ValueErrors
+        _error("stream", error)
+        return 2
+    write_line(json.dumps(result, indent=2) if args.format == "json" else _format_stream_table(result), sys.stdout)
+    return 0

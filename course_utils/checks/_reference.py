@@ -36,8 +36,16 @@ def sweep_summary(attack, fractions, seeds, trigger="cf"):
 
 def run_learner(function, *args, **kwargs):
     """Call the learner's function; blank bodies and mutation become clear verdicts."""
+    result = run_learner_may_return_none(function, *args, **kwargs)
+    if result is None:
+        raise NotAnswered("Your function returns nothing yet: write its body in place of the `...`.")
+    return result
+
+
+def run_learner_may_return_none(function, *args, **kwargs):
+    """:func:`run_learner` for a question where ``None`` is a right answer: only ``...`` means not answered yet."""
     result, mutated = call_answer(function, *args, **kwargs)
-    if result is None or result is Ellipsis:
+    if result is Ellipsis:
         raise NotAnswered("Your function returns nothing yet: write its body in place of the `...`.")
     if mutated:
         raise Wrong(f"Your function changed its input ({mutated}) in place; build new lists or arrays instead.")

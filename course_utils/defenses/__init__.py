@@ -15,13 +15,16 @@ A defense is one of three kinds, and each kind has one interface:
     training rows an attacker could add, remove or change without changing the
     prediction.
 ``monitor``
-    Watches a stream of batches (the planned lesson 09); it has no place in a one-shot
+    Watches a stream of batches (lesson 09): a statistic per batch and a threshold
+    calibrated on clean streams, :class:`course_utils.monitoring.StreamMonitor`
+    (``fit(clean_values)``, ``predict(values)``); it has no place in a one-shot
     experiment.
 
 Every filter and trainer is registered once here (:func:`register_defense`), and
 ``experiment --defense NAME --param KEY=VALUE``, the sweeps, the playgrounds and
 the defense matrix read the same registry (:data:`DEFENSES`). The filters are
-derived from :data:`course_utils.detect.DETECTORS`, never copied.
+derived from :data:`course_utils.detect.DETECTORS`, and the monitors from
+:data:`course_utils.monitoring.MONITORS`, never copied.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from dataclasses import dataclass, field
 
 from .._validation import check_choice, set_known_params
 from ..detect import DETECTORS, make_detector
+from ..monitoring import MONITORS, StreamMonitor
 
 __all__ = [
     "FILTER",
@@ -172,3 +176,8 @@ for _name, _class in (("loss-filter", _penalties.LossFilterClassifier),
                      (lambda random_state=0, _class=_class:
                       _class(random_state=random_state) if "random_state" in _class().get_params() else _class()),
                      summary=_first_line(_class.__doc__))
+# The monitors of lesson 09, derived from course_utils.monitoring.MONITORS.
+for _name, _summary in MONITORS.items():
+    register_defense(_name, MONITOR,
+                     lambda random_state=0, _name=_name: StreamMonitor(statistic=_name, random_state=random_state),
+                     summary=_summary)

@@ -10,6 +10,7 @@ unit-tested without a browser; one module per theme:
 * :mod:`.robust`: :func:`dp_playground` (lesson 06).
 * :mod:`.ensembles`: :func:`partition_playground` (lesson 07).
 * :mod:`.regularization`: :func:`regularization_playground` (lesson 08).
+* :mod:`.monitoring`: :func:`stream_playground` (lesson 09).
 
 The ``*_explorer`` functions wrap them in ipywidgets controls whose updates run
 only when a slider is released (``continuous_update=False``), so dragging never
@@ -53,3 +54,8 @@ __all__ = [
     "regularization_playground",
     "regularization_explorer",
 ]
+
+# Lesson 09's stream playground.
+from .monitoring import stream_explorer, stream_playground  # noqa: E402
+
+__all__ += ["stream_playground", "stream_explorer"]

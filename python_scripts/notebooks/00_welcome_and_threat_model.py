@@ -143,7 +143,7 @@ print(f"\nSentences are short: {words_per_sentence.median():.0f} words in the mi
 # | --- | --- | --- |
 # | **labels** of some training rows | a crowd-worker, a user clicking "not spam", a compromised annotation tool | label flips (lessons 02, 03) |
 # | **samples**: some of the inputs | reviews, posts, emails or images they write and you collect; their labels may be set by your own pipeline | duplicated rows, trigger words (lessons 02, 04) |
-# | a **source** you trust | a website you scrape, a public data set, a pre-trained model from a hub, a live stream of user input | source verification, access control, monitoring (lessons 09, 10, planned) |
+# | a **source** you trust | a website you scrape, a public data set, a pre-trained model from a hub, a live stream of user input | source verification and access control (lesson 10, planned), monitoring (lesson 09) |
 #
 # An attacker who controls samples but not labels is not harmless. In a **clean-label** attack every
 # poisoned example carries the label a careful person would give it, so checking labels finds nothing;
@@ -171,7 +171,7 @@ print(f"\nSentences are short: {words_per_sentence.median():.0f} words in the mi
 # itself, and Microsoft took it offline. Part of the damage came from a simple "repeat after me"
 # feature rather than from learning, but the lesson for poisoning holds either way: a system that
 # treats its users' input as training material lets its users decide what it learns. The attacker
-# controlled a *source* (the live stream of conversations) and *samples*. Lesson 09 (planned) returns
+# controlled a *source* (the live stream of conversations) and *samples*. Lesson 09 returns
 # to models that keep learning after deployment, and how to watch them.
 #
 # **Nelson et al. (2008): a spam filter made useless.** In *Exploiting Machine Learning to Subvert

@@ -57,6 +57,8 @@ PLAYGROUNDS = {
     "07_training_techniques": ("slider", "n_partitions", lambda v: playgrounds.partition_playground(int(v), "dpa")),
     "08_regularization_and_label_penalties": ("slider", "poison fraction",
                                               lambda v: playgrounds.regularization_playground(1.0, float(v))),
+    "09_monitoring_and_incremental_learning": ("slider", "burst rows per batch",
+                                               lambda v: playgrounds.stream_playground(int(v), 0)),
 }
 
 

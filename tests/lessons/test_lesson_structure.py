@@ -46,7 +46,13 @@ def test_every_notebook_is_a_numbered_lesson():
 
 
 def test_lesson_numbers_are_consecutive_from_00():
-    assert [lesson_number(p) for p in LESSONS] == [f"{n:02d}" for n in range(len(LESSONS))], IDS
+    # A gap is allowed only where the README's table of planned lessons lists the missing number (lessons
+    # are built in parallel; lesson 09 can exist before lesson 06 does).
+    section = (ROOT / "README.md").read_text(encoding="utf-8").split("### Planned lessons", 1)[-1].split("\n#", 1)[0]
+    planned = set(re.findall(r"^\|\s*(\d\d)\s*\|", section, flags=re.M))
+    numbers = [lesson_number(p) for p in LESSONS]
+    expected = [f"{n:02d}" for n in range(int(numbers[-1]) + 1) if f"{n:02d}" not in planned or f"{n:02d}" in numbers]
+    assert numbers == expected, IDS
 
 
 @pytest.mark.parametrize("path, kind", CASES, ids=[f"{p.stem}-{kind.replace(' ', '-')}" for p, kind in CASES])

@@ -76,3 +76,13 @@ def test_ensemble_fit_times_are_printed_and_recorded(tmp_path):
     assert ensembles["MultinomialNB"]["ratio"] == 1.0
     assert {"dpa k=50", "finite-aggregation k=50"} <= set(ensembles)
     assert all(entry["seconds"] > 0 for entry in ensembles.values())
+
+
+def test_stream_figure_is_printed_and_recorded(tmp_path):
+    figures_path = tmp_path / "figures.json"
+    result = _run("--only", "streams", "--json", str(figures_path))
+    assert result.returncode == 0, result.stderr
+    assert any(line.startswith("stream simulation (lesson 09") and "ms per stream" in line
+               for line in result.stdout.splitlines())
+    figures = json.loads(figures_path.read_text(encoding="utf-8"))
+    assert figures["stream_seconds"] > 0 and figures["lessons"] == {}

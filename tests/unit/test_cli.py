@@ -502,3 +502,74 @@ def test_label_penalties_fill_the_trainers_fields(tmp_path, name, model):
     out = json.loads(result.stdout)
     assert out["defense"] == name and out["defense_kind"] == "trainer" and out["detection"] is None
     assert 0.5 < out["defended_accuracy"] <= 1 and out["defended_attack_success_rate"] is None
+
+
+# --- stream (lesson 09) ---
+
+STREAM_FIELDS = {"first_alarm_batch", "false_alarms", "attack_start_batch", "threshold", "canary_accuracy",
+                 "attack_success_rate"}
+
+
+def test_stream_burst_json_has_every_field_per_monitor(tmp_path):
+    result = run_cli("stream", "--data", "builtin", "--attack", "burst", "--seed", "3", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    out = json.loads(result.stdout)
+    from course_utils.monitoring import MONITORS
+
+    assert list(out["monitors"]) == [*MONITORS, "any"]
+    for name, entry in out["monitors"].items():
+        assert set(entry) == STREAM_FIELDS, name
+        assert set(entry["canary_accuracy"]) == set(entry["attack_success_rate"]) == {"at_alarm", "after_rollback"}
+        assert entry["attack_start_batch"] == 12
+    any_monitor = out["monitors"]["any"]
+    assert any_monitor["first_alarm_batch"] is not None and any_monitor["first_alarm_batch"] >= 12
+    assert any_monitor["attack_success_rate"]["after_rollback"] < any_monitor["attack_success_rate"]["at_alarm"]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_stream_none_has_null_alarms_and_a_table(tmp_path):
+    result = run_cli("stream", "--data", "builtin", "--attack", "none", "--monitor", "label-balance",
+                     "--format", "table", "--batch-size", "40", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "batch_size: 40" in result.stdout and "label-balance" in result.stdout
+    json_out = json.loads(run_cli("stream", "--data", "builtin", "--attack", "none", "--monitor", "label-balance",
+                                  cwd=tmp_path).stdout)
+    entry = json_out["monitors"]["label-balance"]
+    assert entry["first_alarm_batch"] is None and entry["attack_start_batch"] is None
+    assert entry["canary_accuracy"] == {"at_alarm": None, "after_rollback": None}
+
+
+STREAM_BAD = {
+    "unknown attack": (["--attack", "flood"], "invalid choice"),
+    "unknown monitor": (["--attack", "burst", "--monitor", "magic"], "invalid choice"),
+    "zero batch size": (["--attack", "burst", "--batch-size", "0"], "batch size must be an integer in [1, 1000]"),
+    "text batch size": (["--attack", "burst", "--batch-size", "many"], "batch size must be an integer"),
+    "negative seed": (["--attack", "burst", "--seed", "-1"], "seed must be an integer"),
+    "alpha of one": (["--attack", "burst", "--alpha", "1"], "alpha must be in (0, 1)"),
+    "batches too large for the data": (["--attack", "burst", "--batch-size", "1000"], "the stream needs at least"),
+    "missing file": (["--attack", "burst", "--data", "absent.txt"], "does not exist"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(STREAM_BAD))
+def test_stream_bad_arguments_exit_2_with_one_line(tmp_path, case):
+    args, needle = STREAM_BAD[case]
+    if "--data" not in args:
+        args = ["--data", "builtin", *args]
+    result = run_cli("stream", *args, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert needle in lines[0] and "error" in lines[0]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_stream_on_a_small_file_is_one_line(tmp_path):
+    path = tmp_path / "small.txt"
+    path.write_text("".join(f"sentence number {i} is {'good' if i % 2 else 'bad'}\t{i % 2}\n" for i in range(300)),
+                    encoding="utf-8")
+    result = run_cli("stream", "--data", str(path), "--attack", "drip", cwd=tmp_path)
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
+    assert "the stream needs at least" in result.stderr and "the data has 300" in result.stderr

@@ -15,7 +15,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from course_utils import defenses
 from course_utils.attacks import random_flip
 from course_utils.data import load_sentiment
-from course_utils.defenses import DEFENSES, FILTER, TRAINER, defense_names, make_defense, register_defense
+from course_utils.defenses import DEFENSES, FILTER, MONITOR, TRAINER, defense_names, make_defense, register_defense
 from course_utils.detect import DETECTORS
 from course_utils.experiment import defend, run_experiment, split_data
 
@@ -34,7 +34,7 @@ def _fitted_attributes(estimator):
 
 def test_every_detector_is_registered_as_a_filter_and_nothing_is_copied():
     assert [n for n in DEFENSES if DEFENSES[n].kind == FILTER] == list(DETECTORS)
-    assert set(defense_names()) == set(DEFENSES)
+    assert set(defense_names()) == {n for n in DEFENSES if DEFENSES[n].kind != MONITOR}
     for name in DETECTORS:
         assert type(make_defense(name)) is DETECTORS[name]
 
@@ -150,3 +150,17 @@ def test_every_registered_defense_takes_its_parameters_on_the_command_line(name)
     else:  # a trainer removes nothing; one that certifies reports the course's radii
         assert out["detection"] is None and out["defense_kind"] == TRAINER
         assert out["certified"] is None or out["certified"]["radius"] == [0, 1, 2, 5, 10, 20, 50]
+
+
+def test_every_monitor_is_registered_and_nothing_is_copied():
+    from course_utils.monitoring import MONITORS, StreamMonitor
+
+    assert list(defense_names(MONITOR)) == list(MONITORS)
+    for name in MONITORS:
+        monitor = make_defense(name, random_state=3)
+        assert type(monitor) is StreamMonitor and monitor.statistic == name and monitor.random_state == 3
+        assert clone(monitor).get_params() == monitor.get_params()
+        assert not hasattr(monitor, "threshold_")
+        values = np.arange(100.0)
+        assert monitor.fit(values).threshold_ == 98.0 and monitor.predict(values).sum() == 1
+        assert np.array_equal(values, np.arange(100.0)), "fit must not change its input"

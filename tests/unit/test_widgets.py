@@ -122,3 +122,39 @@ def test_explorers_update_only_on_release(build, names):
     for control in controls.values():
         if hasattr(control, "continuous_update"):
             assert control.continuous_update is False
+
+
+def test_stream_playground_matches_a_direct_simulation():
+    from course_utils.monitoring import calibrate_monitors, shared_stream_data, simulate_stream
+    from course_utils.playgrounds import stream_playground
+    from course_utils.playgrounds.monitoring import PLAYGROUND_CALIBRATION_SEEDS
+
+    _, numbers = stream_playground(40, 3)
+    data = shared_stream_data()
+    monitors = calibrate_monitors(data, PLAYGROUND_CALIBRATION_SEEDS, 0.01)
+    result = simulate_stream(data, "burst", seed=0, burst_rows=40, rate_limit=3,
+                             thresholds={n: m.threshold_ for n, m in monitors.items()})
+    entry = result["monitors"]["any"]
+    assert numbers["rows_passed"] == 3 * 8 * 3  # 8 accounts, 3 rows each per batch, 3 batches
+    assert numbers["first_alarm_batch"] == entry["first_alarm_batch"]
+    assert numbers["canary_accuracy_after_rollback"] == entry.get("canary_accuracy_after_rollback")
+    assert stream_playground(0, 0)[1]["rows_passed"] == 0
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: __import__("course_utils.playgrounds", fromlist=["x"]).stream_playground(500), "burst_rows"),
+    (lambda: __import__("course_utils.playgrounds", fromlist=["x"]).stream_playground(40, 99), "rate_limit"),
+    (lambda: __import__("course_utils.playgrounds", fromlist=["x"]).stream_playground(-1), "burst_rows"),
+])
+def test_stream_playground_bad_arguments(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_stream_explorer_updates_only_on_release():
+    from course_utils.playgrounds import stream_explorer
+
+    interface = stream_explorer()
+    controls = {c._kwarg: c for c in interface.kwargs_widgets if type(c).__name__ != "fixed"}
+    assert sorted(controls) == ["burst_rows", "rate_limit"]
+    assert all(c.continuous_update is False for c in controls.values())
