@@ -45,8 +45,9 @@
 # **Order.** The lessons are numbered and build on each other; take them in order. Lessons 01 to 04
 # follow the reference's attack half (training a clean model, poisoning it by flipping labels,
 # testing the impact, planting a backdoor). Lesson 05 takes its first family of mitigations, data
-# validation. Lessons 06 to 13 are planned: the other mitigations one family at a time, a red-team
-# capstone and every defence against every attack on one table (the README keeps their list).
+# validation, and lessons 06 to 09 the next ones: robust learning, training techniques, regularization
+# and monitoring. Lessons 10 to 13 are planned: the other mitigations, a red-team capstone and every
+# defence against every attack on one table (the README keeps their list).
 #
 # **Notebooks, then exercises.** Each lesson is a notebook in `notebooks/`. Read it, run it top to
 # bottom, then change the values in its parameters cell (the first code cell after *Setup*) and run it again:

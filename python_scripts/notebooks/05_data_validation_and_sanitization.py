@@ -857,7 +857,7 @@ print(f"- Removing what the suited detector flags: random flips at {defense_rate
 # the data contradicts are all visible; a flipped label is not an outlier in feature space, so an
 # unsupervised outlier detector such as the reference's Isolation Forest cannot see it, however it is
 # tuned. Even the label-aware detectors flag clean rows with the poison and miss poison that looks like
-# an honest mistake, which is why the course does not stop here: lesson 06 (planned) makes the learning
+# an honest mistake, which is why the course does not stop here: lesson 06 makes the learning
 # itself robust to what gets through.
 #
 # To explore, change the parameters cell and re-run: other `seeds`, a larger `attack_fractions["backdoor"]` or

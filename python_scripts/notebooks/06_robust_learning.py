@@ -519,7 +519,7 @@ print(f"- Robust trainers with a clear paired gain: {helped if helped else 'none
 # design keeps much more accuracy than a naive one; but poisoning is many rows acting together, and
 # the promise fades after a handful of them. Robust statistics over partitions and loss-based trimming
 # answer a different question (which rows look unusual to the model), and on this data they buy little
-# or nothing against attacks whose rows look ordinary. The planned lesson 07 tries partition ensembles
+# or nothing against attacks whose rows look ordinary. Lesson 07 tries partition ensembles
 # with a certificate: a vote that counts how many rows it can survive.
 #
 # **Exercises:** `exercises/06_robust_learning_ex.ipynb` asks you to write the Laplace mechanism, the

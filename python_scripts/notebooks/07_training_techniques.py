@@ -9,7 +9,7 @@
 # %% [markdown]
 # # 07 · Training techniques: dilution, partition ensembles with a certificate, adversarial training
 #
-# Lesson 05 tried to find the poison and throw it out; the planned lesson 06 makes each model's
+# Lesson 05 tried to find the poison and throw it out; lesson 06 made each model's
 # statistics robust. This lesson changes *how the model is trained*, with the reference's three
 # "model training techniques": **data augmentation** ("generate more training samples from the
 # existing clean data ... dilute the effect of any poisoned samples"), **ensemble learning** ("train
@@ -544,7 +544,7 @@ print(f"- Augmenting every row x{top}: backdoor success {aug_curves['augment']['
 # What to take away: a partition ensemble turns "how many poisoned rows can this prediction survive"
 # into a number you can compute and check, and that number is small: a few rows against attacks that
 # use dozens. Augmentation dilutes only when what is augmented is trusted, and adversarial training
-# answers another threat. The planned lesson 08 penalises misleading labels during training.
+# answers another threat. Lesson 08 penalises misleading labels during training.
 #
 # **Exercises:** `exercises/07_training_techniques_ex.ipynb` asks you to compute the DPA certificate
 # from a vote table, to partition by hash, to do the dilution arithmetic and to read a certified-accuracy

@@ -442,7 +442,7 @@ print("- Against the backdoor, attack success after each label penalty: "
 # the rows the model has memorised. None of these penalties sees a backdoor for what it is: the trigger's
 # rows are labelled consistently with the trigger, so the rest of the data half agrees with them, and the
 # summary's numbers show how little of the backdoor's success each penalty takes away next to the trigger
-# detector of lesson 05. Lesson 06 (planned) changes the estimator itself.
+# detector of lesson 05. Lesson 06 changed the estimator itself.
 #
 # **Exercises:** `exercises/08_regularization_and_label_penalties_ex.ipynb` asks you to compute
 # Naive Bayes' smoothed log probabilities, out-of-fold losses and label-smoothed counts yourself.

@@ -133,5 +133,5 @@ check("q05_find_trigger", trigger_token)
 # ## Done
 #
 # When every check above says ✅, you can audit a data set, grade a detector against known poison, and
-# read a trigger detector's table. Next comes lesson 06 on robust learning, which is planned (the
-# README lists the planned lessons).
+# read a trigger detector's table. Next comes lesson 06 on robust learning: differential
+# privacy and robust statistics.

@@ -101,5 +101,5 @@ check("q06_trimmed_mean", trimmed_mean)
 # ## Done
 #
 # When every check above says ✅, you can release counts privately, say what the guarantee promises
-# about poisoned rows, and compute a robust average. Next comes lesson 07 on training techniques, which
-# is planned (the README lists the planned lessons).
+# about poisoned rows, and compute a robust average. Next comes lesson 07 on training techniques:
+# partition ensembles with a certificate, augmentation and adversarial training.

@@ -184,4 +184,4 @@ else:
 #
 # When every check above says ✅, you can compute a partition ensemble's certificate, partition rows so
 # that the certificate holds, do the dilution arithmetic and read what a certified-accuracy curve
-# promises. Next comes lesson 08, which is planned (the README lists the planned lessons).
+# promises. Next comes lesson 08, on regularization and label penalties.

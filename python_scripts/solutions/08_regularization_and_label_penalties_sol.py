@@ -110,5 +110,5 @@ check("q08_smoothed_counts", smoothed_counts)
 # ## Done
 #
 # When every check above says ✅, you can set Naive Bayes' regularization by hand, judge a label by data
-# that never saw it, and smooth labels. Lesson 09 on monitoring is planned (the README lists the planned
-# lessons).
+# that never saw it, and smooth labels. Next comes lesson 09, on monitoring
+# and incremental learning.
