@@ -792,9 +792,14 @@ def _sandbox_main(cell_timeout):
     from IPython.core.interactiveshell import InteractiveShell
     from traitlets.config import Config
 
+    class GradingShell(InteractiveShell):
+        def enable_gui(self, gui=None):
+            """Nothing to hook into: the grader runs headless, so ``%matplotlib inline`` (which a lesson's setup
+            cell may carry) only picks the backend; the plain shell would raise NotImplementedError here."""
+
     config = Config()
     config.HistoryManager.enabled = False
-    shell = InteractiveShell.instance(config=config)
+    shell = GradingShell.instance(config=config)
     signal.signal(signal.SIGALRM, on_alarm)
     status, detail = GRADED, ""
     for source in first["cells"]:

@@ -452,3 +452,12 @@ def test_a_function_that_ends_the_sandbox_while_checked_gets_a_row(tmp_path):
     (result,) = grade_folder(folder, tmp_path / "out", cell_timeout=5, total_timeout=60, progress=False)
     assert result.status == "kernel died" and result.total == 0 and len(result.questions) == N_QUESTIONS, result
     assert _sandbox_processes() == []
+
+
+def test_a_submission_with_matplotlib_magics_and_a_figure_still_scores_full_marks(tmp_path):
+    # The sandbox's shell has no kernel: `%matplotlib inline` must pick a backend, not fail the cell.
+    solved = _with_cell(read_notebook(SOLUTION), "%matplotlib inline\nimport matplotlib.pyplot as plt\n"
+                                                 "plt.plot([0, 1], [1, 0])\nplt.show()", 0)
+    _write(tmp_path / "in", f"magic/{NAME}", solved)
+    (result,) = grade_folder(tmp_path / "in", tmp_path / "out", cell_timeout=60, total_timeout=120, progress=False)
+    assert result.status == "graded" and result.total == result.max_total > 0, result
