@@ -62,3 +62,31 @@ def table_tests(wrong, hints, lesson_ways):
         assert_passes(qid, lesson_ways[qid][index])
 
     return test_checks_reject_wrong_answers, test_the_hint_names_the_mistake, test_the_lessons_own_way_passes
+
+
+def solution_tests(solutions):
+    """Two tests for a lesson with a table of right answers (question id -> answer), assigned like
+    :func:`table_tests`: each right answer passes, and a blank (``...`` or a function whose body is
+    ``...``) is "not yet", never a failure::
+
+        test_the_solution_passes, test_blanks_are_not_answered_yet = solution_tests(SOLUTIONS)
+    """
+    import pytest
+
+    from course_utils.checks import evaluate
+
+    @pytest.mark.parametrize("qid", sorted(solutions))
+    def test_the_solution_passes(qid):
+        result = evaluate(qid, solutions[qid])
+        assert result.passed, result
+
+    @pytest.mark.parametrize("qid", sorted(solutions))
+    def test_blanks_are_not_answered_yet(qid):
+        assert evaluate(qid, ...).status == "blank"
+
+        def body_left_blank(*args, **kwargs):
+            ...
+
+        assert evaluate(qid, body_left_blank).status == "blank"
+
+    return test_the_solution_passes, test_blanks_are_not_answered_yet

@@ -4,13 +4,12 @@ that names the mistake, blanks are not answered yet."""
 import math
 
 import numpy as np
-import pytest
 from scipy import stats
 
-from course_utils.checks import evaluate, questions_for
+from course_utils.checks import questions_for
 from course_utils.defenses.robust import group_privacy_bound, laplace_scale
 
-from tests.checks.conftest import table_tests
+from tests.checks.conftest import solution_tests, table_tests
 
 EXERCISE = "06_robust_learning"
 
@@ -115,20 +114,7 @@ def test_the_lesson_has_these_questions():
     assert {q.answer_name for q in questions_for(EXERCISE)} == {"laplace_mechanism", "asr_bound", "trimmed_mean"}
 
 
-@pytest.mark.parametrize("qid", sorted(SOLUTIONS))
-def test_the_solution_passes(qid):
-    result = evaluate(qid, SOLUTIONS[qid])
-    assert result.passed, result
-
-
-@pytest.mark.parametrize("qid", sorted(SOLUTIONS))
-def test_blanks_are_not_answered_yet(qid):
-    assert evaluate(qid, ...).status == "blank"
-
-    def body_left_blank(*args, **kwargs):
-        ...
-
-    assert evaluate(qid, body_left_blank).status == "blank"
+test_the_solution_passes, test_blanks_are_not_answered_yet = solution_tests(SOLUTIONS)
 
 
 test_checks_reject_wrong_answers, test_the_hint_names_the_mistake, test_the_lessons_own_way_passes = table_tests(

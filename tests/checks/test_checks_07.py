@@ -4,13 +4,12 @@ that names the mistake, blanks are not answered yet."""
 import hashlib
 
 import numpy as np
-import pytest
 
 from course_utils.checks import evaluate, questions_for
 from course_utils.defenses.augment import diluted_share
 from course_utils.defenses.ensembles import dpa_certificate, text_hash
 
-from tests.checks.conftest import table_tests
+from tests.checks.conftest import solution_tests, table_tests
 
 EXERCISE = "07_training_techniques"
 
@@ -231,20 +230,7 @@ def test_the_lesson_has_these_questions():
         "dpa_radius", "partition_of", "poison_share", "certified_accuracy"}
 
 
-@pytest.mark.parametrize("qid", sorted(SOLUTIONS))
-def test_the_solution_passes(qid):
-    result = evaluate(qid, SOLUTIONS[qid])
-    assert result.passed, result
-
-
-@pytest.mark.parametrize("qid", sorted(SOLUTIONS))
-def test_blanks_are_not_answered_yet(qid):
-    assert evaluate(qid, ...).status == "blank"
-
-    def body_left_blank(*args, **kwargs):
-        ...
-
-    assert evaluate(qid, body_left_blank).status == "blank"
+test_the_solution_passes, test_blanks_are_not_answered_yet = solution_tests(SOLUTIONS)
 
 
 def test_the_tie_hint_is_given_only_for_the_tie_mistake():
