@@ -263,6 +263,8 @@ def defend(defense, texts, labels, *, model="count-nb", flag_share=None, random_
         detection = detection_scores(flagged, poisoned_indices)
         detection["clean_rows_removed"] = int(len(np.setdiff1d(flagged, poisoned_indices)))
         detection["seconds"] = detector_seconds
+        if hasattr(estimator, "retrains_"):  # a detector that retrains models (lesson 11's shadow-bisect)
+            detection["retrains"] = int(estimator.retrains_)
     return Defended(defended, kind, estimator, flagged, detection, time.perf_counter() - started)
 
 

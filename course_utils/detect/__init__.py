@@ -17,6 +17,10 @@ module                    detectors                               looks at
                           :class:`ConfidentLearningDetector`,     the data
                           :class:`CleanlabDetector`
 :mod:`.triggers`          :class:`TriggerDetector`                tokens tied to one label
+:mod:`.influence`         :class:`InfluenceDetector`              each row's exact influence on a
+                                                                  behaviour (lesson 11)
+:mod:`.shadows`           :class:`ShadowBisectDetector`           models on disjoint shards, then
+                                                                  group testing by retraining
 ========================  ======================================  ==============================
 
 The detectors that vectorise text accept ``features=``, a :class:`TextFeatures`
@@ -47,6 +51,8 @@ from .label_noise import (
 )
 from .outliers import IsolationForestDetector
 from .triggers import TriggerDetector
+from .influence import InfluenceDetector
+from .shadows import ShadowBisectDetector
 
 __all__ = [
     "BaseDetector",
@@ -64,6 +70,8 @@ __all__ = [
     "ConfidentLearningDetector",
     "CleanlabDetector",
     "TriggerDetector",
+    "InfluenceDetector",
+    "ShadowBisectDetector",
     "make_detector",
 ]
 
@@ -75,6 +83,8 @@ DETECTORS = {
     "confident": ConfidentLearningDetector,
     "cleanlab": CleanlabDetector,
     "trigger": TriggerDetector,
+    "influence": InfluenceDetector,
+    "shadow-bisect": ShadowBisectDetector,
 }
 
 #: The course's settings where they differ from the class's defaults: ``"confident"``

@@ -1,0 +1,279 @@
+"""Backdoor input filters at prediction time, re-created for the course's model, and an adaptive trigger.
+
+Each filter scores an input; **higher means more suspicious**. A filter is calibrated on clean inputs to a
+false-rejection rate (:func:`calibrate_threshold`) and then measured by its false-acceptance rate on triggered
+inputs (:func:`filter_rates`).
+
+* :func:`strip_scores`, after STRIP (Gao et al., 2019): superimpose the input on random clean sentences and
+  measure the entropy of the predictions; a trigger keeps them on the target, so a low entropy is suspicious.
+* :func:`onion_scores`, after ONION (Qi et al., 2021): remove each word in turn; ``mode="prediction"`` scores
+  the largest fall in the predicted class's probability, ``mode="bigram"`` the largest rise in the sentence's
+  likelihood under a smoothed bigram model of clean text (:class:`BigramLanguageModel`).
+* :func:`rap_scores`, after RAP (Yang et al., 2021): insert a perturbation word that pushes against the target
+  and measure how little the target's probability falls; a triggered input is robust to it.
+
+:func:`multi_token_backdoor` is the adaptive attack: several trigger tokens in each poisoned row, so that
+removing one word leaves the others to carry the backdoor.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+import numpy as np
+
+from ._validation import check_labels, check_label_in, check_number, check_random_state, check_texts
+from .attacks import PoisonedData, check_trigger, insert_trigger, poison_budget
+
+__all__ = [
+    "strip_scores",
+    "onion_scores",
+    "rap_scores",
+    "BigramLanguageModel",
+    "calibrate_threshold",
+    "filter_rates",
+    "multi_token_backdoor",
+    "insert_triggers",
+]
+
+
+def _check_model(model):
+    if not (hasattr(model, "predict_proba") and hasattr(model, "classes_")):
+        raise TypeError(f"model must be a fitted classifier with predict_proba and classes_ (a fitted pipeline), "
+                        f"got {type(model).__name__}")
+    return model
+
+
+def strip_scores(model, texts, clean_texts, n_perturbations=20, random_state=0):
+    """STRIP for text: the negated entropy of the predictions on superimposed copies of each input.
+
+    Each input is joined with ``n_perturbations`` sentences drawn from ``clean_texts``; a clean input's
+    predictions then follow the sentence added, a triggered one's stay on the target.
+
+    Parameters
+    ----------
+    model : fitted pipeline
+    texts : sequence of str
+        The inputs to score.
+    clean_texts : sequence of str
+        Held-out clean sentences to superimpose.
+    n_perturbations : int >= 2, default=20
+    random_state : int, default=0
+
+    Returns
+    -------
+    ndarray of shape (n_texts,)
+        Minus the mean entropy (nats): higher is more suspicious.
+    """
+    model = _check_model(model)
+    texts, clean_texts = check_texts(texts), check_texts(clean_texts, "clean_texts")
+    n = int(check_number(n_perturbations, "n_perturbations", low=2, integer=True))
+    rng = check_random_state(random_state)
+    picks = rng.integers(len(clean_texts), size=(len(texts), n))
+    blended = [f"{text} {clean_texts[j]}" for text, row in zip(texts, picks) for j in row]
+    p = np.clip(model.predict_proba(blended), 1e-12, 1.0)
+    entropy = -(p * np.log(p)).sum(axis=1).reshape(len(texts), n).mean(axis=1)
+    return -entropy
+
+
+class BigramLanguageModel:
+    """A bigram model of clean text with add-``k`` smoothing, on the course's tokens.
+
+    Parameters
+    ----------
+    k : float > 0, default=0.1
+
+    ``fit(texts)`` counts; ``log_likelihood(tokens)`` is the mean log-probability per token (with sentence
+    start and end), unseen words sharing one unknown-word slot.
+    """
+
+    def __init__(self, k=0.1):
+        self.k = k
+
+    def fit(self, texts):
+        from sklearn.feature_extraction.text import CountVectorizer
+
+        texts = check_texts(texts)
+        check_number(self.k, "k", low=0, low_open=True)
+        self.analyze_ = CountVectorizer().build_analyzer()
+        self.unigrams_, self.bigrams_ = Counter(), Counter()
+        for text in texts:
+            tokens = ["<s>", *self.analyze_(text), "</s>"]
+            self.unigrams_.update(tokens[:-1])
+            self.bigrams_.update(zip(tokens[:-1], tokens[1:]))
+        self.known_ = frozenset(self.unigrams_) | {"</s>"}
+        self.vocabulary_size_ = len(self.known_) + 1  # and one unknown word
+        return self
+
+    def log_likelihood(self, tokens):
+        """Mean log-probability per token of ``tokens`` (a list of the course's tokens)."""
+        tokens = ["<s>", *(t if t in self.known_ else "<unk>" for t in tokens), "</s>"]
+        bigrams, unigrams, k, size = self.bigrams_, self.unigrams_, self.k, self.k * self.vocabulary_size_
+        total = sum(math.log((bigrams.get((a, b), 0) + k) / (unigrams.get(a, 0) + size))
+                    for a, b in zip(tokens[:-1], tokens[1:]))
+        return total / (len(tokens) - 1)
+
+
+def onion_scores(model, texts, mode="prediction", language_model=None):
+    """ONION-style word removal: the most any single word's removal changes the input.
+
+    Parameters
+    ----------
+    model : fitted pipeline
+        Used with ``mode="prediction"``.
+    texts : sequence of str
+    mode : {"prediction", "bigram"}, default="prediction"
+        ``"prediction"``: the largest fall in the probability of the class predicted for the whole input when
+        one word is removed. ``"bigram"``: the largest rise in mean log-likelihood per token under
+        ``language_model`` when one word is removed (an out-of-place word is an outlier of clean text).
+    language_model : BigramLanguageModel, default=None
+        Fitted on clean text; required with ``mode="bigram"``.
+
+    Returns
+    -------
+    ndarray of shape (n_texts,)
+    """
+    texts = check_texts(texts)
+    if mode not in ("prediction", "bigram"):
+        raise ValueError(f"mode must be 'prediction' or 'bigram', got {mode!r}")
+    if mode == "bigram":
+        if not isinstance(language_model, BigramLanguageModel) or not hasattr(language_model, "unigrams_"):
+            raise TypeError("mode='bigram' needs language_model, a fitted BigramLanguageModel")
+        scores = []
+        for text in texts:
+            tokens = language_model.analyze_(text)
+            full = language_model.log_likelihood(tokens)
+            gains = [language_model.log_likelihood(tokens[:i] + tokens[i + 1:]) - full for i in range(len(tokens))]
+            scores.append(max(gains, default=0.0))
+        return np.asarray(scores)
+    model = _check_model(model)
+    predicted = model.predict_proba(texts)
+    chosen = predicted.argmax(axis=1)
+    variants, owner = [], []
+    for i, text in enumerate(texts):
+        words = text.split()
+        for j in range(len(words)):
+            variants.append(" ".join(words[:j] + words[j + 1:]))
+            owner.append(i)
+    owner = np.asarray(owner, dtype=int)
+    scores = np.zeros(len(texts))
+    if variants:
+        p = model.predict_proba(variants)[np.arange(len(variants)), chosen[owner]]
+        fall = predicted[owner, chosen[owner]] - p
+        np.maximum.at(scores, owner, fall)
+    return scores
+
+
+def rap_scores(model, texts, target_label, n_copies=1):
+    """RAP-style probing: how little the target's probability falls when a word that opposes it is inserted.
+
+    The perturbation word is the one whose log-rate most favours another class over ``target_label`` in the
+    fitted Naive Bayes (``model[-1].feature_log_prob_``), inserted ``n_copies`` times. Inputs not predicted as
+    the target are harmless and score ``-inf`` (never rejected).
+
+    Returns
+    -------
+    ndarray of shape (n_texts,)
+        Minus the fall in the target's probability: higher (a smaller fall) is more suspicious.
+    """
+    model = _check_model(model)
+    texts = check_texts(texts)
+    n_copies = int(check_number(n_copies, "n_copies", low=1, integer=True))
+    classifier = model[-1] if hasattr(model, "steps") else model
+    if not hasattr(classifier, "feature_log_prob_"):
+        raise TypeError("rap_scores needs a fitted Naive Bayes pipeline (its classifier's feature_log_prob_)")
+    classes = list(model.classes_)
+    check_label_in(target_label, classes, "target_label")
+    t = classes.index(target_label)
+    log_prob = classifier.feature_log_prob_
+    others = np.delete(log_prob, t, axis=0).max(axis=0)
+    word = model[0].get_feature_names_out()[int(np.argmax(others - log_prob[t]))]
+    before = model.predict_proba(texts)[:, t]
+    after = model.predict_proba([f"{text} {' '.join([word] * n_copies)}" for text in texts])[:, t]
+    scores = -(before - after)
+    scores[model.predict(texts) != target_label] = -np.inf
+    return scores
+
+
+def calibrate_threshold(clean_scores, false_rejection=0.01):
+    """The smallest threshold that rejects at most ``false_rejection`` of the clean scores (reject ``score > t``).
+
+    Parameters
+    ----------
+    clean_scores : array-like of float
+        A filter's scores on clean inputs (calibration inputs, not the ones it is measured on).
+    false_rejection : float in (0, 1), default=0.01
+
+    Returns
+    -------
+    float
+    """
+    scores = np.sort(np.asarray(clean_scores, dtype=float))
+    if scores.ndim != 1 or not len(scores) or np.isnan(scores).any():
+        raise ValueError("clean_scores must be a non-empty 1-D sequence of numbers (no NaN)")
+    false_rejection = check_number(false_rejection, "false_rejection", low=0, high=1, low_open=True, high_open=True)
+    allowed = int(math.floor(false_rejection * len(scores)))  # at most this many clean scores above the threshold
+    return float(scores[len(scores) - 1 - allowed])
+
+
+def filter_rates(threshold, clean_scores, triggered_scores):
+    """False rejection on clean inputs and false acceptance on triggered inputs at ``threshold``.
+
+    Returns
+    -------
+    dict
+        ``false_rejection`` (share of clean scores above the threshold) and ``false_acceptance`` (share of
+        triggered scores at or below it).
+    """
+    threshold = check_number(threshold, "threshold")
+    clean, triggered = np.asarray(clean_scores, dtype=float), np.asarray(triggered_scores, dtype=float)
+    if not len(clean) or not len(triggered):
+        raise ValueError("clean_scores and triggered_scores must be non-empty")
+    return {"false_rejection": float(np.mean(clean > threshold)),
+            "false_acceptance": float(np.mean(triggered <= threshold))}
+
+
+def insert_triggers(texts, triggers, random_state=None):
+    """Insert every token of ``triggers`` into every text, each at a random position.
+
+    Returns
+    -------
+    list of str
+    """
+    texts = check_texts(texts)
+    if isinstance(triggers, str) or not len(triggers):
+        raise TypeError("triggers must be a non-empty sequence of tokens, not one string")
+    rng = check_random_state(random_state)
+    for token in triggers:
+        texts = insert_trigger(texts, check_trigger(token, "triggers"), random_state=rng)
+    return texts
+
+
+def multi_token_backdoor(texts, labels, fraction, *, target_label, triggers=("cf", "mn", "bb"), random_state=None):
+    """The adaptive backdoor: every poisoned row carries all of ``triggers``, each at a random position.
+
+    As :func:`course_utils.attacks.backdoor`, with several tokens: the model learns each of them as a sign of
+    ``target_label``, so that removing any one word from a triggered input leaves the others.
+
+    Returns
+    -------
+    PoisonedData
+    """
+    texts = check_texts(texts)
+    labels = check_labels(labels, n_rows=len(texts))
+    fraction = check_number(fraction, "fraction", low=0, high=1)
+    rng = check_random_state(random_state)
+    check_label_in(target_label, np.unique(labels), "target_label")
+    pool = np.flatnonzero(labels != target_label)
+    k = poison_budget(fraction, len(texts))
+    if k > len(pool):
+        raise ValueError(f"fraction asks for {k} rows but only {len(pool)} rows not labelled {target_label!r} exist")
+    chosen = np.sort(rng.choice(pool, size=k, replace=False)).astype(np.int64)
+    triggered = insert_triggers([texts[i] for i in chosen], triggers, random_state=rng)
+    poisoned_texts = list(texts)
+    for i, text in zip(chosen, triggered):
+        poisoned_texts[i] = text
+    poisoned_labels = labels.copy()
+    poisoned_labels[chosen] = target_label
+    return PoisonedData(poisoned_texts, poisoned_labels, chosen)
