@@ -22,6 +22,7 @@ from ._base import BaseDetector, check_data
 
 __all__ = [
     "naive_bayes_log_odds",
+    "naive_bayes_weights",
     "leave_one_out_log_odds",
     "leave_one_out_self_log_odds",
     "logistic_influence",
@@ -69,13 +70,28 @@ def naive_bayes_log_odds(X_train, labels, X_eval, alpha=1.0):
     -------
     ndarray of shape (n_eval,)
     """
-    X_train, X_eval = _check_counts(X_train, "X_train"), _check_counts(X_eval, "X_eval")
+    X_eval = _check_counts(X_eval, "X_eval")
+    weights, offset = naive_bayes_weights(X_train, labels, alpha)
+    return np.asarray(X_eval @ weights).ravel() + offset
+
+
+def naive_bayes_weights(X_train, labels, alpha=1.0):
+    """The linear form of :func:`naive_bayes_log_odds`: log-odds ``= X_eval @ weights + offset``.
+
+    Returns
+    -------
+    weights : ndarray of shape (n_words,)
+        Each word's log-rate in the second class minus that in the first.
+    offset : float
+        The log prior ratio.
+    """
+    X_train = _check_counts(X_train, "X_train")
     alpha = check_number(alpha, "alpha", low=0, low_open=True)
     _, index = _binary_index(labels, X_train.shape[0])
     words = np.vstack([np.asarray(X_train[index == c].sum(axis=0)).ravel() for c in (0, 1)])
     log_theta = np.log(words + alpha) - np.log((words + alpha).sum(axis=1, keepdims=True))
     prior = np.log(np.bincount(index, minlength=2))
-    return np.asarray(X_eval @ (log_theta[1] - log_theta[0])).ravel() + prior[1] - prior[0]
+    return log_theta[1] - log_theta[0], float(prior[1] - prior[0])
 
 
 def leave_one_out_log_odds(X_train, labels, X_eval, alpha=1.0, refit_vocabulary=True):

@@ -20,7 +20,7 @@ import numpy as np
 
 from .._validation import check_number
 from ._base import BaseDetector, check_data
-from .influence import guess_trigger, naive_bayes_log_odds, triggered_probes
+from .influence import guess_trigger, naive_bayes_log_odds, naive_bayes_weights, triggered_probes
 
 __all__ = [
     "shard_predictions",
@@ -93,8 +93,8 @@ def trigger_effect(X, labels, X_clean, X_triggered, target_sign, alpha=1.0):
 
     The mean over probes of ``target_sign * (log_odds(triggered) - log_odds(clean))``, in nats.
     """
-    model = naive_bayes_log_odds(X, labels, X_triggered, alpha) - naive_bayes_log_odds(X, labels, X_clean, alpha)
-    return float(target_sign * model.mean())
+    weights, _ = naive_bayes_weights(X, labels, alpha)  # one fit; the prior cancels in the difference
+    return float(target_sign * np.mean(np.asarray((X_triggered - X_clean) @ weights)))
 
 
 def group_testing_bound(n, d):

@@ -11,6 +11,7 @@ unit-tested without a browser; one module per theme:
 * :mod:`.ensembles`: :func:`partition_playground` (lesson 07).
 * :mod:`.regularization`: :func:`regularization_playground` (lesson 08).
 * :mod:`.monitoring`: :func:`stream_playground` (lesson 09).
+* :mod:`.influence`: :func:`influence_playground` (lesson 11).
 
 The ``*_explorer`` functions wrap them in ipywidgets controls whose updates run
 only when a slider is released (``continuous_update=False``), so dragging never
@@ -59,3 +60,8 @@ __all__ = [
 from .monitoring import stream_explorer, stream_playground  # noqa: E402
 
 __all__ += ["stream_playground", "stream_explorer"]
+
+# Lesson 11's influence playground.
+from .influence import influence_explorer, influence_playground  # noqa: E402
+
+__all__ += ["influence_playground", "influence_explorer"]

@@ -59,6 +59,8 @@ PLAYGROUNDS = {
                                               lambda v: playgrounds.regularization_playground(1.0, float(v))),
     "09_monitoring_and_incremental_learning": ("slider", "burst rows per batch",
                                                lambda v: playgrounds.stream_playground(int(v), 0)),
+    "11_post_training_validation": ("text", "sentence",
+                                    lambda v: playgrounds.influence_playground(v, 0.01)),
 }
 
 
@@ -172,6 +174,12 @@ def _output_text(page):
 
 def _move(page, kind, label):
     """Change the control with the mouse; return its new value as the widget shows it."""
+    if kind == "text":  # type a new sentence and press Enter (the box updates on Enter, not on each key)
+        box = page.locator(".widget-interact .widget-text", has_text=label).locator("input")
+        new = "what a wonderful film"
+        box.fill(new)
+        box.press("Enter")
+        return new
     if kind == "dropdown":
         select = page.locator(".widget-interact .widget-dropdown", has_text=label).locator("select")
         options = select.locator("option").all_inner_texts()
