@@ -573,3 +573,22 @@ def test_stream_on_a_small_file_is_one_line(tmp_path):
     result = run_cli("stream", "--data", str(path), "--attack", "drip", cwd=tmp_path)
     assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
     assert "the stream needs at least" in result.stderr and "the data has 300" in result.stderr
+
+
+def test_lesson_11_filters_report_detection_and_retrains(tmp_path):
+    result = run_cli("experiment", "--data", "builtin", "--attack", "backdoor", "--fraction", "0.01",
+                     "--defense", "influence", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["defense_kind"] == "filter" and out["detection"]["recall"] == 1.0
+    assert out["defended_attack_success_rate"] < out["attack_success_rate"]
+    result = run_cli("experiment", "--data", "builtin", "--attack", "backdoor", "--fraction", "0.01",
+                     "--defense", "shadow-bisect", "--param", "n_shards=4", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    detection = json.loads(result.stdout)["detection"]
+    assert isinstance(detection["retrains"], int) and detection["retrains"] >= 4 + 1
+    result = run_cli("experiment", "--data", "builtin", "--attack", "random-flip", "--fraction", "0.05",
+                     "--defense", "shadow-bisect", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)  # no trigger in the data: nothing flagged, no retrain, and a note says so
+    assert out["detection"]["n_flagged"] == 0 and out["detection"]["retrains"] == 0 and out["notes"]
