@@ -388,9 +388,13 @@ class PartitionEnsemble(CountsTrainerMixin, ClassifierMixin, BaseEstimator):
         X = sparse.csr_matrix(self._validate_test(X))
         if self.estimators_ is None:
             n_classes = len(self.classes_)
-            # A word outside a subset's vocabulary weighs 0 there, so the dense weights give the sparse
-            # product's sums, added in the same order (each row's words in turn), at a fraction of its cost.
-            joint = (X @ self.feature_log_prob_.T.tocsr().toarray()).reshape(X.shape[0], self.n_subsets_, n_classes)
+            # The weights by word as CSR (what the product would convert them to), the product's sum for
+            # each row added in the row's order of words; then one class at a time, not argmax over a short axis.
+            cached = getattr(self, "_weights_by_word", None)
+            if cached is None or cached[0] is not self.feature_log_prob_:  # made once per fit
+                cached = self._weights_by_word = (self.feature_log_prob_, self.feature_log_prob_.T.tocsr())
+            scores = (X @ cached[1]).toarray()
+            joint = scores.reshape(X.shape[0], self.n_subsets_, n_classes)
             # The first class with the highest score, as argmax(axis=2) gives it, one class at a time.
             best = joint[:, :, 0] + self.class_log_prior_[None, :, 0]
             out = np.zeros(best.shape, dtype=np.intp)
@@ -449,10 +453,10 @@ def _subset_vote(counts, class_rows, x, alpha):
     """The class index one Naive Bayes subset predicts for the dense count row ``x``."""
     present = counts.sum(axis=0) > 0
     totals = counts.sum(axis=1) + alpha * present.sum()
-    log_prob = np.log(counts + alpha) - np.log(np.maximum(totals, alpha))[:, None]
+    log_prob = np.log(counts[:, present] + alpha) - np.log(np.maximum(totals, alpha))[:, None]  # its words only
     with np.errstate(divide="ignore"):
         prior = np.log(class_rows) - np.log(max(class_rows.sum(), 1))
-    return int(np.argmax(log_prob[:, present] @ x[present] + prior))
+    return int(np.argmax(log_prob @ x[present] + prior))
 
 
 def insertion_attack(ensemble, x, n_rows, repeat=100):
