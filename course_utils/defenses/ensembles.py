@@ -362,6 +362,7 @@ class PartitionEnsemble(CountsTrainerMixin, ClassifierMixin, BaseEstimator):
         row_of = np.repeat(np.arange(smoothed.shape[0]), np.diff(smoothed.indptr))
         weights = np.log(smoothed.data) - np.log(np.maximum(totals, alpha))[row_of]
         self.feature_log_prob_ = sparse.csr_matrix((weights, smoothed.indices, smoothed.indptr), shape=counts.shape)
+        self._weights_by_word = self.feature_log_prob_.T.tocsr()  # what every vote multiplies by
         with np.errstate(divide="ignore"):
             total = class_rows.sum(axis=1, keepdims=True)
             self.class_log_prior_ = np.log(class_rows) - np.log(np.maximum(total, 1))
@@ -390,10 +391,7 @@ class PartitionEnsemble(CountsTrainerMixin, ClassifierMixin, BaseEstimator):
             n_classes = len(self.classes_)
             # The weights by word as CSR (what the product would convert them to), the product's sum for
             # each row added in the row's order of words; then one class at a time, not argmax over a short axis.
-            cached = getattr(self, "_weights_by_word", None)
-            if cached is None or cached[0] is not self.feature_log_prob_:  # made once per fit
-                cached = self._weights_by_word = (self.feature_log_prob_, self.feature_log_prob_.T.tocsr())
-            scores = (X @ cached[1]).toarray()
+            scores = (X @ self._weights_by_word).toarray()  # feature_log_prob_.T as CSR, made by fit
             joint = scores.reshape(X.shape[0], self.n_subsets_, n_classes)
             # The first class with the highest score, as argmax(axis=2) gives it, one class at a time.
             best = joint[:, :, 0] + self.class_log_prior_[None, :, 0]
