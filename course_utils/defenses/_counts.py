@@ -48,12 +48,43 @@ class CountsTrainerMixin:
 
 
 class NaiveBayesModelMixin(CountsTrainerMixin):
-    """``predict`` and ``predict_proba`` of a trainer whose fitted Naive Bayes is ``model_``."""
+    """``predict`` and ``predict_proba`` of a trainer whose fitted Naive Bayes is ``model_``.
+
+    ``predict`` checks its input once, here, then computes the joint log-likelihood as
+    ``MultinomialNB`` computes it (``X @ feature_log_prob_.T + class_log_prior_``): the predictions
+    are ``model_``'s, without ``model_`` checking the same matrix again.
+    """
+
+    def _fit_naive_bayes(self, X, y, alpha, sample_weight=None):
+        """A ``MultinomialNB(alpha=alpha)`` fitted on ``(X, y)`` already checked by ``_validate_counts``.
+
+        ``MultinomialNB.fit`` would check ``X`` and ``y`` again and binarise the labels with a
+        ``LabelBinarizer`` (which checks them a third time), and that is most of its cost on the
+        course's data. Here the labels are one-hot coded once, and the model's own counting and
+        smoothing steps (those ``fit`` calls) make its attributes, so they equal ``fit``'s exactly.
+        """
+        from sklearn.naive_bayes import MultinomialNB
+
+        classes, index = np.unique(y, return_inverse=True)
+        model = MultinomialNB(alpha=alpha)
+        Y = (index.reshape(-1, 1) == np.arange(len(classes))).astype(np.float64)
+        if sample_weight is not None:
+            Y *= np.asarray(sample_weight, dtype=np.float64).reshape(-1, 1)
+        model.classes_, model.n_features_in_ = classes, X.shape[1]
+        model._init_counters(len(classes), X.shape[1])
+        model._count(X, Y)
+        model._update_feature_log_prob(model._check_alpha())
+        model._update_class_log_prior()
+        return model
+
+    def _joint_log_likelihood(self, X):
+        X = self._validate_test(X)
+        return np.asarray(X @ self.model_.feature_log_prob_.T + self.model_.class_log_prior_)
 
     def predict(self, X):
         """The Naive Bayes' prediction."""
-        X = self._validate_test(X)  # first: before fit it raises NotFittedError
-        return self.model_.predict(X)
+        jll = self._joint_log_likelihood(X)  # first: before fit it raises NotFittedError
+        return self.classes_[np.argmax(jll, axis=1)]
 
     def predict_proba(self, X):
         """The Naive Bayes' class probabilities."""

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.naive_bayes import MultinomialNB
 
 from .._validation import check_number
 from ._counts import NaiveBayesModelMixin
@@ -102,12 +101,12 @@ class AdversarialNB(NaiveBayesModelMixin, ClassifierMixin, BaseEstimator):
         rounds = check_number(self.rounds, "rounds", low=0, integer=True)
         alpha = check_number(self.alpha, "alpha", low=0.0, low_open=True)
         X, y = self._validate_counts(X, y)
-        model = MultinomialNB(alpha=alpha).fit(X, y)
+        model = self._fit_naive_bayes(X, y, alpha)
         blocks, labels = [X], [y]
         for _ in range(rounds):
             blocks.append(worst_case_deletions(model, X, y, budget))
             labels.append(y)
-            model = MultinomialNB(alpha=alpha).fit(sparse.vstack(blocks, format="csr"), np.concatenate(labels))
+            model = self._fit_naive_bayes(sparse.vstack(blocks, format="csr"), np.concatenate(labels), alpha)
         self.model_ = model
         self.classes_ = model.classes_
         self.n_adversarial_ = X.shape[0] * rounds

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.naive_bayes import MultinomialNB
 
 from .._validation import check_indices, check_labels, check_number, check_random_state, check_texts
 from ._counts import NaiveBayesModelMixin
@@ -205,7 +204,7 @@ class AugmentedNB(NaiveBayesModelMixin, ClassifierMixin, BaseEstimator):
             weights = np.concatenate([np.ones(X.shape[0]), np.full(len(rows), float(factor))])
         else:
             X_fit, y_fit, weights = X, y, None
-        self.model_ = MultinomialNB(alpha=alpha).fit(X_fit, y_fit, sample_weight=weights)
+        self.model_ = self._fit_naive_bayes(X_fit, y_fit, alpha, sample_weight=weights)
         self.classes_ = self.model_.classes_
         self.n_augmented_ = factor * len(rows) if factor else 0
         return self

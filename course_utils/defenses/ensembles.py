@@ -339,23 +339,30 @@ class PartitionEnsemble(CountsTrainerMixin, ClassifierMixin, BaseEstimator):
         n_classes, n_rows = len(self.classes_), X.shape[0]
         columns = (members * n_classes + y_index[:, None]).ravel()  # (subset, class) of each membership
         rows = np.repeat(np.arange(n_rows), members.shape[1])
-        G = sparse.csr_matrix((np.ones(len(rows)), (rows, columns)), shape=(n_rows, self.n_subsets_ * n_classes))
-        counts = (G.T @ X).tocsr()  # (subset * class, word): the class-by-word count sums
+        # G.T, built as CSR: row (subset, class) lists its training rows in ascending order.
+        GT = sparse.csr_matrix((np.ones(len(rows)), (columns, rows)), shape=(self.n_subsets_ * n_classes, n_rows))
+        counts = (GT @ X).tocsr()  # (subset * class, word): the class-by-word count sums (no stored zeros)
         counts.sum_duplicates()
-        class_rows = np.asarray(G.sum(axis=0)).reshape(self.n_subsets_, n_classes)
+        class_rows = np.diff(GT.indptr).astype(float).reshape(self.n_subsets_, n_classes)
         # Each subset's own vocabulary: the words with a count in any of its classes.
         owner = sparse.csr_matrix((np.ones(self.n_subsets_ * n_classes),
                                    (np.repeat(np.arange(self.n_subsets_), n_classes),
                                     np.arange(self.n_subsets_ * n_classes))))
         present = (owner @ counts).tocsr()
-        present.data[:] = 1.0
+        present.sort_indices()
         vocabulary = np.diff(present.indptr)
-        # Every (subset, class) row gets a weight at each word of its subset's vocabulary.
-        pattern = present[np.repeat(np.arange(self.n_subsets_), n_classes)].tocoo()
-        at = np.asarray(counts[pattern.row, pattern.col]).ravel()
+        # Every (subset, class) row gets a weight at each word of its subset's vocabulary: alpha there,
+        # plus the row's count where it has one (a count is never negative, so no sum is zero and the
+        # pattern is the vocabulary's).
+        pattern = present[np.repeat(np.arange(self.n_subsets_), n_classes)]
+        pattern.data = np.full(pattern.nnz, alpha)
+        smoothed = (pattern + counts).tocsr()
+        smoothed.sort_indices()
         totals = np.asarray(counts.sum(axis=1)).ravel() + alpha * np.repeat(vocabulary, n_classes)
-        weights = np.log(at + alpha) - np.log(np.maximum(totals, alpha))[pattern.row]
-        self.feature_log_prob_ = sparse.csr_matrix((weights, (pattern.row, pattern.col)), shape=counts.shape)
+        row_of = np.repeat(np.arange(smoothed.shape[0]), np.diff(smoothed.indptr))
+        weights = np.log(smoothed.data) - np.log(np.maximum(totals, alpha))[row_of]
+        self.feature_log_prob_ = sparse.csr_matrix((weights, smoothed.indices, smoothed.indptr), shape=counts.shape)
+        self._weights_by_word = self.feature_log_prob_.T.tocsr()  # what every vote multiplies by
         with np.errstate(divide="ignore"):
             total = class_rows.sum(axis=1, keepdims=True)
             self.class_log_prior_ = np.log(class_rows) - np.log(np.maximum(total, 1))
@@ -382,10 +389,18 @@ class PartitionEnsemble(CountsTrainerMixin, ClassifierMixin, BaseEstimator):
         X = sparse.csr_matrix(self._validate_test(X))
         if self.estimators_ is None:
             n_classes = len(self.classes_)
-            joint = np.asarray((X @ self.feature_log_prob_.T).todense()).reshape(X.shape[0], self.n_subsets_,
-                                                                                  n_classes)
-            joint = joint + self.class_log_prior_[None]
-            return joint.argmax(axis=2)
+            # The weights by word as CSR (what the product would convert them to), the product's sum for
+            # each row added in the row's order of words; then one class at a time, not argmax over a short axis.
+            scores = (X @ self._weights_by_word).toarray()  # feature_log_prob_.T as CSR, made by fit
+            joint = scores.reshape(X.shape[0], self.n_subsets_, n_classes)
+            # The first class with the highest score, as argmax(axis=2) gives it, one class at a time.
+            best = joint[:, :, 0] + self.class_log_prior_[None, :, 0]
+            out = np.zeros(best.shape, dtype=np.intp)
+            for c in range(1, n_classes):
+                score = joint[:, :, c] + self.class_log_prior_[None, :, c]
+                higher = score > best
+                out[higher], best = c, np.where(higher, score, best)
+            return out
         out = np.empty((X.shape[0], self.n_subsets_), dtype=int)
         for j, (model, cols) in enumerate(self.estimators_):
             out[:, j] = cols if model is None else model.predict(X[:, cols])
@@ -436,10 +451,10 @@ def _subset_vote(counts, class_rows, x, alpha):
     """The class index one Naive Bayes subset predicts for the dense count row ``x``."""
     present = counts.sum(axis=0) > 0
     totals = counts.sum(axis=1) + alpha * present.sum()
-    log_prob = np.log(counts + alpha) - np.log(np.maximum(totals, alpha))[:, None]
+    log_prob = np.log(counts[:, present] + alpha) - np.log(np.maximum(totals, alpha))[:, None]  # its words only
     with np.errstate(divide="ignore"):
         prior = np.log(class_rows) - np.log(max(class_rows.sum(), 1))
-    return int(np.argmax(log_prob[:, present] @ x[present] + prior))
+    return int(np.argmax(log_prob @ x[present] + prior))
 
 
 def insertion_attack(ensemble, x, n_rows, repeat=100):

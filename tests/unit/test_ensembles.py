@@ -320,3 +320,23 @@ def test_worst_case_deletions_remove_the_words_that_speak_for_the_label():
     kept = [set(vectorizer.get_feature_names_out()[deleted[i].indices]) for i in range(4)]
     assert all("food" in words for words in kept) and (X != vectorizer.transform(texts)).nnz == 0
     assert AdversarialNB(budget=1, rounds=2).fit(X, labels).n_adversarial_ == 8
+
+
+@pytest.mark.parametrize("n_classes", [1, 2, 3])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_the_trainers_naive_bayes_equals_multinomialnbs_own_fit(n_classes, weighted):
+    rng = np.random.default_rng(n_classes)
+    X = sparse.random(60, 12, density=0.3, random_state=n_classes, format="csr")
+    X.data = np.round(rng.random(X.nnz) * 4)
+    y = np.array(["neg", "pos", "mid"])[rng.integers(0, n_classes, 60)]
+    weights = rng.random(60) * 3 if weighted else None
+    ours = AugmentedNB(factor=0)._fit_naive_bayes(X, y, 0.5, sample_weight=weights)
+    theirs = MultinomialNB(alpha=0.5).fit(X, y, sample_weight=weights)
+    for attribute in ("classes_", "n_features_in_", "class_count_", "feature_count_", "feature_log_prob_",
+                      "class_log_prior_"):
+        assert np.array_equal(getattr(ours, attribute), getattr(theirs, attribute)), attribute
+    plain = MultinomialNB(alpha=0.5).fit(X, y)
+    for model in (AugmentedNB(factor=0, alpha=0.5), AdversarialNB(budget=0, rounds=0, alpha=0.5)):
+        model.fit(X, y)
+        assert np.array_equal(model.predict(X), plain.predict(X))
+        assert np.array_equal(model.predict_proba(X), plain.predict_proba(X))
