@@ -13,6 +13,10 @@ Three mechanisms, each real:
   types beyond ``INTEGER PRIMARY KEY``), so pointing the same code at PostgreSQL is a change of
   connection (and of placeholder style, ``%s`` for psycopg); the course itself needs no server.
 * :func:`lookalike_names`: edit distance and confusable characters between names.
+* The model supply chain: :func:`save_model_arrays` / :func:`load_model_arrays` keep the course's model
+  as NumPy arrays (``.npz``, read with ``allow_pickle=False``) and JSON, a format that cannot carry code;
+  :func:`sign_model_card` / :func:`load_verified_model` sign the artefact's hashes in a model card and
+  verify them before anything is loaded.
 """
 
 from __future__ import annotations
@@ -29,7 +33,8 @@ __all__ = [
     "ManifestError", "AccessError", "QuotaError", "ROLES",
     "generate_key", "public_key_bytes", "load_private_key", "load_public_key",
     "create_manifest", "sign_manifest", "verify_manifest", "manifest_problems",
-    "chain_hash", "verify_chain", "DataRegistry", "edit_distance", "skeleton", "lookalike_names",
+    "chain_hash", "verify_chain", "sign_head", "DataRegistry", "edit_distance", "skeleton", "lookalike_names",
+    "save_model_arrays", "load_model_arrays", "sign_model_card", "load_verified_model",
 ]
 
 ROLES = ("reader", "contributor", "curator")
@@ -166,14 +171,22 @@ def create_manifest(folder, *, version, source="", license="", created=None, exc
     return {"version": version, "created": created, "files": files}
 
 
+_SIGNED_FIELDS = ("version", "created", "files", "card")
+
+
 def sign_manifest(manifest, key):
     """Return a copy of ``manifest`` with an Ed25519 ``signature`` over its canonical JSON, and the signer's
-    public key (hex) as ``public_key``. The input is not changed."""
+    public key (hex) as ``public_key``. The input is not changed.
+
+    A manifest may carry a ``card`` (a dict of JSON values: what a model card says of the files); it is
+    signed with the rest."""
     if not isinstance(manifest, dict) or not {"version", "created", "files"} <= set(manifest):
         raise ValueError("manifest must be a dict with version, created and files (create_manifest's result)")
+    if "card" in manifest and not isinstance(manifest["card"], dict):
+        raise TypeError(f"manifest['card'] must be a dict, got {type(manifest['card']).__name__}")
     if not isinstance(key, _ed25519().Ed25519PrivateKey):
         raise TypeError(f"key must be an Ed25519 private key, got {type(key).__name__}")
-    body = {k: manifest[k] for k in ("version", "created", "files")}
+    body = {k: manifest[k] for k in _SIGNED_FIELDS if k in manifest}
     body = json.loads(json.dumps(body))
     return {**body, "public_key": public_key_bytes(key).hex(), "signature": key.sign(_canonical(body)).hex()}
 
@@ -198,11 +211,11 @@ def manifest_problems(folder, manifest, public_key, *, min_version=None, exclude
     if min_version is not None and (isinstance(min_version, bool) or not isinstance(min_version, int)):
         raise ValueError(f"min_version must be an integer or None, got {min_version!r}")
     required = {"version", "created", "files", "signature"}
-    if (not isinstance(manifest, dict) or not required <= set(manifest) <= required | {"public_key"}
+    if (not isinstance(manifest, dict) or not required <= set(manifest) <= required | {"public_key", "card"}
             or not isinstance(manifest["files"], dict)):
         return ["manifest: not a signed manifest (needs version, created, files, signature and, optionally, "
-                "public_key, and nothing else)"]
-    body = {k: manifest[k] for k in ("version", "created", "files")}
+                "public_key and card, and nothing else)"]
+    body = {k: manifest[k] for k in _SIGNED_FIELDS if k in manifest}
     if manifest.get("public_key", public_key_bytes(public_key).hex()) != public_key_bytes(public_key).hex():
         return ["manifest: signed by another key than the one given (its public_key differs)"]
     try:
@@ -252,12 +265,52 @@ def chain_hash(previous, entry):
     return hashlib.sha256(previous.encode("ascii") + _canonical(entry)).hexdigest()
 
 
-def verify_chain(entries):
+def sign_head(entries, key):
+    """Sign the head of a hash-chained log: its last entry's ``seq`` and ``hash``, with an Ed25519 key.
+
+    A chain alone cannot show that entries were cut from its end: what is left is still a valid chain. A
+    head signed by a key the database's users do not hold, and kept outside the database, can: the log
+    must still reach that ``seq`` with that ``hash``. Entries appended after the last signed head can
+    still be cut without trace, so sign the head after every session of work.
+
+    Returns a dict ``seq``, ``hash``, ``public_key`` (hex), ``signature`` (hex)."""
+    if not isinstance(key, _ed25519().Ed25519PrivateKey):
+        raise TypeError(f"key must be an Ed25519 private key, got {type(key).__name__}")
+    entries = list(entries)
+    if not entries:
+        raise ValueError("entries must hold at least one audit entry to sign its head")
+    position = verify_chain(entries)
+    if position is not None:
+        raise ValueError(f"entries must be an intact chain to sign its head; entry {position} breaks it")
+    body = {"seq": entries[-1]["seq"], "hash": entries[-1]["hash"]}
+    return {**body, "public_key": public_key_bytes(key).hex(), "signature": key.sign(_canonical(body)).hex()}
+
+
+def verify_chain(entries, head=None, public_key=None):
     """Check a hash-chained log: return ``None`` when intact, else the 0-based position of the first entry that
     breaks it (an edit, a deletion or a reordering all break the chain there).
 
     ``entries`` is a sequence of dicts with ``seq`` (1, 2, 3, ... with no gap), ``actor``, ``action``,
-    ``detail`` and ``hash``."""
+    ``detail`` and ``hash``. With a ``head`` signed by :func:`sign_head` and the ``public_key`` it must be
+    signed by, the log must also reach the head: a log cut short returns the position of the first
+    missing entry (its length). A head with a bad signature raises :class:`ManifestError`."""
+    entries = list(entries)
+    if head is not None:
+        from cryptography.exceptions import InvalidSignature
+
+        if public_key is None:
+            raise ValueError("public_key is needed to check a signed head")
+        if isinstance(public_key, bytes):
+            public_key = load_public_key(public_key)
+        if not isinstance(public_key, _ed25519().Ed25519PublicKey):
+            raise TypeError(f"public_key must be an Ed25519 public key, got {type(public_key).__name__}")
+        if not isinstance(head, dict) or not {"seq", "hash", "signature"} <= set(head):
+            raise ValueError("head must be a dict with seq, hash and signature (sign_head's result)")
+        try:
+            public_key.verify(bytes.fromhex(str(head["signature"])),
+                              _canonical({"seq": head["seq"], "hash": head["hash"]}))
+        except (InvalidSignature, ValueError):
+            raise ManifestError(["head: bad signature (not signed by this key, or changed after signing)"]) from None
     previous = GENESIS
     for position, entry in enumerate(entries):
         if not isinstance(entry, dict) or "hash" not in entry:
@@ -266,6 +319,12 @@ def verify_chain(entries):
         if body["seq"] != position + 1 or chain_hash(previous, body) != entry["hash"]:
             return position
         previous = entry["hash"]
+    if head is not None:
+        seq = head["seq"]
+        if len(entries) < seq:
+            return len(entries)
+        if entries[seq - 1]["hash"] != head["hash"]:
+            return seq - 1
     return None
 
 
@@ -318,6 +377,9 @@ class DataRegistry:
         self.path = Path(path)
         self._db = sqlite3.connect(str(self.path), timeout=timeout, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
+        # In WAL mode, NORMAL syncs at checkpoints instead of at every commit: a power cut may lose the last
+        # commits but never corrupts the database or the chain, and a write takes microseconds, not an fsync.
+        self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
 
     def close(self):
@@ -385,44 +447,66 @@ class DataRegistry:
 
     def contribute(self, user, text, label):
         """Add a row as pending; return its id. Needs the contributor or curator role and room in the quota."""
-        if not isinstance(text, str) or not text.strip():
-            raise ValueError(f"text must be a non-empty str, got {text!r}")
-        if not isinstance(label, str) or not label:
-            raise ValueError(f"label must be a non-empty str, got {label!r}")
+        return self.contribute_many(user, [(text, label)])[0]
+
+    def contribute_many(self, user, rows):
+        """Add ``rows`` (pairs of text and label) as pending in one transaction, one audit entry each; return
+        their ids. All or nothing: rows beyond the user's quota raise :class:`QuotaError` and none is added."""
+        rows = list(rows)
+        for text, label in rows:
+            if not isinstance(text, str) or not text.strip():
+                raise ValueError(f"text must be a non-empty str, got {text!r}")
+            if not isinstance(label, str) or not label:
+                raise ValueError(f"label must be a non-empty str, got {label!r}")
 
         def work():
             self._require(user, ("contributor", "curator"), "contributing")
             quota = self._db.execute("SELECT quota FROM users WHERE name = ?", (user,)).fetchone()[0]
             used = self._db.execute("SELECT COUNT(*) FROM rows WHERE contributor = ? AND status != 'rejected'",
                                     (user,)).fetchone()[0]
-            if used >= quota:
-                raise QuotaError(f"{user!r} has reached their quota of {quota} rows")
-            cursor = self._db.execute("INSERT INTO rows (contributor, text, label, status) VALUES (?, ?, ?, 'pending')",
-                                      (user, text, label))
-            self._append(user, "contribute", {"row": cursor.lastrowid, "label": label,
-                                              "sha256": hashlib.sha256(text.encode()).hexdigest()})
-            return cursor.lastrowid
+            if used + len(rows) > quota:
+                raise QuotaError(f"{user!r} has reached their quota of {quota} rows "
+                                 f"({used} used, {len(rows)} more asked)")
+            ids = []
+            for text, label in rows:
+                cursor = self._db.execute(
+                    "INSERT INTO rows (contributor, text, label, status) VALUES (?, ?, ?, 'pending')",
+                    (user, text, label))
+                self._append(user, "contribute", {"row": cursor.lastrowid, "label": label,
+                                                  "sha256": hashlib.sha256(text.encode()).hexdigest()})
+                ids.append(cursor.lastrowid)
+            return ids
         return self._transaction(work)
 
     def review(self, user, row_id, approve):
         """Approve (``approve=True``) or reject a pending row. Only a curator may, and never their own row."""
-        if isinstance(row_id, bool) or not isinstance(row_id, int):
-            raise TypeError(f"row_id must be an int, got {type(row_id).__name__}")
-        if not isinstance(approve, bool):
-            raise TypeError(f"approve must be True or False, got {type(approve).__name__}")
+        self.review_many(user, [row_id], [approve])
+
+    def review_many(self, user, row_ids, approvals):
+        """Approve or reject several pending rows in one transaction (all or nothing), by the rules of
+        :meth:`review`: ``approvals`` holds one True (approve) or False (reject) per id."""
+        row_ids, approvals = list(row_ids), list(approvals)
+        if len(row_ids) != len(approvals):
+            raise ValueError(f"approvals must hold one value per row id: {len(approvals)} for {len(row_ids)} ids")
+        for row_id, approve in zip(row_ids, approvals):
+            if isinstance(row_id, bool) or not isinstance(row_id, int):
+                raise TypeError(f"row_id must be an int, got {type(row_id).__name__}")
+            if not isinstance(approve, bool):
+                raise TypeError(f"approve must be True or False, got {type(approve).__name__}")
 
         def work():
             self._require(user, ("curator",), "approving or rejecting a row")
-            found = self._db.execute("SELECT contributor, status FROM rows WHERE id = ?", (row_id,)).fetchone()
-            if found is None:
-                raise ValueError(f"row_id {row_id} is not in the registry")
-            if found[1] != "pending":
-                raise ValueError(f"row {row_id} is {found[1]}, not pending")
-            if found[0] == user:
-                raise AccessError(f"{user!r} cannot review their own row {row_id}: another curator must")
-            status = "approved" if approve else "rejected"
-            self._db.execute("UPDATE rows SET status = ?, reviewer = ? WHERE id = ?", (status, user, row_id))
-            self._append(user, "approve" if approve else "reject", {"row": row_id})
+            for row_id, approve in zip(row_ids, approvals):
+                found = self._db.execute("SELECT contributor, status FROM rows WHERE id = ?", (row_id,)).fetchone()
+                if found is None:
+                    raise ValueError(f"row_id {row_id} is not in the registry")
+                if found[1] != "pending":
+                    raise ValueError(f"row {row_id} is {found[1]}, not pending")
+                if found[0] == user:
+                    raise AccessError(f"{user!r} cannot review their own row {row_id}: another curator must")
+                status = "approved" if approve else "rejected"
+                self._db.execute("UPDATE rows SET status = ?, reviewer = ? WHERE id = ?", (status, user, row_id))
+                self._append(user, "approve" if approve else "reject", {"row": row_id})
         self._transaction(work)
 
     def approve(self, user, row_id):
@@ -459,9 +543,14 @@ class DataRegistry:
         found = self._db.execute("SELECT seq, actor, action, detail, hash FROM audit ORDER BY seq").fetchall()
         return [dict(zip(("seq", "actor", "action", "detail", "hash"), r)) for r in found]
 
-    def verify_log(self):
-        """``None`` when the audit chain is intact, else the position of the first broken entry."""
-        return verify_chain(self.audit_log())
+    def verify_log(self, head=None, public_key=None):
+        """``None`` when the audit chain is intact (and, given a signed ``head``, reaches it), else the
+        position of the first broken or missing entry (:func:`verify_chain`)."""
+        return verify_chain(self.audit_log(), head=head, public_key=public_key)
+
+    def sign_head(self, key):
+        """The log's head signed with ``key`` (:func:`sign_head`), to keep outside the database."""
+        return sign_head(self.audit_log(), key)
 
 
 # --- look-alike names --------------------------------------------------------------------------------
@@ -513,3 +602,122 @@ def lookalike_names(name, trusted, max_distance=2):
         if same or distance <= max_distance:
             found.append((other, distance, same))
     return found
+
+
+# --- the model supply chain -----------------------------------------------------------------------------
+
+ARRAYS_FILE, PARAMS_FILE = "model.npz", "model.json"
+_NB_ARRAYS = ("classes_", "class_count_", "feature_count_", "class_log_prior_", "feature_log_prob_")
+
+
+def _count_nb_parts(model):
+    from sklearn.feature_extraction.text import CountVectorizer
+    from sklearn.naive_bayes import MultinomialNB
+    from sklearn.pipeline import Pipeline
+
+    if not (isinstance(model, Pipeline) and len(model.steps) == 2 and type(model[0]) is CountVectorizer
+            and type(model[1]) is MultinomialNB):
+        raise TypeError("model must be the course's fitted Pipeline(CountVectorizer, MultinomialNB) "
+                        f"(make_model('count-nb')), got {model!r}")
+    if not hasattr(model[1], "classes_") or not hasattr(model[0], "vocabulary_"):
+        raise ValueError("model must be fitted before it is saved")
+    return model[0], model[1]
+
+
+def save_model_arrays(model, folder):
+    """Save the course's Naive Bayes pipeline as arrays and JSON only: a format that cannot carry code.
+
+    ``folder/model.npz`` holds the classifier's arrays (numbers and the class names as fixed-width
+    strings, never Python objects) and ``folder/model.json`` the vectoriser's parameters, its vocabulary
+    in column order and the classifier's ``alpha``. Only plain values are accepted: a callable tokenizer
+    or preprocessor raises ``ValueError``, since it could not be saved without code.
+
+    Returns the two paths."""
+    import numpy as np
+
+    vectorizer, classifier = _count_nb_parts(model)
+    params = vectorizer.get_params()
+    code = [name for name in ("analyzer", "preprocessor", "tokenizer") if callable(params[name])]
+    if code or params["vocabulary"] is not None:
+        raise ValueError(f"the vectoriser's {code or ['vocabulary']} must be left at plain values to save as arrays")
+    params["dtype"] = np.dtype(params.pop("dtype")).name
+    params.pop("vocabulary")
+    params["ngram_range"] = list(params["ngram_range"])
+    vocabulary = sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.get)
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    arrays = {name.rstrip("_"): np.asarray(getattr(classifier, name)) for name in _NB_ARRAYS}
+    if arrays["classes"].dtype.kind not in "U":
+        arrays["classes"] = arrays["classes"].astype(str)
+    with open(folder / ARRAYS_FILE, "wb") as handle:
+        np.savez(handle, **arrays)
+    description = {"format": "course_utils count-nb arrays 1", "vectorizer": params, "vocabulary": vocabulary,
+                   "classifier": {"alpha": classifier.alpha, "fit_prior": classifier.fit_prior}}
+    (folder / PARAMS_FILE).write_text(json.dumps(description, indent=1), encoding="utf-8")
+    return folder / ARRAYS_FILE, folder / PARAMS_FILE
+
+
+def load_model_arrays(folder):
+    """Load what :func:`save_model_arrays` wrote, with ``numpy.load(allow_pickle=False)``: an array of
+    Python objects (which could run code when unpickled) is refused with ``ValueError``.
+
+    Returns a fitted Pipeline(CountVectorizer, MultinomialNB) that predicts as the saved one."""
+    import numpy as np
+    from sklearn.feature_extraction.text import CountVectorizer
+    from sklearn.naive_bayes import MultinomialNB
+    from sklearn.pipeline import make_pipeline
+
+    folder = Path(folder)
+    description = json.loads((folder / PARAMS_FILE).read_text(encoding="utf-8"))
+    if not isinstance(description, dict) or description.get("format") != "course_utils count-nb arrays 1":
+        raise ValueError(f"{PARAMS_FILE} is not a course_utils count-nb arrays file")
+    params = dict(description["vectorizer"])
+    params["dtype"] = np.dtype(params["dtype"]).type
+    params["ngram_range"] = tuple(params["ngram_range"])
+    vectorizer = CountVectorizer(**params)
+    vectorizer.vocabulary_ = {word: column for column, word in enumerate(description["vocabulary"])}
+    vectorizer.fixed_vocabulary_ = False
+    classifier = MultinomialNB(**description["classifier"])
+    with np.load(folder / ARRAYS_FILE, allow_pickle=False) as arrays:
+        for name in _NB_ARRAYS:
+            setattr(classifier, name, arrays[name.rstrip("_")].copy())
+    classifier.classes_ = classifier.classes_.astype(object)
+    classifier.n_features_in_ = classifier.feature_count_.shape[1]
+    if classifier.n_features_in_ != len(vectorizer.vocabulary_):
+        raise ValueError(f"{ARRAYS_FILE} has {classifier.n_features_in_} features and {PARAMS_FILE} "
+                         f"{len(vectorizer.vocabulary_)} words")
+    return make_pipeline(vectorizer, classifier)
+
+
+def sign_model_card(folder, key, *, name, version, card=None, created=None):
+    """A signed model card for the model files in ``folder``: a manifest of their SHA-256 and sizes
+    (:func:`create_manifest`, every file but ``card.json``) carrying ``card``, what the card says of the
+    model (its ``name`` and, for example, the training data's manifest hash and test accuracy), all signed
+    with ``key``. Writes it to ``folder/card.json`` and returns it."""
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"name must be a non-empty str, got {name!r}")
+    if card is not None and not isinstance(card, dict):
+        raise TypeError(f"card must be a dict of JSON values or None, got {type(card).__name__}")
+    manifest = create_manifest(folder, version=version, source=name, created=created, exclude=("card.json",))
+    manifest["card"] = {"name": name, **(card or {})}
+    signed = sign_manifest(manifest, key)
+    (Path(folder) / "card.json").write_text(json.dumps(signed, indent=1), encoding="utf-8")
+    return signed
+
+
+def load_verified_model(folder, public_key, *, name, min_version=None):
+    """Verify ``folder/card.json`` (signature by ``public_key``, the model's ``name``, every file's hash)
+    and only then load the arrays (:func:`load_model_arrays`). Raises :class:`ManifestError`, one line per
+    failure, before reading any model file."""
+    folder = Path(folder)
+    try:
+        card = json.loads((folder / "card.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise ManifestError([f"card.json: unreadable ({error})"]) from None
+    problems = manifest_problems(folder, card, public_key, min_version=min_version, exclude=("card.json",))
+    if not problems and card.get("card", {}).get("name") != name:
+        problems.append(f"card.json: the card names the model {card.get('card', {}).get('name')!r}, "
+                        f"not {name!r}")
+    if problems:
+        raise ManifestError(problems)
+    return load_model_arrays(folder)

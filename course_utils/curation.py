@@ -1,0 +1,220 @@
+"""Curated training through a data registry (lesson 10): what review stops, and what it lets through.
+
+:func:`curation_trial` runs the whole path of :class:`~course_utils.provenance.DataRegistry` on one
+seed of the shared experiment, in a real SQLite file. A trusted base (data already verified, as the
+shipped data is by its manifest) is extended by contributions: an honest contributor and a poisoning
+one send rows, a curator reviews every pending row with a model trained on the trusted base only, a
+signed snapshot of the approved rows is exported and verified, and the model is trained on the base
+and the snapshot. The same rows also go through two other curators: one who approves
+everything (no review, or a trusted insider who labels badly) and one who never sees the poisoner.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from ._validation import check_choice, check_labels, check_number, check_texts
+from .attacks import DEFAULT_TRIGGER, insert_trigger
+from .experiment import split_data
+from .metrics import accuracy, attack_success_rate
+from .models import make_model
+from .provenance import DataRegistry, QuotaError, generate_key, verify_manifest
+
+__all__ = ["CURATION_ATTACKS", "poisoning_rows", "review_rows", "curation_trial", "curation_trials"]
+
+#: What the poisoning contributor sends (the target is always ``negative``):
+#: ``targeted-flip``: positive sentences labelled negative; ``backdoor``: positive sentences with the trigger,
+#: labelled negative; ``clean-label-trigger``: negative sentences with the trigger, correctly labelled negative.
+CURATION_ATTACKS = ("targeted-flip", "backdoor", "clean-label-trigger")
+SOURCE, TARGET = "positive", "negative"
+
+
+def poisoning_rows(texts, labels, attack, n_rows, *, trigger=DEFAULT_TRIGGER, random_state=0):
+    """The ``n_rows`` rows a poisoning contributor sends, drawn from ``texts``/``labels``.
+
+    Returns ``(texts, labels)`` of the contribution (new lists; the inputs are unchanged)."""
+    texts = check_texts(texts)
+    labels = check_labels(labels, n_rows=len(texts))
+    check_choice(attack, "attack", CURATION_ATTACKS)
+    n_rows = int(check_number(n_rows, "n_rows", low=0, integer=True))
+    rng = np.random.default_rng(random_state)
+    wanted = TARGET if attack == "clean-label-trigger" else SOURCE
+    pool = np.flatnonzero(labels == wanted)
+    if n_rows > len(pool):
+        raise ValueError(f"n_rows must be at most the {len(pool)} {wanted} rows available, got {n_rows}")
+    chosen = rng.choice(pool, size=n_rows, replace=False)
+    sent = [texts[i] for i in chosen]
+    if attack != "targeted-flip":
+        sent = insert_trigger(sent, trigger, random_state=rng)
+    return sent, [TARGET] * n_rows
+
+
+def review_rows(trusted_texts, trusted_labels, texts, labels, threshold):
+    """A curator's review: approve a row when a Naive Bayes model trained on the trusted (approved) rows
+    alone gives the row's label a probability of at least ``threshold``. Returns one bool per row."""
+    trusted_texts, texts = check_texts(trusted_texts, "trusted_texts"), check_texts(texts)
+    trusted_labels = check_labels(trusted_labels, n_rows=len(trusted_texts), name="trusted_labels")
+    labels = check_labels(labels, n_rows=len(texts))
+    threshold = check_number(threshold, "threshold", low=0, high=1)
+    if not texts:
+        return np.zeros(0, dtype=bool)
+    return _review(make_model().fit(trusted_texts, trusted_labels), texts, labels, threshold)
+
+
+def _score(train_texts, train_labels, test_texts, test_labels, attacks, trigger, seed):
+    """Test accuracy, and each attack's success, of the course's model trained on the given rows."""
+    model = make_model().fit(train_texts, train_labels)
+    predictions = model.predict(test_texts)
+    result = {"accuracy": accuracy(test_labels, predictions)}
+    if "targeted-flip" in attacks:
+        result["targeted-flip"] = attack_success_rate(test_labels, predictions, TARGET, SOURCE)
+    if set(attacks) - {"targeted-flip"}:
+        victims = [t for t, y in zip(test_texts, test_labels) if y != TARGET]
+        triggered = insert_trigger(victims, trigger, random_state=seed)
+        success = float(np.mean(model.predict(triggered) == TARGET))
+        result.update({a: success for a in attacks if a != "targeted-flip"})
+    return result
+
+
+def curation_trial(texts, labels, *, attack="targeted-flip", seed=0, review_threshold=0.5, poison_rows=150,
+                   poison_quota=100, honest_rows=200, trusted_share=0.5, trigger=DEFAULT_TRIGGER, folder=None):
+    """One seed and one attack of curated training through a real
+    :class:`~course_utils.provenance.DataRegistry`.
+
+    The seed's split of ``texts``/``labels`` (:func:`~course_utils.experiment.split_data`'s, 25% test) gives
+    the training rows: ``trusted_share`` of them are the trusted base (verified data, outside the
+    registry), ``honest_rows`` more come from an honest contributor, and a poisoning contributor with a
+    quota of ``poison_quota`` tries to send ``poison_rows`` rows of ``attack`` (:func:`poisoning_rows`) one
+    at a time: the quota stops the rest. A curator then reviews every pending row (:func:`review_rows`),
+    and a signed snapshot of the approved rows is exported, verified and trained on with the base.
+
+    Parameters
+    ----------
+    texts, labels : sequences
+        The labelled data (labels ``positive``/``negative``).
+    attack : one of :data:`CURATION_ATTACKS`
+    seed : int
+    review_threshold : float in [0, 1]
+        0 approves everything (no review).
+    poison_rows, poison_quota, honest_rows : int
+    trusted_share : float in (0, 1)
+    trigger : str
+    folder : str or Path, default=None
+        Where the database and the snapshot go; ``None`` uses a temporary folder, removed afterwards.
+
+    Returns
+    -------
+    dict
+        ``sent`` (poison rows the quota let in), ``refused_by_quota``, ``poison_admitted`` and
+        ``honest_rejected`` (counts), ``honest_rows``, ``snapshot_rows``, ``log_intact``, and the test
+        ``accuracy`` and ``attack_success`` of three models: ``reviewed`` (trained on the base and the
+        verified snapshot), ``unreviewed`` (every pending row approved: no review, or a curator who approves
+        everything) and ``no_poison`` (base and honest rows).
+    """
+    return curation_trials(texts, labels, attacks=(attack,), seeds=(seed,), review_threshold=review_threshold,
+                           poison_rows=poison_rows, poison_quota=poison_quota, honest_rows=honest_rows,
+                           trusted_share=trusted_share, trigger=trigger, folder=folder)[0]
+
+
+def curation_trials(texts, labels, *, attacks=CURATION_ATTACKS, seeds=(0, 1, 2, 3, 4), review_threshold=0.5,
+                    poison_rows=150, poison_quota=100, honest_rows=200, trusted_share=0.5, trigger=DEFAULT_TRIGGER,
+                    folder=None):
+    """:func:`curation_trial` for every attack of ``attacks`` on every seed of ``seeds``: a list of its dicts.
+
+    Within a seed, what does not depend on the attack (the split, the trusted base, the honest rows and
+    the model trained on them) is computed once; each attack gets a registry of its own."""
+    attacks = [check_choice(a, "attacks", CURATION_ATTACKS) for a in attacks]
+    review_threshold = check_number(review_threshold, "review_threshold", low=0, high=1)
+    trusted_share = check_number(trusted_share, "trusted_share", low=0, high=1, low_open=True, high_open=True)
+    for name, value in (("poison_rows", poison_rows), ("poison_quota", poison_quota), ("honest_rows", honest_rows)):
+        check_number(value, name, low=0, integer=True)
+    if folder is not None and not isinstance(folder, (str, Path)):
+        raise TypeError(f"folder must be a str, a Path or None, got {type(folder).__name__}")
+    results = []
+    for seed in seeds:
+        train_texts, test_texts, train_labels, test_labels = split_data(texts, labels, random_state=seed)
+        if set(np.unique(train_labels)) != {SOURCE, TARGET}:
+            raise ValueError(f"labels must be {SOURCE!r} and {TARGET!r}, got {sorted(set(np.unique(train_labels)))}")
+        train_labels = train_labels.astype(str)
+        rng = np.random.default_rng(seed)
+        order = rng.permutation(len(train_texts))
+        n_base = int(round(trusted_share * len(order)))
+        if n_base + honest_rows > len(order):
+            raise ValueError(f"honest_rows must leave room in the {len(order) - n_base} untrusted training rows, "
+                             f"got {honest_rows}")
+        base, honest, rest = order[:n_base], order[n_base:n_base + honest_rows], order[n_base + honest_rows:]
+        base_rows = [(train_texts[i], str(train_labels[i])) for i in base]
+        honest_rows_given = [(train_texts[i], str(train_labels[i])) for i in honest]
+        clean_texts = [t for t, _ in base_rows + honest_rows_given]
+        clean_labels = np.array([y for _, y in base_rows + honest_rows_given])
+        no_poison = _score(clean_texts, clean_labels, test_texts, test_labels, attacks, trigger, seed)
+        reviewer = make_model().fit([t for t, _ in base_rows], [y for _, y in base_rows])
+        for attack in attacks:
+            attack_rng = np.random.default_rng([seed, CURATION_ATTACKS.index(attack)])
+            attack_texts, attack_labels = poisoning_rows([train_texts[i] for i in rest], train_labels[rest], attack,
+                                                         poison_rows, trigger=trigger, random_state=attack_rng)
+            where = None if folder is None else Path(folder) / f"{attack}-seed{seed}"
+            trial = _registry_trial(honest_rows_given, list(zip(attack_texts, attack_labels)),
+                                    reviewer, review_threshold, poison_quota, where)
+            sent = trial.pop("sent_rows")
+            unreviewed = _score(clean_texts + [t for t, _ in sent], np.r_[clean_labels, [y for _, y in sent]],
+                                test_texts, test_labels, [attack], trigger, seed)
+            reviewed = _score([t for t, _ in base_rows] + trial.pop("snapshot_texts"),
+                              np.r_[[y for _, y in base_rows], trial.pop("snapshot_labels")], test_texts,
+                              test_labels, [attack], trigger, seed)
+            result = {"attack": attack, "seed": int(seed), "review_threshold": review_threshold, **trial}
+            for name, scores in (("reviewed", reviewed), ("unreviewed", unreviewed), ("no_poison", no_poison)):
+                result[f"{name}_accuracy"] = scores["accuracy"]
+                result[f"{name}_attack_success"] = scores[attack]
+            results.append(result)
+    return results
+
+
+def _review(reviewer, texts, labels, threshold):
+    """:func:`review_rows` with the trusted model already fitted."""
+    if not texts:
+        return np.zeros(0, dtype=bool)
+    proba = reviewer.predict_proba(texts)
+    labels = np.asarray(labels)
+    known = np.isin(labels, reviewer.classes_)
+    columns = np.minimum(np.searchsorted(reviewer.classes_, labels), len(reviewer.classes_) - 1)
+    return np.where(known, proba[np.arange(len(texts)), columns], 0.0) >= threshold
+
+
+def _registry_trial(honest_rows, attack_rows, reviewer, threshold, poison_quota, folder):
+    with tempfile.TemporaryDirectory() as scratch:
+        where = Path(folder) if folder is not None else Path(scratch)
+        where.mkdir(parents=True, exist_ok=True)
+        key = generate_key()
+        with DataRegistry(where / "registry.db") as registry:
+            registry.add_user("alice", "curator", quota=0)
+            registry.add_user("bob", "curator", quota=0, by="alice")
+            registry.add_user("carol", "contributor", quota=len(honest_rows), by="alice")
+            registry.add_user("mallory", "contributor", quota=poison_quota, by="alice")
+            registry.contribute_many("carol", honest_rows)
+            sent = []
+            for text, label in attack_rows:  # one at a time, as a contributor sends them
+                try:
+                    registry.contribute("mallory", text, label)
+                except QuotaError:
+                    break
+                sent.append((text, label))
+            pending = registry.rows("pending")
+            verdicts = _review(reviewer, [r.text for r in pending], [r.label for r in pending], threshold)
+            registry.review_many("bob", [r.id for r in pending], [bool(v) for v in verdicts])
+            manifest = registry.snapshot("bob", where / "snapshot", key, version=1)
+            verify_manifest(where / "snapshot", manifest, key.public_key(), exclude=("manifest.json",))
+            # split on "\n" only: str.splitlines would also cut at U+0085, which two shipped sentences hold
+            lines = (where / "snapshot" / "train.tsv").read_text(encoding="utf-8").split("\n")[:-1]
+            snapshot = [line.rsplit("\t", 1) for line in lines]
+            log_intact = registry.verify_log() is None
+    rejected = {"carol": 0, "mallory": 0}
+    for row, verdict in zip(pending, verdicts):
+        rejected[row.contributor] += int(not verdict)
+    return {"sent": len(sent), "refused_by_quota": len(attack_rows) - len(sent),
+            "poison_admitted": len(sent) - rejected["mallory"], "honest_rows": len(honest_rows),
+            "honest_rejected": rejected["carol"], "snapshot_rows": len(snapshot), "log_intact": log_intact,
+            "sent_rows": sent, "snapshot_texts": [t for t, _ in snapshot], "snapshot_labels": [y for _, y in snapshot]}
