@@ -23,13 +23,15 @@ from .metrics import accuracy, attack_success_rate
 from .models import make_model
 from .provenance import DataRegistry, QuotaError, generate_key, verify_manifest
 
-__all__ = ["CURATION_ATTACKS", "poisoning_rows", "review_rows", "curation_trial", "curation_trials"]
+__all__ = ["CURATION_ATTACKS", "POISONERS", "poisoning_rows", "review_rows", "curation_trial", "curation_trials"]
 
 #: What the poisoning contributor sends (the target is always ``negative``):
 #: ``targeted-flip``: positive sentences labelled negative; ``backdoor``: positive sentences with the trigger,
 #: labelled negative; ``clean-label-trigger``: negative sentences with the trigger, correctly labelled negative.
 CURATION_ATTACKS = ("targeted-flip", "backdoor", "clean-label-trigger")
 SOURCE, TARGET = "positive", "negative"
+#: Who sends each attack's rows (several poisoners may send at once, each with their own quota).
+POISONERS = {"targeted-flip": "mallory", "backdoor": "trudy", "clean-label-trigger": "oscar"}
 
 
 def poisoning_rows(texts, labels, attack, n_rows, *, trigger=DEFAULT_TRIGGER, random_state=0):
@@ -64,19 +66,44 @@ def review_rows(trusted_texts, trusted_labels, texts, labels, threshold):
     return _review(make_model().fit(trusted_texts, trusted_labels), texts, labels, threshold)
 
 
-def _score(train_texts, train_labels, test_texts, test_labels, attacks, trigger, seed):
-    """Test accuracy, and each attack's success, of the course's model trained on the given rows."""
-    model = make_model().fit(train_texts, train_labels)
-    predictions = model.predict(test_texts)
-    result = {"accuracy": accuracy(test_labels, predictions)}
-    if "targeted-flip" in attacks:
-        result["targeted-flip"] = attack_success_rate(test_labels, predictions, TARGET, SOURCE)
-    if set(attacks) - {"targeted-flip"}:
+class _SeedCounts:
+    """Word counts of every text one seed's models meet, vectorised once.
+
+    The course's model fitted on a set of rows has the vocabulary of those rows, in sorted order, and
+    their counts; a test row's features are its counts of those words. A vectoriser fitted once on every
+    text gives the same numbers: the columns of the words that occur in the training rows, in the same
+    sorted order. So each model here is ``MultinomialNB`` on those columns, exactly as the pipeline
+    (``make_model()``) would be fitted (a test compares them), without tokenising the texts again.
+    """
+
+    def __init__(self, texts, test_texts, test_labels, trigger, seed):
         victims = [t for t, y in zip(test_texts, test_labels) if y != TARGET]
         triggered = insert_trigger(victims, trigger, random_state=seed)
-        success = float(np.mean(model.predict(triggered) == TARGET))
-        result.update({a: success for a in attacks if a != "targeted-flip"})
-    return result
+        self.vectorizer = make_model()[0]
+        every = list(dict.fromkeys(list(texts) + list(test_texts) + triggered))
+        self.row_of = {text: i for i, text in enumerate(every)}
+        self.X = self.vectorizer.fit_transform(every).tocsr()
+        self.X_test, self.X_triggered = self.rows(test_texts), self.rows(triggered)
+        self.test_labels = np.asarray(test_labels)
+
+    def rows(self, texts):
+        return self.X[[self.row_of[t] for t in texts]]
+
+    def score(self, texts, labels, attacks):
+        """Test accuracy, and each attack's success, of the course's model trained on ``texts``/``labels``."""
+        from sklearn.naive_bayes import MultinomialNB
+
+        X_train = self.rows(texts)
+        columns = np.flatnonzero(np.asarray(X_train.sum(axis=0)).ravel() > 0)
+        classifier = MultinomialNB().fit(X_train[:, columns], np.asarray(labels))
+        predictions = classifier.predict(self.X_test[:, columns])
+        result = {"accuracy": accuracy(self.test_labels, predictions)}
+        if "targeted-flip" in attacks:
+            result["targeted-flip"] = attack_success_rate(self.test_labels, predictions, TARGET, SOURCE)
+        if set(attacks) - {"targeted-flip"}:
+            success = float(np.mean(classifier.predict(self.X_triggered[:, columns]) == TARGET))
+            result.update({a: success for a in attacks if a != "targeted-flip"})
+        return result
 
 
 def curation_trial(texts, labels, *, attack="targeted-flip", seed=0, review_threshold=0.5, poison_rows=150,
@@ -103,12 +130,14 @@ def curation_trial(texts, labels, *, attack="targeted-flip", seed=0, review_thre
     trusted_share : float in (0, 1)
     trigger : str
     folder : str or Path, default=None
-        Where the database and the snapshot go; ``None`` uses a temporary folder, removed afterwards.
+        Where the database and the snapshot go (``folder/seed{seed}/``); ``None`` uses a temporary folder,
+        removed afterwards.
 
     Returns
     -------
     dict
-        ``sent`` (poison rows the quota let in), ``refused_by_quota``, ``poison_admitted`` and
+        ``poisoner`` (the contributor's name, :data:`POISONERS`), ``sent`` (poison rows the quota let in),
+        ``refused_by_quota``, ``poison_admitted`` and
         ``honest_rejected`` (counts), ``honest_rows``, ``snapshot_rows``, ``log_intact``, and the test
         ``accuracy`` and ``attack_success`` of three models: ``reviewed`` (trained on the base and the
         verified snapshot), ``unreviewed`` (every pending row approved: no review, or a curator who approves
@@ -125,7 +154,9 @@ def curation_trials(texts, labels, *, attacks=CURATION_ATTACKS, seeds=(0, 1, 2, 
     """:func:`curation_trial` for every attack of ``attacks`` on every seed of ``seeds``: a list of its dicts.
 
     Within a seed, what does not depend on the attack (the split, the trusted base, the honest rows and
-    the model trained on them) is computed once; each attack gets a registry of its own."""
+    the model trained on them) is computed once, and one registry takes every attack's rows, each sent by
+    its own poisoner (:data:`POISONERS`) with their own quota. Review judges each row on its own, so an
+    attack's numbers are those it would get alone."""
     attacks = [check_choice(a, "attacks", CURATION_ATTACKS) for a in attacks]
     review_threshold = check_number(review_threshold, "review_threshold", low=0, high=1)
     trusted_share = check_number(trusted_share, "trusted_share", low=0, high=1, low_open=True, high_open=True)
@@ -150,22 +181,34 @@ def curation_trials(texts, labels, *, attacks=CURATION_ATTACKS, seeds=(0, 1, 2, 
         honest_rows_given = [(train_texts[i], str(train_labels[i])) for i in honest]
         clean_texts = [t for t, _ in base_rows + honest_rows_given]
         clean_labels = np.array([y for _, y in base_rows + honest_rows_given])
-        no_poison = _score(clean_texts, clean_labels, test_texts, test_labels, attacks, trigger, seed)
         reviewer = make_model().fit([t for t, _ in base_rows], [y for _, y in base_rows])
+        sent_by_attack = {}
         for attack in attacks:
             attack_rng = np.random.default_rng([seed, CURATION_ATTACKS.index(attack)])
-            attack_texts, attack_labels = poisoning_rows([train_texts[i] for i in rest], train_labels[rest], attack,
-                                                         poison_rows, trigger=trigger, random_state=attack_rng)
-            where = None if folder is None else Path(folder) / f"{attack}-seed{seed}"
-            trial = _registry_trial(honest_rows_given, list(zip(attack_texts, attack_labels)),
-                                    reviewer, review_threshold, poison_quota, where)
-            sent = trial.pop("sent_rows")
-            unreviewed = _score(clean_texts + [t for t, _ in sent], np.r_[clean_labels, [y for _, y in sent]],
-                                test_texts, test_labels, [attack], trigger, seed)
-            reviewed = _score([t for t, _ in base_rows] + trial.pop("snapshot_texts"),
-                              np.r_[[y for _, y in base_rows], trial.pop("snapshot_labels")], test_texts,
-                              test_labels, [attack], trigger, seed)
-            result = {"attack": attack, "seed": int(seed), "review_threshold": review_threshold, **trial}
+            sent_by_attack[attack] = poisoning_rows([train_texts[i] for i in rest], train_labels[rest], attack,
+                                                    poison_rows, trigger=trigger, random_state=attack_rng)
+        counts = _SeedCounts(clean_texts + [t for texts_, _ in sent_by_attack.values() for t in texts_],
+                             test_texts, test_labels, trigger, seed)
+        no_poison = counts.score(clean_texts, clean_labels, attacks)
+        where = None if folder is None else Path(folder) / f"seed{seed}"
+        trial = _registry_trial(honest_rows_given, {POISONERS[a]: list(zip(*sent_by_attack[a])) for a in attacks},
+                                reviewer, review_threshold, poison_quota, where)
+        base_texts, base_labels = [t for t, _ in base_rows], [y for _, y in base_rows]
+        honest_approved = trial["approved"]["carol"]
+        for attack in attacks:
+            poisoner = POISONERS[attack]
+            sent, approved = trial["sent"][poisoner], trial["approved"][poisoner]
+            unreviewed = counts.score(clean_texts + [t for t, _ in sent], np.r_[clean_labels, [y for _, y in sent]],
+                                      [attack])
+            kept = honest_approved + approved
+            reviewed = counts.score(base_texts + [t for t, _ in kept], np.r_[base_labels, [y for _, y in kept]],
+                                    [attack])
+            result = {"attack": attack, "seed": int(seed), "review_threshold": review_threshold,
+                      "poisoner": poisoner, "sent": len(sent),
+                      "refused_by_quota": len(sent_by_attack[attack][0]) - len(sent),
+                      "poison_admitted": len(approved), "honest_rows": len(honest_rows_given),
+                      "honest_rejected": len(honest_rows_given) - len(honest_approved),
+                      "snapshot_rows": trial["snapshot_rows"], "log_intact": trial["log_intact"]}
             for name, scores in (("reviewed", reviewed), ("unreviewed", unreviewed), ("no_poison", no_poison)):
                 result[f"{name}_accuracy"] = scores["accuracy"]
                 result[f"{name}_attack_success"] = scores[attack]
@@ -185,36 +228,42 @@ def _review(reviewer, texts, labels, threshold):
 
 
 def _registry_trial(honest_rows, attack_rows, reviewer, threshold, poison_quota, folder):
+    """Run the registry: Carol's rows at once, each poisoner's one at a time up to the quota, Bob's
+    review, a signed snapshot verified and read back. Returns each contributor's sent and approved rows
+    (the approved ones as read from the verified snapshot), the snapshot's size and the log's state."""
     with tempfile.TemporaryDirectory() as scratch:
         where = Path(folder) if folder is not None else Path(scratch)
         where.mkdir(parents=True, exist_ok=True)
         key = generate_key()
         with DataRegistry(where / "registry.db") as registry:
-            registry.add_user("alice", "curator", quota=0)
-            registry.add_user("bob", "curator", quota=0, by="alice")
+            registry.add_user("alice", "curator", quota=10)
+            registry.add_user("bob", "curator", quota=10, by="alice")
             registry.add_user("carol", "contributor", quota=len(honest_rows), by="alice")
-            registry.add_user("mallory", "contributor", quota=poison_quota, by="alice")
+            for poisoner in attack_rows:
+                registry.add_user(poisoner, "contributor", quota=poison_quota, by="alice")
             registry.contribute_many("carol", honest_rows)
-            sent = []
-            for text, label in attack_rows:  # one at a time, as a contributor sends them
-                try:
-                    registry.contribute("mallory", text, label)
-                except QuotaError:
-                    break
-                sent.append((text, label))
+            sent = {}
+            for poisoner, rows in attack_rows.items():
+                sent[poisoner] = []
+                for text, label in rows:  # one at a time, as a contributor sends them
+                    try:
+                        registry.contribute(poisoner, text, label)
+                    except QuotaError:
+                        break
+                    sent[poisoner].append((text, label))
             pending = registry.rows("pending")
             verdicts = _review(reviewer, [r.text for r in pending], [r.label for r in pending], threshold)
             registry.review_many("bob", [r.id for r in pending], [bool(v) for v in verdicts])
+            approved_rows = registry.rows("approved")
             manifest = registry.snapshot("bob", where / "snapshot", key, version=1)
             verify_manifest(where / "snapshot", manifest, key.public_key(), exclude=("manifest.json",))
             # split on "\n" only: str.splitlines would also cut at U+0085, which two shipped sentences hold
             lines = (where / "snapshot" / "train.tsv").read_text(encoding="utf-8").split("\n")[:-1]
-            snapshot = [line.rsplit("\t", 1) for line in lines]
+            snapshot = [tuple(line.rsplit("\t", 1)) for line in lines]
             log_intact = registry.verify_log() is None
-    rejected = {"carol": 0, "mallory": 0}
-    for row, verdict in zip(pending, verdicts):
-        rejected[row.contributor] += int(not verdict)
-    return {"sent": len(sent), "refused_by_quota": len(attack_rows) - len(sent),
-            "poison_admitted": len(sent) - rejected["mallory"], "honest_rows": len(honest_rows),
-            "honest_rejected": rejected["carol"], "snapshot_rows": len(snapshot), "log_intact": log_intact,
-            "sent_rows": sent, "snapshot_texts": [t for t, _ in snapshot], "snapshot_labels": [y for _, y in snapshot]}
+    if len(snapshot) != len(approved_rows):
+        raise RuntimeError("the verified snapshot does not hold the approved rows")
+    approved = {"carol": [], **{poisoner: [] for poisoner in attack_rows}}
+    for row, line in zip(approved_rows, snapshot):  # both in row-id order
+        approved[row.contributor].append(line)
+    return {"sent": sent, "approved": approved, "snapshot_rows": len(snapshot), "log_intact": log_intact}

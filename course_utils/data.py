@@ -442,3 +442,4 @@ def _add_csv_row(row, number, header, columns, origin, texts, labels, sources):
     texts.append(sentence)
     labels.append(label)
     sources.append((row.get("source") or origin).strip() or origin)
+SENTIMENT_MANIFEST = SENTIMENT_DIR.parent / "sentiment_labelled_sentences.manifest.json"  # TEMP

@@ -30,14 +30,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = [
-    "ManifestError", "AccessError", "QuotaError", "ROLES",
+    "ManifestError", "AccessError", "QuotaError", "ROLES", "GENESIS",
     "generate_key", "public_key_bytes", "load_private_key", "load_public_key",
     "create_manifest", "sign_manifest", "verify_manifest", "manifest_problems",
-    "chain_hash", "verify_chain", "sign_head", "DataRegistry", "edit_distance", "skeleton", "lookalike_names",
+    "chain_hash", "verify_chain", "sign_head", "DataRegistry", "contribute_rows",
+    "edit_distance", "skeleton", "lookalike_names",
     "save_model_arrays", "load_model_arrays", "sign_model_card", "load_verified_model",
 ]
 
 ROLES = ("reader", "contributor", "curator")
+#: The "previous hash" of a log's first entry.
 GENESIS = "0" * 64
 
 
@@ -551,6 +553,16 @@ class DataRegistry:
     def sign_head(self, key):
         """The log's head signed with ``key`` (:func:`sign_head`), to keep outside the database."""
         return sign_head(self.audit_log(), key)
+
+
+def contribute_rows(path, user, rows):
+    """Open the registry at ``path`` and add ``rows`` (pairs of text and label) as ``user``, one transaction
+    per row, as a writer process does; return how many were added. A top-level function, so that another
+    process (``multiprocessing`` with the ``spawn`` start method) can run it."""
+    with DataRegistry(path) as registry:
+        for text, label in rows:
+            registry.contribute(user, text, label)
+    return len(rows)
 
 
 # --- look-alike names --------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ unit-tested without a browser; one module per theme:
 * :mod:`.ensembles`: :func:`partition_playground` (lesson 07).
 * :mod:`.regularization`: :func:`regularization_playground` (lesson 08).
 * :mod:`.monitoring`: :func:`stream_playground` (lesson 09).
+* :mod:`.curation`: :func:`review_playground` (lesson 10).
 * :mod:`.influence`: :func:`influence_playground` (lesson 11).
 
 The ``*_explorer`` functions wrap them in ipywidgets controls whose updates run
@@ -65,3 +66,8 @@ __all__ += ["stream_playground", "stream_explorer"]
 from .influence import influence_explorer, influence_playground  # noqa: E402
 
 __all__ += ["influence_playground", "influence_explorer"]
+
+# Lesson 10's curation playground.
+from .curation import review_explorer, review_playground  # noqa: E402
+
+__all__ += ["review_playground", "review_explorer"]
