@@ -138,7 +138,8 @@ def curation_trial(texts, labels, *, attack="targeted-flip", seed=0, review_thre
     dict
         ``poisoner`` (the contributor's name, :data:`POISONERS`), ``sent`` (poison rows the quota let in),
         ``refused_by_quota``, ``poison_admitted`` and
-        ``honest_rejected`` (counts), ``honest_rows``, ``snapshot_rows``, ``log_intact``, and the test
+        ``honest_rejected`` (counts), ``honest_rows``, ``snapshot_rows`` (every approved row of the
+        registry, all contributors'), ``log_intact``, and the test
         ``accuracy`` and ``attack_success`` of three models: ``reviewed`` (trained on the base and the
         verified snapshot), ``unreviewed`` (every pending row approved: no review, or a curator who approves
         everything) and ``no_poison`` (base and honest rows).

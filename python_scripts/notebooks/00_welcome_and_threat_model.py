@@ -45,9 +45,9 @@
 # **Order.** The lessons are numbered and build on each other; take them in order. Lessons 01 to 04
 # follow the reference's attack half (training a clean model, poisoning it by flipping labels,
 # testing the impact, planting a backdoor). Lesson 05 takes its first family of mitigations, data
-# validation, and lessons 06 to 09 the next ones: robust learning, training techniques, regularization
-# and monitoring. Lessons 10 to 13 are planned: the other mitigations, a red-team capstone and every
-# defence against every attack on one table (the README keeps their list).
+# validation, and lessons 06 to 11 the next ones: robust learning, training techniques, regularization,
+# monitoring, secure data collection and post-training validation. Lessons 12 and 13 are planned: a
+# red-team capstone and every defence against every attack on one table (the README keeps their list).
 #
 # **Notebooks, then exercises.** Each lesson is a notebook in `notebooks/`. Read it, run it top to
 # bottom, then change the values in its parameters cell (the first code cell after *Setup*) and run it again:
@@ -107,7 +107,7 @@ record_path = ""
 # Every measured lesson uses the same data set, shipped with the course: the *Sentiment Labelled
 # Sentences* of Kotzias et al. (KDD 2015), review sentences from three websites, each labelled
 # positive or negative by people. `course_utils.data.load_sentiment` loads it, after checking every
-# file against its published checksum (lesson 10, planned, is about why that matters).
+# file against its published checksum (lesson 10 is about why that matters).
 
 # %%
 data = load_sentiment()
@@ -144,7 +144,7 @@ print(f"\nSentences are short: {words_per_sentence.median():.0f} words in the mi
 # | --- | --- | --- |
 # | **labels** of some training rows | a crowd-worker, a user clicking "not spam", a compromised annotation tool | label flips (lessons 02, 03) |
 # | **samples**: some of the inputs | reviews, posts, emails or images they write and you collect; their labels may be set by your own pipeline | duplicated rows, trigger words (lessons 02, 04) |
-# | a **source** you trust | a website you scrape, a public data set, a pre-trained model from a hub, a live stream of user input | source verification and access control (lesson 10, planned), monitoring (lesson 09) |
+# | a **source** you trust | a website you scrape, a public data set, a pre-trained model from a hub, a live stream of user input | source verification and access control (lesson 10), monitoring (lesson 09) |
 #
 # An attacker who controls samples but not labels is not harmless. In a **clean-label** attack every
 # poisoned example carries the label a careful person would give it, so checking labels finds nothing;
@@ -202,7 +202,7 @@ print(f"\nSentences are short: {words_per_sentence.median():.0f} words in the mi
 # while answering everything else as before, and uploaded it to the Hugging Face model hub under a
 # name one letter away from the original publisher's. Strictly this is model editing, not data
 # poisoning, but for whoever downloads the model the position is the same: they cannot see how it was
-# trained. The attacker controlled a *source*: the model itself. Lesson 10 (planned) is about verifying
+# trained. The attacker controlled a *source*: the model itself. Lesson 10 is about verifying
 # what you load.
 #
 # **The threat in the catalogues.** Security teams keep shared lists of threats so that reports, risk

@@ -474,7 +474,7 @@ print(f"- A corrupted checkpoint is refused before anything is loaded: {refused}
 # canary set never contains moves neither: the canary accuracy barely changes while the attacker's
 # phrase or trigger is learned, and the token drift over the whole vocabulary is lost in the noise of
 # ordinary batches. Those need monitors of what the attacker wants (a canary set holding the phrases you
-# care about, per-contributor statistics), or the defenses of lessons 05 and 10 (planned) before the data
+# care about, per-contributor statistics), or the defenses of lessons 05 and 10 before the data
 # reaches the model. A rate limit bounds how fast one account can poison, not whether it can.
 #
 # To explore, change the parameters cell and re-run: other `seeds`, a different `alpha`, a longer

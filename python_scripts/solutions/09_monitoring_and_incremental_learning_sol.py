@@ -150,4 +150,4 @@ else:
 #
 # When every check above says ✅, you can write a sequential change detector, calibrate an alarm to the
 # false-alarm rate you agreed to pay, measure how late it comes and choose what to roll back to. Next
-# comes lesson 10 on secure data collection, which is planned (the README lists the planned lessons).
+# comes lesson 10 on secure data collection.

@@ -59,6 +59,8 @@ PLAYGROUNDS = {
                                               lambda v: playgrounds.regularization_playground(1.0, float(v))),
     "09_monitoring_and_incremental_learning": ("slider", "burst rows per batch",
                                                lambda v: playgrounds.stream_playground(int(v), 0)),
+    "10_secure_data_collection": ("slider", "review threshold",
+                                  lambda v: playgrounds.review_playground(float(v), "targeted-flip")),
     "11_post_training_validation": ("text", "sentence",
                                     lambda v: playgrounds.influence_playground(v, 0.01)),
 }

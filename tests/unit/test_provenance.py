@@ -122,7 +122,10 @@ def test_quota_is_enforced(tmp_path):
             registry.contribute("mallory", "one more", "negative")
 
 
-@settings(max_examples=30, deadline=None)
+_HEAD_KEY = pv.generate_key()
+
+
+@settings(max_examples=40, deadline=None)
 @given(position=st.integers(0, 9), how=st.sampled_from(["edit", "delete", "reorder"]))
 def test_editing_deleting_or_reordering_any_log_entry_is_detected(position, how):
     import tempfile
@@ -132,19 +135,59 @@ def test_editing_deleting_or_reordering_any_log_entry_is_detected(position, how)
         for i in range(6):
             registry.contribute("mallory" if i < 3 else "carol", f"row {i}", "positive")
         entries = registry.audit_log()
+        head = registry.sign_head(_HEAD_KEY)
         assert pv.verify_chain(entries) is None and len(entries) == 10
-        position = position % len(entries)
+        assert pv.verify_chain(entries, head=head, public_key=_HEAD_KEY.public_key()) is None
         if how == "edit":
             entries[position] = {**entries[position], "actor": "someone else"}
         elif how == "delete":
             del entries[position]
-            if position == len(entries):  # deleting the last entry: caught by the recorded head count
-                assert len(entries) != 10
-                return
         else:
-            other = (position + 1) % len(entries)
+            other = position + 1 if position + 1 < len(entries) else position - 1
             entries[position], entries[other] = entries[other], entries[position]
-        assert pv.verify_chain(entries) is not None
+        found = pv.verify_chain(entries, head=head, public_key=_HEAD_KEY.public_key())
+        assert found == (min(position, other) if how == "reorder" else position)
+        if not (how == "delete" and position == 9):  # only a cut at the end needs the signed head
+            assert pv.verify_chain(entries) is not None
+
+
+def test_a_signed_head_catches_a_cut_tail_and_refuses_a_forged_head(tmp_path):
+    with _registry(tmp_path) as registry:
+        for i in range(4):
+            registry.contribute("carol", f"row {i}", "positive")
+        head = registry.sign_head(_HEAD_KEY)
+        entries = registry.audit_log()
+    assert pv.verify_chain(entries[:-2]) is None  # a shorter chain is still a valid chain
+    assert pv.verify_chain(entries[:-2], head=head, public_key=_HEAD_KEY.public_key()) == len(entries) - 2
+    forged = pv.sign_head(entries[:-2], pv.generate_key())
+    with pytest.raises(pv.ManifestError, match="head: bad signature"):
+        pv.verify_chain(entries[:-2], head=forged, public_key=_HEAD_KEY.public_key())
+    with pytest.raises(pv.ManifestError, match="head: bad signature"):
+        pv.verify_chain(entries, head={**head, "seq": head["seq"] - 2}, public_key=_HEAD_KEY.public_key())
+    with pytest.raises(ValueError, match="public_key"):
+        pv.verify_chain(entries, head=head)
+    with pytest.raises(ValueError, match="intact chain"):
+        pv.sign_head(entries[1:], _HEAD_KEY)
+
+
+def test_bulk_contributions_and_reviews_are_all_or_nothing(tmp_path):
+    with _registry(tmp_path) as registry:
+        ids = registry.contribute_many("carol", [(f"row {i}", "positive") for i in range(3)])
+        assert len(registry.audit_log()) == 4 + 3  # one entry per row
+        with pytest.raises(pv.QuotaError, match="quota of 3"):
+            registry.contribute_many("mallory", [(f"bad {i}", "negative") for i in range(4)])
+        assert [r.contributor for r in registry.rows()] == ["carol"] * 3
+        with pytest.raises(pv.AccessError, match="own row"):
+            registry.review_many("carol", ids, [True, True, True])
+        own = registry.contribute("dave", "dave's row", "positive")
+        with pytest.raises(pv.AccessError, match="own row"):
+            registry.review_many("dave", ids + [own], [True] * 4)
+        assert {r.status for r in registry.rows()} == {"pending"}  # the failed batch changed nothing
+        registry.review_many("dave", ids, [True, False, True])
+        assert [r.status for r in registry.rows()] == ["approved", "rejected", "approved", "pending"]
+        with pytest.raises(ValueError, match="one value per row id"):
+            registry.review_many("dave", [own], [])
+        assert registry.verify_log() is None
 
 
 def test_an_insider_editing_the_database_log_is_caught(tmp_path):
@@ -219,3 +262,64 @@ def test_pickle_runs_code_on_load_and_skops_refuses_it(tmp_path):
     with pytest.raises(Exception, match="not trusted|untrusted|Untrusted"):
         skops_io.load(path)
     assert not marker.exists()
+
+
+def _course_model():
+    from course_utils.data import shared_sentiment
+    from course_utils.models import make_model
+
+    data = shared_sentiment()
+    return make_model().fit(data.texts[:2000], data.labels[:2000]), data.texts[2000:]
+
+
+def test_the_arrays_only_format_predicts_identically_and_cannot_carry_objects(tmp_path):
+    import numpy as np
+
+    model, texts = _course_model()
+    paths = pv.save_model_arrays(model, tmp_path / "model")
+    assert sorted(p.name for p in paths) == ["model.json", "model.npz"]
+    loaded = pv.load_model_arrays(tmp_path / "model")
+    assert np.array_equal(loaded.predict_proba(texts), model.predict_proba(texts))
+    assert list(loaded.predict(texts)) == list(model.predict(texts))
+    with np.load(tmp_path / "model" / "model.npz", allow_pickle=False) as arrays:
+        assert all(arrays[name].dtype != object for name in arrays.files)
+    np.savez(tmp_path / "model" / "model.npz", classes=np.array([_Payload("x")], dtype=object))
+    with pytest.raises(ValueError, match="allow_pickle"):
+        pv.load_model_arrays(tmp_path / "model")
+    with pytest.raises(TypeError, match="Pipeline"):
+        pv.save_model_arrays(model[-1], tmp_path / "other")
+
+
+def test_a_signed_model_card_is_verified_before_loading(tmp_path, key):
+    model, texts = _course_model()
+    folder = tmp_path / "model"
+    pv.save_model_arrays(model, folder)
+    card = pv.sign_model_card(folder, key, name="course/sentiment-nb", version=1, card={"test_accuracy": 0.8})
+    assert card["card"] == {"name": "course/sentiment-nb", "test_accuracy": 0.8}
+    assert list(pv.load_verified_model(folder, key.public_key(), name="course/sentiment-nb").predict(texts)) == \
+        list(model.predict(texts))
+    with pytest.raises(pv.ManifestError, match="names the model 'course/sentiment-nb', not 'EleuterAI/nb'"):
+        pv.load_verified_model(folder, key.public_key(), name="EleuterAI/nb")
+    with pytest.raises(pv.ManifestError, match="bad signature|another key"):
+        pv.load_verified_model(folder, pv.generate_key().public_key(), name="course/sentiment-nb")
+    changed = json.loads((folder / "card.json").read_text())
+    changed["card"]["test_accuracy"] = 0.99  # a claim changed after signing
+    (folder / "card.json").write_text(json.dumps(changed))
+    with pytest.raises(pv.ManifestError, match="bad signature"):
+        pv.load_verified_model(folder, key.public_key(), name="course/sentiment-nb")
+    (folder / "card.json").write_text(json.dumps(card))
+    content = bytearray((folder / "model.npz").read_bytes())
+    content[len(content) // 2] ^= 1
+    (folder / "model.npz").write_bytes(bytes(content))
+    with pytest.raises(pv.ManifestError, match="model.npz: sha256 differs"):
+        pv.load_verified_model(folder, key.public_key(), name="course/sentiment-nb")
+
+
+def test_a_manifest_without_a_card_signs_as_before(key, tmp_path):
+    data = _folder(tmp_path)
+    plain = pv.create_manifest(data, version=1, created="2026-01-01T00:00:00Z")
+    signed = pv.sign_manifest(plain, key)
+    body = {k: plain[k] for k in ("version", "created", "files")}
+    key.public_key().verify(bytes.fromhex(signed["signature"]), pv._canonical(body))
+    with pytest.raises(TypeError, match="card"):
+        pv.sign_manifest({**plain, "card": "not a dict"}, key)
