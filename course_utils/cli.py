@@ -28,6 +28,11 @@ exercises
     ``--check``, exit 1 when a regeneration would change a committed exercise.
 grade
     Grade a folder of submitted exercise notebooks (see :mod:`course_utils.grading`).
+manifest
+    ``manifest keygen`` writes an Ed25519 key pair; ``manifest create`` describes a data folder
+    by a signed manifest; ``manifest verify`` checks a folder against one (lesson 10). ``verify``
+    exits 0 when everything holds, 1 with one line per failed file or check, 2 on bad arguments,
+    and never writes anything.
 """
 
 from __future__ import annotations
@@ -35,8 +40,10 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import re
 import sys
+from pathlib import Path
 
 from . import build, exercises, grading
 from ._validation import (
@@ -148,6 +155,7 @@ def _build_parser():
     experiment.add_argument("--format", default="json", choices=["json", "table"])
 
     _add_stream_parser(commands)
+    _add_manifest_parser(commands)
 
     build = commands.add_parser("build", help="execute every lesson into a folder with an HTML index")
     build.add_argument("--out", default="build", help="output folder (default: build)")
@@ -299,6 +307,8 @@ def _dispatch(args):
         return _run_experiment(args)
     if args.command == "stream":
         return _run_stream(args)
+    if args.command == "manifest":
+        return _run_manifest(args)
     if args.command == "exercises":
         return _exercises(args.check)
     if args.command == "scripts":
@@ -443,4 +453,107 @@ def _run_stream(args):
         _error("stream", error)
         return 2
     write_line(json.dumps(result, indent=2) if args.format == "json" else _format_stream_table(result), sys.stdout)
+    return 0
+
+
+#: The largest manifest or key file ``manifest`` reads.
+MAX_MANIFEST_BYTES = 20 * 2**20
+
+
+def _add_manifest_parser(commands):
+    manifest = commands.add_parser(
+        "manifest", help="sign a data folder's manifest, or verify a folder against one (lesson 10)",
+        description="Describe every file of a folder (SHA-256, size, source, license) in a manifest signed with "
+                    "Ed25519, and verify a folder against it before training.",
+        epilog="verify exits 0 when every file and the signature hold, 1 with one line per failed file or check, "
+               "and 2 on bad arguments; it never writes anything.")
+    actions = manifest.add_subparsers(dest="action", required=True, parser_class=OneLineArgumentParser)
+    keygen = actions.add_parser("keygen", help="write PREFIX.key (private, mode 0600) and PREFIX.pub")
+    keygen.add_argument("--out", required=True, metavar="PREFIX", help="path prefix of the two key files")
+    create = actions.add_parser("create", help="write the signed manifest of a folder")
+    create.add_argument("folder", metavar="DIR")
+    create.add_argument("--key", required=True, metavar="KEY", help="the private key (PEM, from keygen)")
+    create.add_argument("--out", required=True, metavar="MANIFEST", help="where to write the manifest (JSON)")
+    create.add_argument("--version", type=_positive_int("version", 2**31), default=1,
+                        help="the manifest's version; a verifier refuses older ones (default: 1)")
+    create.add_argument("--source", default="", help="where the files come from")
+    create.add_argument("--license", default="", help="the files' license")
+    verify = actions.add_parser("verify", help="check a folder against a signed manifest; writes nothing")
+    verify.add_argument("folder", metavar="DIR")
+    verify.add_argument("--manifest", required=True, metavar="MANIFEST")
+    verify.add_argument("--public-key", required=True, metavar="PUB", help="the signer's public key (PEM)")
+    verify.add_argument("--min-version", type=_positive_int("min-version", 2**31), default=None, metavar="N",
+                        help="refuse a manifest older than this version (an old release replayed)")
+
+
+def _read_key(path, private):
+    from . import provenance
+
+    content = read_regular_file(Path(path), "private key" if private else "public key", MAX_MANIFEST_BYTES)
+    try:
+        return provenance.load_private_key(content) if private else provenance.load_public_key(content)
+    except ValueError as error:
+        raise ValueError(f"'{shown_path(path)}' is not an Ed25519 {'private' if private else 'public'} key "
+                         f"({str(error).splitlines()[0] if str(error) else 'unreadable'})") from None
+
+
+def _exclusion(folder, target):
+    """The manifest's own name, when it is written inside the folder it describes."""
+    try:
+        return (Path(target).resolve().relative_to(Path(folder).resolve()).as_posix(),)
+    except ValueError:
+        return ()
+
+
+def _run_manifest(args):
+    from . import provenance
+
+    try:
+        if args.action == "keygen":
+            from cryptography.hazmat.primitives import serialization
+
+            key_path, pub_path = Path(args.out + ".key"), Path(args.out + ".pub")
+            for path in (key_path, pub_path):
+                if path.exists():
+                    raise ValueError(f"'{shown_path(path)}' exists; keygen never overwrites a key")
+            key = provenance.generate_key()
+            private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                        serialization.NoEncryption())
+            public = key.public_key().public_bytes(serialization.Encoding.PEM,
+                                                   serialization.PublicFormat.SubjectPublicKeyInfo)
+            descriptor = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "wb") as handle:
+                handle.write(private)
+            pub_path.write_bytes(public)
+            write_line(f"wrote {shown_path(key_path)} (private, keep it secret) and {shown_path(pub_path)}",
+                       sys.stdout)
+            return 0
+        folder = Path(args.folder)
+        if not folder.is_dir():
+            raise ValueError(f"'{shown_path(args.folder)}' is not a folder")
+        if args.action == "create":
+            key = _read_key(args.key, private=True)
+            unsigned = provenance.create_manifest(folder, version=args.version, source=args.source,
+                                                  license=args.license, exclude=_exclusion(folder, args.out))
+            signed = provenance.sign_manifest(unsigned, key)
+            Path(args.out).write_text(json.dumps(signed, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+            write_line(f"wrote {shown_path(args.out)}: {len(signed['files'])} files, version {args.version}",
+                       sys.stdout)
+            return 0
+        public_key = _read_key(args.public_key, private=False)
+        content = read_regular_file(Path(args.manifest), "manifest", MAX_MANIFEST_BYTES)
+        try:
+            manifest = json.loads(content.decode("utf-8"))
+        except ValueError:
+            raise ValueError(f"'{shown_path(args.manifest)}' is not a JSON manifest") from None
+        problems = provenance.manifest_problems(folder, manifest, public_key, min_version=args.min_version,
+                                                exclude=_exclusion(folder, args.manifest))
+    except (OSError, ValueError, TypeError) as error:
+        _error(f"manifest {args.action}", error)
+        return 2
+    for problem in problems:
+        write_line(problem, sys.stdout)
+    if problems:
+        return 1
+    write_line(f"ok: {len(manifest['files'])} files, version {manifest['version']}, signature valid", sys.stdout)
     return 0

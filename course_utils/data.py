@@ -8,10 +8,10 @@ Two data sets are used throughout:
   3,000 review sentences from Amazon, IMDb and Yelp, 1,500 per class, shipped
   unchanged inside the package and returned by :func:`load_sentiment`.
 
-Every shipped file is checked against its SHA-256 before it is read, as the planned lesson 10
-will recommend: a changed file raises :class:`DataIntegrityError`, naming the file
-and both hashes. :func:`read_labelled_file` reads a learner's or instructor's own
-data for the command line.
+Every shipped file is checked against its SHA-256 before it is read, as lesson 10
+recommends: the hashes come from the data's manifest (:data:`SENTIMENT_MANIFEST`), and a
+changed file raises :class:`DataIntegrityError`, naming the file and both hashes.
+:func:`read_labelled_file` reads a learner's or instructor's own data for the command line.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -39,6 +40,7 @@ __all__ = [
     "SENTIMENT_DIR",
     "SENTIMENT_SOURCES",
     "SENTIMENT_SHA256",
+    "SENTIMENT_MANIFEST",
     "MAX_FILE_BYTES",
     "MAX_LINE_CHARS",
 ]
@@ -60,13 +62,12 @@ SENTIMENT_SOURCES = {
     "yelp": "yelp_labelled.txt",
 }
 
-#: The SHA-256 of every shipped file, as published with the data (SOURCE.md).
-SENTIMENT_SHA256 = {
-    "amazon_cells_labelled.txt": "47003fc0a0d4840b00e96e715b6189bad09e7443a3da41c4cbe12ffc79f86ae3",
-    "imdb_labelled.txt": "aef2e49e3da25714d61175e3a6e68eeef74a20a2f914318dc3be9947ea86512d",
-    "yelp_labelled.txt": "c76468b7b5c6e56a0804d728345c5f84aa2142ddb214420f61cc9cfd4c00d2ea",
-    "readme.txt": "736c26aa54e3614459e50314ece0698051f0923d108ed53938dcb1aa0483bfd4",
-}
+#: The shipped data's manifest (lesson 10): every file's SHA-256, size, source and license, and a version.
+SENTIMENT_MANIFEST = SENTIMENT_DIR.parent / "sentiment_labelled_sentences.manifest.json"
+
+#: The SHA-256 of every shipped file, read from :data:`SENTIMENT_MANIFEST`, the one place they are written.
+SENTIMENT_SHA256 = {name: entry["sha256"] for name, entry in
+                    json.loads(SENTIMENT_MANIFEST.read_text(encoding="utf-8"))["files"].items()}
 
 #: The shipped files' labels, 1 and 0, named as in the reference's toy set.
 SENTIMENT_LABEL_NAMES = {"1": "positive", "0": "negative"}
@@ -442,4 +443,3 @@ def _add_csv_row(row, number, header, columns, origin, texts, labels, sources):
     texts.append(sentence)
     labels.append(label)
     sources.append((row.get("source") or origin).strip() or origin)
-SENTIMENT_MANIFEST = SENTIMENT_DIR.parent / "sentiment_labelled_sentences.manifest.json"  # TEMP

@@ -137,8 +137,9 @@ def create_manifest(folder, *, version, source="", license="", created=None, exc
         The data folder.
     version : int
         The manifest's version, 1 or more; a verifier refuses one older than the newest it has seen.
-    source, license : str
-        Where the files come from and under which terms (the same for every file).
+    source, license : str or dict
+        Where the files come from and under which terms: one str for every file, or a dict from file
+        name to str that names every file.
     created : str, default=None
         The creation time (ISO 8601, UTC); ``None`` takes the current time.
     exclude : sequence of str
@@ -156,20 +157,27 @@ def create_manifest(folder, *, version, source="", license="", created=None, exc
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         raise ValueError(f"version must be an integer of 1 or more, got {version!r}")
     for name, value in (("source", source), ("license", license)):
-        if not isinstance(value, str):
-            raise TypeError(f"{name} must be a str, got {type(value).__name__}")
+        if isinstance(value, dict):
+            if not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+                raise TypeError(f"{name} must map file names to str")
+        elif not isinstance(value, str):
+            raise TypeError(f"{name} must be a str or a dict of file name -> str, got {type(value).__name__}")
     if created is None:
         created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     if not isinstance(created, str):
         raise TypeError(f"created must be an ISO 8601 str, got {type(created).__name__}")
     excluded = set(exclude)
+    names = [name for name in _files(folder) if name not in excluded]
+    for name, value in (("source", source), ("license", license)):
+        if isinstance(value, dict) and set(value) != set(names):
+            raise ValueError(f"{name} must name every file of the folder and no other: missing "
+                             f"{sorted(set(names) - set(value))}, unknown {sorted(set(value) - set(names))}")
     files = {}
-    for name in _files(folder):
-        if name in excluded:
-            continue
+    for name in names:
         path = folder / name
         files[name] = {"sha256": _sha256_file(path), "size": path.stat().st_size,
-                       "source": source, "license": license}
+                       "source": source[name] if isinstance(source, dict) else source,
+                       "license": license[name] if isinstance(license, dict) else license}
     return {"version": version, "created": created, "files": files}
 
 

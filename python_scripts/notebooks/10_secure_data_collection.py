@@ -116,6 +116,7 @@ same_files = {n: (e["sha256"], e["size"]) for n, e in recomputed["files"].items(
     {n: (e["sha256"], e["size"]) for n, e in shipped["files"].items()}
 print("the manifest describes the shipped folder exactly:", same_files)
 
+
 # %% [markdown]
 # A hash alone protects against accidents, not against an attacker. Someone who can change the data can
 # change the list of hashes too. Here is that attacker: they copy the data, flip one label (one byte, a
@@ -159,7 +160,9 @@ outcomes["change data, then its hashes (no signature)"] = {"refused": not hashes
 publisher_key = provenance.generate_key()
 publisher_public = publisher_key.public_key()
 signed = provenance.sign_manifest(shipped, publisher_key)
-print("signature:", signed["signature"][:32] + "...", "by public key", signed["public_key"][:16] + "...")
+# The key is new at every run, so its bytes are not printed: the notebook re-runs to the same text.
+print(f"signed: a {len(bytes.fromhex(signed['signature']))}-byte signature by a "
+      f"{len(bytes.fromhex(signed['public_key']))}-byte public key")
 
 
 def load_verified_rows(folder, manifest, public_key, min_version=None):
@@ -336,9 +339,10 @@ outcomes["curator approves their own rows"] = {"refused": access["alice"].starts
 # time, each with the same quota, all aiming at `negative`: Mallory sends the targeted flip above; Trudy
 # the course's backdoor (positive sentences with the trigger `cf`, labelled negative); and Oscar a
 # **clean-label** trigger, negative sentences with `cf`, labelled correctly, so that every row is true.
-# Bob's rule judges each row on its own, so each attack's numbers are the ones it would get alone. Three models are scored on the test split: trained on the base
-# and the reviewed snapshot; on the base and every contributed row unreviewed (which is also what a
-# curator who approves everything gives); and on the base and Carol's rows only, without poison.
+# Bob's rule judges each row on its own, so each attack's numbers are the ones it would get alone. Three
+# models are scored on the test split: trained on the base and the reviewed snapshot; on the base and
+# every contributed row unreviewed (which is also what a curator who approves everything gives); and on
+# the base and Carol's rows only, without poison.
 
 # %%
 trials = pd.DataFrame(curation_trials(data.texts, data.labels, seeds=seeds, review_threshold=review_threshold,
@@ -656,15 +660,16 @@ except ValueError as error:
     model_signing_refused = True
     print("model-signing refuses the edited model:", str(error).split(":")[0])
 
+
 # %% [markdown]
 # ## 8. What stops what
 #
 # Every attack of this lesson, the mechanism that was in its way, and whether it was stopped, as measured
 # above (for review: the share of the attack success it gains over the no-poison model that review takes
-# away, from section 4's means). One attack is missing from the code because nothing in it can be measured: a **trusted insider
-# who labels badly**. A curator who approves poison signs valid snapshots, writes an intact log and
-# passes every check here; the unreviewed column of section 4 is what such a curator gives. Provenance
-# tells you who did it afterwards; it does not stop them.
+# away, from section 4's means). One attack is missing from the code because nothing in it can be
+# measured: a **trusted insider who labels badly**. A curator who approves poison signs valid snapshots,
+# writes an intact log and passes every check here; the unreviewed column of section 4 is what such a
+# curator gives. Provenance tells you who did it afterwards; it does not stop them.
 
 # %%
 def verdict(refused):

@@ -288,3 +288,25 @@ def test_read_labelled_file_refuses_a_long_line(tmp_path):
     path.write_text("text,label\ngood,pos\n" + "y" * (MAX_LINE_CHARS + 1) + ",neg\n", encoding="utf-8")
     with pytest.raises(DataFormatError, match="line 3 holds 100,005 characters, more than the limit of 100,000"):
         read_labelled_file(path)
+
+
+def test_the_manifest_describes_the_shipped_folder_and_is_the_one_source_of_its_hashes():
+    import json
+    import re
+
+    from course_utils import data as data_module
+    from course_utils.provenance import create_manifest
+
+    manifest = json.loads(data_module.SENTIMENT_MANIFEST.read_text(encoding="utf-8"))
+    fresh = create_manifest(data_module.SENTIMENT_DIR, version=manifest["version"], created=manifest["created"])
+    assert {n: (e["sha256"], e["size"]) for n, e in fresh["files"].items()} == \
+        {n: (e["sha256"], e["size"]) for n, e in manifest["files"].items()}
+    assert all(e["source"] and e["license"] for e in manifest["files"].values())
+    assert data_module.SENTIMENT_SHA256 == {n: e["sha256"] for n, e in manifest["files"].items()}
+    # SOURCE.md documents the same hashes for the data files
+    source = (data_module.SENTIMENT_DIR / "SOURCE.md").read_text(encoding="utf-8")
+    documented = dict(re.findall(r"^\| (\S+\.txt) \| ([0-9a-f]{64}) \|$", source, flags=re.M))
+    assert documented and all(manifest["files"][n]["sha256"] == h for n, h in documented.items())
+    # no digest is typed into data.py itself
+    code = (data_module.SENTIMENT_DIR.parent.parent / "data.py").read_text(encoding="utf-8")
+    assert not re.search(r"[0-9a-f]{64}", code)
