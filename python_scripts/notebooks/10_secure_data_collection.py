@@ -494,9 +494,8 @@ with context.Pool(2) as pool:
     added = [job.get(timeout=300) for job in jobs]
 with provenance.DataRegistry(concurrent_path) as shared:
     concurrent_rows, concurrent_intact = len(shared.rows()), shared.verify_log() is None
-    interleaved = len({e["actor"] for e in shared.audit_log()[3:3 + writer_rows]}) == 2
-print(f"added {added}; the registry holds {concurrent_rows} rows, chain intact: {concurrent_intact}; "
-      f"the two writers' entries interleave: {interleaved}")
+# How the two writers' entries interleave depends on the operating system's scheduling, so it is not printed.
+print(f"added {added}; the registry holds {concurrent_rows} rows, chain intact: {concurrent_intact}")
 
 # %% [markdown]
 # The registry uses only standard SQL with `?` placeholders, so the same code runs on PostgreSQL with a

@@ -323,3 +323,15 @@ def test_a_manifest_without_a_card_signs_as_before(key, tmp_path):
     key.public_key().verify(bytes.fromhex(signed["signature"]), pv._canonical(body))
     with pytest.raises(TypeError, match="card"):
         pv.sign_manifest({**plain, "card": "not a dict"}, key)
+
+
+def test_sources_and_licenses_may_be_given_per_file(tmp_path):
+    data = _folder(tmp_path)
+    manifest = pv.create_manifest(data, version=1, source={"a.txt": "shop", "b.txt": "forum"},
+                                  license={"a.txt": "CC-BY-4.0", "b.txt": "MIT"})
+    assert [(e["source"], e["license"]) for e in manifest["files"].values()] == [("shop", "CC-BY-4.0"),
+                                                                                ("forum", "MIT")]
+    with pytest.raises(ValueError, match=r"missing \['b.txt'\]"):
+        pv.create_manifest(data, version=1, source={"a.txt": "shop"})
+    with pytest.raises(TypeError, match="source must map file names to str"):
+        pv.create_manifest(data, version=1, source={"a.txt": 1, "b.txt": "x"})
