@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ._validation import check_choice, check_labels, check_number, check_texts
-from .attacks import DEFAULT_TRIGGER, insert_trigger
+from ._validation import MAX_SEED, check_choice, check_labels, check_number, check_texts
+from .attacks import DEFAULT_TRIGGER, check_trigger, insert_trigger
 from .experiment import split_data
 from .metrics import accuracy, attack_success_rate
 from .models import make_model
@@ -158,7 +158,13 @@ def curation_trials(texts, labels, *, attacks=CURATION_ATTACKS, seeds=(0, 1, 2, 
     the model trained on them) is computed once, and one registry takes every attack's rows, each sent by
     its own poisoner (:data:`POISONERS`) with their own quota. Review judges each row on its own, so an
     attack's numbers are those it would get alone."""
+    if isinstance(attacks, str) or not attacks:
+        raise ValueError(f"attacks must be a non-empty list of {CURATION_ATTACKS}, got {attacks!r}")
     attacks = [check_choice(a, "attacks", CURATION_ATTACKS) for a in attacks]
+    if isinstance(seeds, (str, int)) or not seeds:
+        raise ValueError(f"seeds must be a non-empty list of integers, got {seeds!r}")
+    seeds = [int(check_number(seed, "seeds", low=0, high=MAX_SEED, integer=True)) for seed in seeds]
+    trigger = check_trigger(trigger)
     review_threshold = check_number(review_threshold, "review_threshold", low=0, high=1)
     trusted_share = check_number(trusted_share, "trusted_share", low=0, high=1, low_open=True, high_open=True)
     for name, value in (("poison_rows", poison_rows), ("poison_quota", poison_quota), ("honest_rows", honest_rows)):

@@ -84,6 +84,10 @@ def test_poisoning_rows_and_review_rows():
     (lambda d: curation_trial(d.texts, d.labels, honest_rows=5000), "honest_rows"),
     (lambda d: curation_trial(d.texts, d.labels, trusted_share=1.0), "trusted_share"),
     (lambda d: curation_trial(d.texts, d.labels, folder=3), "folder"),
+    (lambda d: curation_trials(d.texts, d.labels, seeds=5), "seeds"),
+    (lambda d: curation_trials(d.texts, d.labels, seeds=[-1]), "seeds"),
+    (lambda d: curation_trials(d.texts, d.labels, attacks="backdoor"), "attacks"),
+    (lambda d: curation_trial(d.texts, d.labels, trigger="two words"), "trigger"),
 ])
 def test_bad_arguments(sentiment, call, message):
     with pytest.raises((ValueError, TypeError), match=message):
