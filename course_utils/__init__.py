@@ -8,11 +8,13 @@ layer          modules
 =============  ===================================================================
 base           ``_validation`` (argument checks), ``data`` (the toy set and the
                shipped review sentences, checksummed), ``models`` (the model
-               factories), ``metrics``
+               factories), ``metrics``, ``provenance`` (signed manifests, the
+               data registry, model cards)
 science        ``attacks``; ``detect`` (audit, outliers, label noise, triggers);
                ``defenses`` (the registry of filters, trainers and monitors)
 experiment     ``experiment``: split, poison, train, score; ``defend``; sweeps;
-               ``evaluation``: detectors graded over attacks and seeds
+               ``evaluation``: detectors graded over attacks and seeds;
+               ``curation``: curated training through the data registry
 show           ``plotting`` (the house style, the sweep figure), ``playgrounds``
 teach          ``notebook`` (what a lesson records), ``checks``, ``exercises``,
                ``grading``
