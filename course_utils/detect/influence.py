@@ -89,9 +89,18 @@ def naive_bayes_weights(X_train, labels, alpha=1.0):
     alpha = check_number(alpha, "alpha", low=0, low_open=True)
     _, index = _binary_index(labels, X_train.shape[0])
     words = np.vstack([np.asarray(X_train[index == c].sum(axis=0)).ravel() for c in (0, 1)])
-    log_theta = np.log(words + alpha) - np.log((words + alpha).sum(axis=1, keepdims=True))
     prior = np.log(np.bincount(index, minlength=2))
-    return log_theta[1] - log_theta[0], float(prior[1] - prior[0])
+    return _log_rate_ratio(words, alpha), float(prior[1] - prior[0])
+
+
+def _log_rate_ratio(words, alpha):
+    """Each word's smoothed log-rate in class 1 minus that in class 0, from the classes' word counts (2, n_words).
+
+    The one formula behind :func:`naive_bayes_weights` and the retrains of
+    :class:`~course_utils.detect.shadows.RetrainedTriggerEffect`, so that both give the same bits.
+    """
+    log_theta = np.log(words + alpha) - np.log((words + alpha).sum(axis=1, keepdims=True))
+    return log_theta[1] - log_theta[0]
 
 
 def leave_one_out_log_odds(X_train, labels, X_eval, alpha=1.0, refit_vocabulary=True):
@@ -231,8 +240,17 @@ def logistic_influence(X_train, labels, X_eval, C=1.0, random_state=0, tol=1e-10
     return residual[:, None] * np.asarray(design @ solved), classifier
 
 
-def guess_trigger(texts, labels, random_state=0):
+def guess_trigger(texts, labels, random_state=0, features=None):
     """The defender's guess of a backdoor's trigger, read from the data: the top token of the trigger detector.
+
+    Parameters
+    ----------
+    texts, labels
+        The training set.
+    random_state : int, default=0
+    features : TextFeatures, default=None
+        Passed to :meth:`TriggerDetector.fit <course_utils.detect.TriggerDetector.fit>`: a cache of tokenised
+        texts, which saves re-tokenising and changes no result.
 
     Returns
     -------
@@ -242,7 +260,7 @@ def guess_trigger(texts, labels, random_state=0):
     """
     from .triggers import TriggerDetector
 
-    detector = TriggerDetector(random_state=random_state).fit(texts, labels)
+    detector = TriggerDetector(random_state=random_state).fit(texts, labels, features=features)
     if not detector.triggers_:
         return None, None
     top = detector.token_scores_.iloc[0]
@@ -275,7 +293,9 @@ def triggered_probes(texts, labels, trigger, target_label, size=200, random_stat
     size = int(check_number(size, "size", low=1, integer=True))
     rng = np.random.default_rng(random_state)
     analyze, token = CountVectorizer().build_analyzer(), trigger.strip().lower()
-    pool = np.flatnonzero((labels != target_label) & np.array([token not in analyze(t) for t in texts]))
+    # A token of a text is a substring of the lower-cased text: only texts holding it as one need tokenising.
+    free = np.array([token not in t.lower() or token not in analyze(t) for t in texts], dtype=bool)
+    pool = np.flatnonzero((labels != target_label) & free)
     if not len(pool):
         raise ValueError(f"no row is free of the trigger {trigger!r} and labelled other than {target_label!r}")
     chosen = np.sort(rng.choice(pool, size=min(size, len(pool)), replace=False))

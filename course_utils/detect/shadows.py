@@ -20,12 +20,21 @@ import numpy as np
 
 from .._validation import check_number
 from ._base import BaseDetector, check_data
-from .influence import guess_trigger, naive_bayes_log_odds, naive_bayes_weights, triggered_probes
+from .influence import (
+    _binary_index,
+    _check_counts,
+    _log_rate_ratio,
+    guess_trigger,
+    naive_bayes_log_odds,
+    naive_bayes_weights,
+    triggered_probes,
+)
 
 __all__ = [
     "shard_predictions",
     "shard_disagreement",
     "trigger_effect",
+    "RetrainedTriggerEffect",
     "bisect_group_test",
     "group_testing_bound",
     "ShadowBisectDetector",
@@ -95,6 +104,61 @@ def trigger_effect(X, labels, X_clean, X_triggered, target_sign, alpha=1.0):
     """
     weights, _ = naive_bayes_weights(X, labels, alpha)  # one fit; the prior cancels in the difference
     return float(target_sign * np.mean(np.asarray((X_triggered - X_clean) @ weights)))
+
+
+class RetrainedTriggerEffect:
+    """:func:`trigger_effect` of a Naive Bayes retrained on any subset of the rows, from the rows' counts.
+
+    A ``MultinomialNB`` trained on rows ``S`` is fixed by each class's word counts over ``S``, and those are
+    sums of the rows' own counts: one sparse product adds them up, and the same formula as a fit turns them
+    into the model. So ``effect(rows)`` is one retrain, without slicing the matrix or refitting, and equals
+    ``trigger_effect(X[rows], labels[rows], X_clean, X_triggered, target_sign, alpha)`` (exactly, for integer
+    counts, whose sums are exact in any order). The arguments are checked once, here, not on every retrain.
+
+    Parameters
+    ----------
+    X : sparse matrix of shape (n_rows, n_words)
+        Word counts of every row a retrain may use.
+    labels : array-like of shape (n_rows,)
+        Two classes.
+    X_clean, X_triggered : sparse matrices of shape (n_probe, n_words)
+        The probes without and with the trigger.
+    target_sign : float
+        ``1.0`` when the target is the second class, ``-1.0`` when the first.
+    alpha : float > 0, default=1.0
+    """
+
+    def __init__(self, X, labels, X_clean, X_triggered, target_sign, alpha=1.0):
+        self._X = _check_counts(X, "X")
+        _, self._index = _binary_index(labels, self._X.shape[0])
+        for name, probes in (("X_clean", X_clean), ("X_triggered", X_triggered)):
+            if _check_counts(probes, name).shape[1] != self._X.shape[1]:
+                raise ValueError(f"{name} has {probes.shape[1]} columns and X {self._X.shape[1]}; they must match")
+        if X_clean.shape != X_triggered.shape:
+            raise ValueError(f"X_clean {X_clean.shape} and X_triggered {X_triggered.shape} must have one shape")
+        self._difference = X_triggered - X_clean  # as trigger_effect computes it
+        self.target_sign = check_number(target_sign, "target_sign")
+        self.alpha = check_number(alpha, "alpha", low=0, low_open=True)
+
+    def __call__(self, rows):
+        """The trigger effect of a model trained on ``rows`` (row numbers, repeats counted as repeats)."""
+        from scipy import sparse
+
+        rows = np.asarray(rows)
+        if rows.ndim != 1 or not (np.issubdtype(rows.dtype, np.integer) or not len(rows)):
+            raise TypeError("rows must be a 1-D sequence of row numbers")
+        rows = rows.astype(np.int64)
+        n_rows = self._X.shape[0]
+        if len(rows) and (rows.min() < -n_rows or rows.max() >= n_rows):
+            raise ValueError(f"rows must lie in [-{n_rows}, {n_rows}), the rows of X")
+        rows = rows % n_rows
+        index = self._index[rows]
+        if np.bincount(index, minlength=2).min() < 2:
+            raise ValueError("each class of labels needs at least two rows among rows, so that one can be left out")
+        selector = sparse.csr_matrix((np.ones(len(rows)), (index, rows)), shape=(2, n_rows))
+        words = (selector @ self._X).toarray()  # each class's word counts over the rows
+        weights = _log_rate_ratio(words, self.alpha)
+        return float(self.target_sign * np.mean(np.asarray(self._difference @ weights)))
 
 
 def group_testing_bound(n, d):
@@ -217,15 +281,15 @@ class ShadowBisectDetector(BaseDetector):
         shards = np.concatenate([np.full(len(b), k) for k, b in enumerate(blocks)])
         _, shard_log_odds = shard_predictions(X, labels, shards, P1, self.alpha)
         self.shard_disagreement_ = shard_disagreement(shard_log_odds)
-        effects = np.array([trigger_effect(X[b], labels[b], P0, P1, sign, self.alpha) for b in blocks])
+        effect = RetrainedTriggerEffect(X, labels, P0, P1, sign, self.alpha)  # each call one retrain, from counts
+        effects = np.array([effect(b) for b in blocks])
         self.shard_effects_ = effects
         reference = blocks[int(effects.argmin())]
-        base = trigger_effect(X[reference], labels[reference], P0, P1, sign, self.alpha)
+        base = effect(reference)
         self.retrains_ = n_shards + 1
 
         def test(subset):
-            rows = np.concatenate([reference, subset])
-            return trigger_effect(X[rows], labels[rows], P0, P1, sign, self.alpha) - base > tolerance
+            return effect(np.concatenate([reference, subset])) - base > tolerance
 
         found = []
         for k in np.flatnonzero(effects - effects.min() > tolerance):
