@@ -89,18 +89,9 @@ def naive_bayes_weights(X_train, labels, alpha=1.0):
     alpha = check_number(alpha, "alpha", low=0, low_open=True)
     _, index = _binary_index(labels, X_train.shape[0])
     words = np.vstack([np.asarray(X_train[index == c].sum(axis=0)).ravel() for c in (0, 1)])
-    prior = np.log(np.bincount(index, minlength=2))
-    return _log_rate_ratio(words, alpha), float(prior[1] - prior[0])
-
-
-def _log_rate_ratio(words, alpha):
-    """Each word's smoothed log-rate in class 1 minus that in class 0, from the classes' word counts (2, n_words).
-
-    The one formula behind :func:`naive_bayes_weights` and the retrains of
-    :class:`~course_utils.detect.shadows.RetrainedTriggerEffect`, so that both give the same bits.
-    """
     log_theta = np.log(words + alpha) - np.log((words + alpha).sum(axis=1, keepdims=True))
-    return log_theta[1] - log_theta[0]
+    prior = np.log(np.bincount(index, minlength=2))
+    return log_theta[1] - log_theta[0], float(prior[1] - prior[0])
 
 
 def leave_one_out_log_odds(X_train, labels, X_eval, alpha=1.0, refit_vocabulary=True):

@@ -23,7 +23,6 @@ from ._base import BaseDetector, check_data
 from .influence import (
     _binary_index,
     _check_counts,
-    _log_rate_ratio,
     guess_trigger,
     naive_bayes_log_odds,
     naive_bayes_weights,
@@ -129,35 +128,46 @@ class RetrainedTriggerEffect:
     """
 
     def __init__(self, X, labels, X_clean, X_triggered, target_sign, alpha=1.0):
-        self._X = _check_counts(X, "X")
-        _, self._index = _binary_index(labels, self._X.shape[0])
+        X = _check_counts(X, "X")
+        _, index = _binary_index(labels, X.shape[0])
         for name, probes in (("X_clean", X_clean), ("X_triggered", X_triggered)):
-            if _check_counts(probes, name).shape[1] != self._X.shape[1]:
-                raise ValueError(f"{name} has {probes.shape[1]} columns and X {self._X.shape[1]}; they must match")
+            if _check_counts(probes, name).shape[1] != X.shape[1]:
+                raise ValueError(f"{name} has {probes.shape[1]} columns and X {X.shape[1]}; they must match")
         if X_clean.shape != X_triggered.shape:
             raise ValueError(f"X_clean {X_clean.shape} and X_triggered {X_triggered.shape} must have one shape")
-        self._difference = X_triggered - X_clean  # as trigger_effect computes it
         self.target_sign = check_number(target_sign, "target_sign")
         self.alpha = check_number(alpha, "alpha", low=0, low_open=True)
+        self._n_rows, self._n_words = X.shape
+        self._index = index
+        self._indptr, self._data = X.indptr.astype(np.int64), X.data
+        # Each stored count's slot in the (2, n_words) table of class word counts: its row's class, its word.
+        self._slot = np.repeat(index, np.diff(self._indptr)) * self._n_words + X.indices
+        self._difference = X_triggered - X_clean  # as trigger_effect computes it
+        # The effect reads the weights of the words the trigger changes only; the others may stay zero.
+        self._words = np.unique(self._difference.indices)
 
     def __call__(self, rows):
         """The trigger effect of a model trained on ``rows`` (row numbers, repeats counted as repeats)."""
-        from scipy import sparse
-
         rows = np.asarray(rows)
         if rows.ndim != 1 or not (np.issubdtype(rows.dtype, np.integer) or not len(rows)):
             raise TypeError("rows must be a 1-D sequence of row numbers")
         rows = rows.astype(np.int64)
-        n_rows = self._X.shape[0]
-        if len(rows) and (rows.min() < -n_rows or rows.max() >= n_rows):
-            raise ValueError(f"rows must lie in [-{n_rows}, {n_rows}), the rows of X")
-        rows = rows % n_rows
-        index = self._index[rows]
-        if np.bincount(index, minlength=2).min() < 2:
+        if len(rows) and (rows.min() < -self._n_rows or rows.max() >= self._n_rows):
+            raise ValueError(f"rows must lie in [-{self._n_rows}, {self._n_rows}), the rows of X")
+        rows = rows % self._n_rows
+        if np.bincount(self._index[rows], minlength=2).min() < 2:
             raise ValueError("each class of labels needs at least two rows among rows, so that one can be left out")
-        selector = sparse.csr_matrix((np.ones(len(rows)), (index, rows)), shape=(2, n_rows))
-        words = (selector @ self._X).toarray()  # each class's word counts over the rows
-        weights = _log_rate_ratio(words, self.alpha)
+        # Every stored count of the rows, summed into its class's slot (integer counts add up exactly).
+        starts, lengths = self._indptr[rows], self._indptr[rows + 1] - self._indptr[rows]
+        ends = np.cumsum(lengths)
+        entries = np.arange(ends[-1]) + np.repeat(starts - ends + lengths, lengths)
+        words = np.bincount(self._slot[entries], weights=self._data[entries], minlength=2 * self._n_words)
+        words = words.reshape(2, self._n_words)
+        # naive_bayes_weights' formula (_log_rate_ratio), on the columns the effect reads; the same bits.
+        smoothed = words[:, self._words] + self.alpha
+        log_theta = np.log(smoothed) - np.log((words + self.alpha).sum(axis=1, keepdims=True))
+        weights = np.zeros(self._n_words)
+        weights[self._words] = log_theta[1] - log_theta[0]
         return float(self.target_sign * np.mean(np.asarray(self._difference @ weights)))
 
 
