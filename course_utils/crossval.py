@@ -10,6 +10,7 @@ gives per-fold scores and out-of-fold probabilities either way.
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 
 import numpy as np
 
@@ -30,9 +31,20 @@ def normalised_text(text):
 def text_groups(texts):
     """One group per distinct normalised text: the first 8 bytes of its SHA-256, as an int64 per row."""
     texts = check_texts(texts)
-    analyze = make_vectorizer().build_analyzer()
-    digests = [hashlib.sha256(" ".join(analyze(t)).encode("utf-8")).digest()[:8] for t in texts]
-    return np.array([int.from_bytes(d, "big", signed=True) for d in digests], dtype=np.int64)
+    return np.array([_group(t) for t in texts], dtype=np.int64)
+
+
+@lru_cache(maxsize=1)
+def _analyzer():
+    return make_vectorizer().build_analyzer()
+
+
+@lru_cache(maxsize=65536)
+def _group(text):
+    # Folds are drawn again and again from the same sentences (every seed's split, every poisoned copy of it):
+    # hash each sentence once.
+    digest = hashlib.sha256(" ".join(_analyzer()(text)).encode("utf-8")).digest()[:8]
+    return int.from_bytes(digest, "big", signed=True)
 
 
 def cross_validate_counts(texts, labels, cv=5, grouped=False, random_state=0, features=None):

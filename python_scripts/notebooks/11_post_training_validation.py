@@ -271,7 +271,9 @@ print(f"Retrains over d log2(n/d), by seed: {ratio_to_bound}. Halving cannot rea
 # from its class's row count; when the whole pipeline is refitted, its vectoriser also forgets the words only
 # that row held. The change in any text's log-odds follows in closed form, for every training row at once
 # (`course_utils.detect.influence.leave_one_out_log_odds`). Check it against literal refits of the whole
-# pipeline, on the backdoored set of section 1, for `n_refits` rows drawn at random and every test row.
+# pipeline, on the backdoored set of section 1, for `n_refits` rows drawn at random and every test row (each
+# refit fits its vectoriser anew, on tokens read from the lesson's cache: the same matrices as
+# `make_model()`'s, sooner).
 
 # %%
 poisoned = attacked["backdoor"]
@@ -283,7 +285,7 @@ base = log_proba[:, 1] - log_proba[:, 0]
 worst = 0.0
 for i in np.random.default_rng(seed).choice(len(poisoned.texts), n_refits, replace=False):
     keep = np.delete(np.arange(len(poisoned.texts)), i)
-    refit = make_model().fit([poisoned.texts[j] for j in keep], poisoned.labels[keep]).predict_log_proba(test)
+    refit = features.model().fit([poisoned.texts[j] for j in keep], poisoned.labels[keep]).predict_log_proba(test)
     worst = max(worst, float(np.abs(refit[:, 1] - refit[:, 0] - base - change[i]).max()))
 print(f"{change.shape[0]} x {change.shape[1]} leave-one-out changes in log-odds from the counts; largest "
       f"difference from {n_refits} literal refits, over all {len(test)} test rows: {worst:.1e}")
