@@ -23,8 +23,8 @@ from collections import Counter
 
 import numpy as np
 
-from ._validation import check_labels, check_label_in, check_number, check_random_state, check_texts
-from .attacks import PoisonedData, check_trigger, insert_trigger, poison_budget
+from ._validation import check_label_in, check_number, check_random_state, check_texts
+from .attacks import backdoor, check_trigger, insert_trigger
 
 __all__ = [
     "strip_scores",
@@ -313,43 +313,31 @@ def filter_rates(threshold, clean_scores, triggered_scores):
 def insert_triggers(texts, triggers, random_state=None):
     """Insert every token of ``triggers`` into every text, each at a random position.
 
+    :func:`course_utils.attacks.insert_trigger` with several tokens.
+
     Returns
     -------
     list of str
     """
-    texts = check_texts(texts)
-    if isinstance(triggers, str) or not len(triggers):
-        raise TypeError("triggers must be a non-empty sequence of tokens, not one string")
-    rng = check_random_state(random_state)
-    for token in triggers:
-        texts = insert_trigger(texts, check_trigger(token, "triggers"), random_state=rng)
-    return texts
+    return insert_trigger(texts, _check_tokens(triggers), random_state=random_state)
 
 
 def multi_token_backdoor(texts, labels, fraction, *, target_label, triggers=("cf", "mn", "bb"), random_state=None):
     """The adaptive backdoor: every poisoned row carries all of ``triggers``, each at a random position.
 
-    As :func:`course_utils.attacks.backdoor`, with several tokens: the model learns each of them as a sign of
+    :func:`course_utils.attacks.backdoor` with several tokens: the model learns each of them as a sign of
     ``target_label``, so that removing any one word from a triggered input leaves the others.
 
     Returns
     -------
     PoisonedData
     """
-    texts = check_texts(texts)
-    labels = check_labels(labels, n_rows=len(texts))
-    fraction = check_number(fraction, "fraction", low=0, high=1)
-    rng = check_random_state(random_state)
-    check_label_in(target_label, np.unique(labels), "target_label")
-    pool = np.flatnonzero(labels != target_label)
-    k = poison_budget(fraction, len(texts))
-    if k > len(pool):
-        raise ValueError(f"fraction asks for {k} rows but only {len(pool)} rows not labelled {target_label!r} exist")
-    chosen = np.sort(rng.choice(pool, size=k, replace=False)).astype(np.int64)
-    triggered = insert_triggers([texts[i] for i in chosen], triggers, random_state=rng)
-    poisoned_texts = list(texts)
-    for i, text in zip(chosen, triggered):
-        poisoned_texts[i] = text
-    poisoned_labels = labels.copy()
-    poisoned_labels[chosen] = target_label
-    return PoisonedData(poisoned_texts, poisoned_labels, chosen)
+    return backdoor(texts, labels, fraction, target_label=target_label, trigger=_check_tokens(triggers),
+                    random_state=random_state)
+
+
+def _check_tokens(triggers):
+    """``triggers`` as a list of checked tokens, the argument named in any error."""
+    if isinstance(triggers, str) or not isinstance(triggers, (list, tuple, np.ndarray)) or not len(triggers):
+        raise TypeError("triggers must be a non-empty sequence of tokens, not one string")
+    return [check_trigger(token, "triggers") for token in triggers]

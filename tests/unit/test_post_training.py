@@ -26,6 +26,7 @@ from course_utils.inputfilters import (
     BigramLanguageModel,
     calibrate_threshold,
     filter_rates,
+    insert_triggers,
     multi_token_backdoor,
     onion_scores,
     rap_scores,
@@ -246,6 +247,22 @@ def test_the_multi_token_trigger_defeats_the_one_word_filter(split):
         threshold = calibrate_threshold(onion_scores(model, calibration), 0.01)
         rates[name] = filter_rates(threshold, onion_scores(model, evaluation), onion_scores(model, triggered))
     assert rates["multi"]["false_acceptance"] > rates["single"]["false_acceptance"] + 0.3
+
+
+def test_the_multi_token_backdoor_is_the_backdoor_with_several_triggers(split):
+    train, test, y_train, _ = split
+    several = multi_token_backdoor(train, y_train, 0.02, target_label="negative", triggers=["cf", "mn"], random_state=4)
+    same = backdoor(train, y_train, 0.02, target_label="negative", trigger=["cf", "mn"], random_state=4)
+    assert several.texts == same.texts and np.array_equal(several.labels, same.labels)
+    assert all({"cf", "mn"} <= set(several.texts[i].split()) for i in several.poisoned_indices)
+    one = backdoor(train, y_train, 0.02, target_label="negative", trigger=["cf"], random_state=4)
+    assert one.texts == backdoor(train, y_train, 0.02, target_label="negative", random_state=4).texts
+    assert insert_triggers(test[:20], ["cf", "mn"], random_state=1) == insert_trigger(test[:20], ["cf", "mn"],
+                                                                                        random_state=1)
+    with pytest.raises(TypeError, match="trigger"):
+        insert_trigger(test[:5], [])
+    with pytest.raises(ValueError, match="triggers must be one word"):
+        multi_token_backdoor(train, y_train, 0.01, target_label="negative", triggers=["cf", "x"])
 
 
 def test_every_filter_scores_each_input(split):
