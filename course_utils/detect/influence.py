@@ -309,6 +309,30 @@ def _insert(texts, token, rng):
 PROBES = ("auto", "trigger", "self")
 
 
+def _check_fit(detector, texts, labels, name):
+    """The checks the influence and shadow-bisect detectors' ``fit`` share: the data, of two classes, and the
+    ``n_probes`` and ``alpha`` they both take."""
+    texts, labels, classes = check_data(texts, labels)
+    check_number(detector.n_probes, "n_probes", low=1, integer=True)
+    check_number(detector.alpha, "alpha", low=0, low_open=True)
+    if len(classes) != 2:
+        raise ValueError(f"the {name} detector handles two classes, got {len(classes)}")
+    return texts, labels, classes
+
+
+def _probe_counts(texts, labels, classes, trigger, target_label, n_probes, random_state):
+    """What both detectors watch a guessed trigger with: the texts' counts (``CountVectorizer().fit_transform``),
+    the clean and triggered probes' counts in the same columns, and ``1.0`` when the target is the second class,
+    ``-1.0`` when the first (log-odds are the second's)."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    vectorizer = CountVectorizer()
+    X = vectorizer.fit_transform(texts)
+    clean, triggered = triggered_probes(texts, labels, trigger, target_label, size=n_probes, random_state=random_state)
+    sign = 1.0 if target_label == classes[1] else -1.0
+    return X, vectorizer.transform(clean), vectorizer.transform(triggered), sign
+
+
 class InfluenceDetector(BaseDetector):
     """Flag the training rows with the most influence on a suspicious behaviour, by exact leave-one-out.
 
@@ -357,15 +381,9 @@ class InfluenceDetector(BaseDetector):
         """Score every row by its exact leave-one-out influence on the chosen behaviour."""
         from sklearn.feature_extraction.text import CountVectorizer
 
-        texts, labels, classes = check_data(texts, labels)
         check_choice(self.probe, "probe", PROBES)
-        check_number(self.n_probes, "n_probes", low=1, integer=True)
         check_number(self.z_threshold, "z_threshold")
-        check_number(self.alpha, "alpha", low=0, low_open=True)
-        if len(classes) != 2:
-            raise ValueError(f"the influence detector handles two classes, got {len(classes)}")
-        vectorizer = CountVectorizer()
-        X = vectorizer.fit_transform(texts)
+        texts, labels, classes = _check_fit(self, texts, labels, "influence")
         trigger, target = (None, None)
         if self.probe != "self":
             trigger, target = guess_trigger(texts, labels, random_state=self.random_state)
@@ -373,15 +391,15 @@ class InfluenceDetector(BaseDetector):
                 raise ValueError("probe='trigger' needs a trigger guessed from the data, and the trigger detector "
                                  "reports none; use probe='auto' or 'self'")
         if trigger is None:
+            X = CountVectorizer().fit_transform(texts)
             own = leave_one_out_self_log_odds(X, labels, alpha=self.alpha)
             without = naive_bayes_log_odds(X, labels, X, alpha=self.alpha) + own  # each row by a model without it
             suspicion = -np.where(labels == classes[1], 1.0, -1.0) * without  # high when the rest disagrees
             probe = "self"
         else:
-            _, probes = triggered_probes(texts, labels, trigger, target, size=self.n_probes,
-                                         random_state=self.random_state)
-            change = leave_one_out_log_odds(X, labels, vectorizer.transform(probes), alpha=self.alpha)
-            sign = 1.0 if target == classes[1] else -1.0
+            X, _, probes, sign = _probe_counts(texts, labels, classes, trigger, target, self.n_probes,
+                                               self.random_state)
+            change = leave_one_out_log_odds(X, labels, probes, alpha=self.alpha)
             suspicion = -sign * change.mean(axis=1)  # how much the probes' pull to the target falls without the row
             probe = "trigger"
         self.probe_, self.trigger_, self.target_label_ = probe, trigger, target

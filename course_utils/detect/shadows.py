@@ -19,14 +19,15 @@ import math
 import numpy as np
 
 from .._validation import check_number
-from ._base import BaseDetector, check_data
+from ._base import BaseDetector
 from .influence import (
     _binary_index,
     _check_counts,
+    _check_fit,
+    _probe_counts,
     guess_trigger,
     naive_bayes_log_odds,
     naive_bayes_weights,
-    triggered_probes,
 )
 
 __all__ = [
@@ -264,15 +265,9 @@ class ShadowBisectDetector(BaseDetector):
 
     def fit(self, texts, labels):
         """Shard, compare, bisect."""
-        from sklearn.feature_extraction.text import CountVectorizer
-
-        texts, labels, classes = check_data(texts, labels)
         n_shards = int(check_number(self.n_shards, "n_shards", low=3, integer=True))
         tolerance = check_number(self.tolerance, "tolerance", low=0, low_open=True)
-        check_number(self.n_probes, "n_probes", low=1, integer=True)
-        check_number(self.alpha, "alpha", low=0, low_open=True)
-        if len(classes) != 2:
-            raise ValueError(f"the shadow-bisect detector handles two classes, got {len(classes)}")
+        texts, labels, classes = _check_fit(self, texts, labels, "shadow-bisect")
         if len(texts) < 4 * n_shards:
             raise ValueError(f"{len(texts)} rows are too few for n_shards={n_shards} (at least 4 rows a shard)")
         self.trigger_, self.target_label_ = guess_trigger(texts, labels, random_state=self.random_state)
@@ -281,12 +276,8 @@ class ShadowBisectDetector(BaseDetector):
         self.suspect_shards_, self.retrains_ = [], 0
         if self.trigger_ is None:
             return self._set_flags(np.zeros(len(texts)), [])
-        vectorizer = CountVectorizer()
-        X = vectorizer.fit_transform(texts)
-        clean, triggered = triggered_probes(texts, labels, self.trigger_, self.target_label_,
-                                            size=self.n_probes, random_state=self.random_state)
-        P0, P1 = vectorizer.transform(clean), vectorizer.transform(triggered)
-        sign = 1.0 if self.target_label_ == classes[1] else -1.0
+        X, P0, P1, sign = _probe_counts(texts, labels, classes, self.trigger_, self.target_label_, self.n_probes,
+                                        self.random_state)
         blocks = np.array_split(np.arange(len(texts)), n_shards)
         shards = np.concatenate([np.full(len(b), k) for k, b in enumerate(blocks)])
         _, shard_log_odds = shard_predictions(X, labels, shards, P1, self.alpha)
