@@ -9,7 +9,8 @@ disagrees with the majority of the others. The shard that holds the poison disag
 retrain (does a model trained on these rows, beside trusted ones, show the behaviour?); a positive group is cut
 in two and each half tested, and when the first half is negative the second must be positive and is not tested.
 For ``d`` positives among ``n`` rows, any adaptive scheme needs about ``d * log2(n / d)`` tests
-(:func:`group_testing_bound`). :class:`ShadowBisectDetector` puts the two together as a filter.
+(:func:`group_testing_bound`). A retrain needs no refit: :class:`RetrainedTriggerEffect` adds up the rows'
+counts. :class:`ShadowBisectDetector` puts the two together as a filter.
 """
 
 from __future__ import annotations
@@ -110,10 +111,12 @@ class RetrainedTriggerEffect:
     """:func:`trigger_effect` of a Naive Bayes retrained on any subset of the rows, from the rows' counts.
 
     A ``MultinomialNB`` trained on rows ``S`` is fixed by each class's word counts over ``S``, and those are
-    sums of the rows' own counts: one sparse product adds them up, and the same formula as a fit turns them
-    into the model. So ``effect(rows)`` is one retrain, without slicing the matrix or refitting, and equals
-    ``trigger_effect(X[rows], labels[rows], X_clean, X_triggered, target_sign, alpha)`` (exactly, for integer
-    counts, whose sums are exact in any order). The arguments are checked once, here, not on every retrain.
+    sums of the rows' own counts: one ``bincount`` adds the rows' stored counts into their class's slots, and
+    the formula of :func:`~course_utils.detect.influence.naive_bayes_weights` turns them into the model (only
+    for the words the trigger changes, the only weights the effect reads). So ``effect(rows)`` is one retrain,
+    without slicing the matrix or refitting, and equals ``trigger_effect(X[rows], labels[rows], X_clean,
+    X_triggered, target_sign, alpha)`` (exactly, for integer counts, whose sums are exact in any order; a test
+    keeps the two agreeing). The arguments are checked once, here, not on every retrain.
 
     Parameters
     ----------
@@ -164,7 +167,7 @@ class RetrainedTriggerEffect:
         entries = np.arange(ends[-1]) + np.repeat(starts - ends + lengths, lengths)
         words = np.bincount(self._slot[entries], weights=self._data[entries], minlength=2 * self._n_words)
         words = words.reshape(2, self._n_words)
-        # naive_bayes_weights' formula (_log_rate_ratio), on the columns the effect reads; the same bits.
+        # naive_bayes_weights' formula, on the columns the effect reads: the same bits.
         smoothed = words[:, self._words] + self.alpha
         log_theta = np.log(smoothed) - np.log((words + self.alpha).sum(axis=1, keepdims=True))
         weights = np.zeros(self._n_words)
