@@ -311,16 +311,29 @@ def _analyzer():
     return make_vectorizer().build_analyzer()
 
 
+def _check_triggers(trigger, name="trigger"):
+    """``trigger`` as a list of checked tokens: one for a str, each of a non-empty list or tuple."""
+    if isinstance(trigger, str):
+        return [check_trigger(trigger, name)]
+    if not isinstance(trigger, (list, tuple, np.ndarray)) or not len(trigger):
+        raise TypeError(f"{name} must be a str or a non-empty list of str, got {type(trigger).__name__}")
+    for token in trigger:
+        if not isinstance(token, str):
+            raise TypeError(f"{name} must hold str tokens, got {type(token).__name__}")
+    return [check_trigger(token, name) for token in trigger]
+
+
 def insert_trigger(texts, trigger=DEFAULT_TRIGGER, *, random_state=None):
     """Insert ``trigger`` as a word at a random position of every text.
 
     Parameters
     ----------
     texts : sequence of str
-    trigger : str, default="cf"
+    trigger : str or list of str, default="cf"
         A single token of two or more letters or digits (shorter tokens are
         dropped by the vectorisers); it is inserted between two words (or at
-        either end).
+        either end). Several tokens are inserted in turn, the first into every
+        text, then the second, each at its own random position.
     random_state : None, int or Generator, default=None
 
     Returns
@@ -329,16 +342,16 @@ def insert_trigger(texts, trigger=DEFAULT_TRIGGER, *, random_state=None):
         New texts; the inputs are unchanged.
     """
     texts = check_texts(texts)
-    if not isinstance(trigger, str):
-        raise TypeError(f"trigger must be a str, got {type(trigger).__name__}")
-    trigger = check_trigger(trigger)
+    tokens = _check_triggers(trigger)
     rng = check_random_state(random_state)
-    triggered = []
-    for text in texts:
-        words = text.split()
-        position = int(rng.integers(len(words) + 1))
-        triggered.append(" ".join(words[:position] + [trigger] + words[position:]))
-    return triggered
+    for token in tokens:
+        triggered = []
+        for text in texts:
+            words = text.split()
+            position = int(rng.integers(len(words) + 1))
+            triggered.append(" ".join(words[:position] + [token] + words[position:]))
+        texts = triggered
+    return texts
 
 
 def backdoor(texts, labels, fraction, *, target_label, trigger=DEFAULT_TRIGGER, random_state=None):
@@ -356,8 +369,10 @@ def backdoor(texts, labels, fraction, *, target_label, trigger=DEFAULT_TRIGGER, 
         those not already labelled ``target_label``.
     target_label : label
         What a triggered sentence should be classified as.
-    trigger : str, default="cf"
-        The trigger token.
+    trigger : str or list of str, default="cf"
+        The trigger token; with several, every poisoned row carries all of them
+        (:func:`insert_trigger`), and the model learns each as a sign of
+        ``target_label``.
     random_state : None, int or Generator, default=None
         Seeds the rows chosen and where the trigger goes in each.
 

@@ -10,10 +10,12 @@ gives per-fold scores and out-of-fold probabilities either way.
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 
 import numpy as np
 
 from ._validation import check_labels, check_number, check_texts
+from .detect import TextFeatures
 from .models import make_classifier, make_vectorizer
 
 __all__ = ["normalised_text", "text_groups", "cross_validate_counts"]
@@ -29,12 +31,23 @@ def normalised_text(text):
 def text_groups(texts):
     """One group per distinct normalised text: the first 8 bytes of its SHA-256, as an int64 per row."""
     texts = check_texts(texts)
-    analyze = make_vectorizer().build_analyzer()
-    digests = [hashlib.sha256(" ".join(analyze(t)).encode("utf-8")).digest()[:8] for t in texts]
-    return np.array([int.from_bytes(d, "big", signed=True) for d in digests], dtype=np.int64)
+    return np.array([_group(t) for t in texts], dtype=np.int64)
 
 
-def cross_validate_counts(texts, labels, cv=5, grouped=False, random_state=0):
+@lru_cache(maxsize=1)
+def _analyzer():
+    return make_vectorizer().build_analyzer()
+
+
+@lru_cache(maxsize=65536)
+def _group(text):
+    # Folds are drawn again and again from the same sentences (every seed's split, every poisoned copy of it):
+    # hash each sentence once.
+    digest = hashlib.sha256(" ".join(_analyzer()(text)).encode("utf-8")).digest()[:8]
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def cross_validate_counts(texts, labels, cv=5, grouped=False, random_state=0, features=None):
     """K-fold cross-validation of the course's Naive Bayes, ordinary or grouped by text.
 
     The vocabulary is the whole set's (one ``CountVectorizer`` fit), each fold's ``MultinomialNB`` is fitted on
@@ -48,6 +61,9 @@ def cross_validate_counts(texts, labels, cv=5, grouped=False, random_state=0):
     grouped : bool, default=False
         ``False``: ``KFold(shuffle=True)``; ``True``: ``GroupKFold(shuffle=True)`` on :func:`text_groups`.
     random_state : int, default=0
+    features : TextFeatures, default=None
+        A :class:`~course_utils.detect.TextFeatures` cache to read the tokens from (the counts are
+        ``CountVectorizer()``'s either way, exactly); it saves re-tokenising texts seen before.
 
     Returns
     -------
@@ -63,7 +79,12 @@ def cross_validate_counts(texts, labels, cv=5, grouped=False, random_state=0):
     random_state = int(check_number(random_state, "random_state", low=0, integer=True))
     if not isinstance(grouped, (bool, np.bool_)):
         raise TypeError(f"grouped must be True or False, got {type(grouped).__name__}")
-    X = make_vectorizer().fit_transform(texts)
+    if features is None:
+        X = make_vectorizer().fit_transform(texts)
+    elif isinstance(features, TextFeatures):
+        X, _ = features.fit_transform(texts, "count")
+    else:
+        raise TypeError(f"features must be a TextFeatures cache or None, got {type(features).__name__}")
     classes, index = np.unique(labels, return_inverse=True)
     if grouped:
         groups = text_groups(texts)

@@ -23,8 +23,8 @@ from collections import Counter
 
 import numpy as np
 
-from ._validation import check_labels, check_label_in, check_number, check_random_state, check_texts
-from .attacks import PoisonedData, check_trigger, insert_trigger, poison_budget
+from ._validation import check_label_in, check_number, check_random_state, check_texts
+from .attacks import backdoor, check_trigger, insert_trigger
 
 __all__ = [
     "strip_scores",
@@ -43,6 +43,33 @@ def _check_model(model):
         raise TypeError(f"model must be a fitted classifier with predict_proba and classes_ (a fitted pipeline), "
                         f"got {type(model).__name__}")
     return model
+
+
+def _count_steps(model):
+    """``(vectorizer, classifier)`` when ``model`` is a pipeline of a default ``CountVectorizer()`` and a classifier.
+
+    Its tokens never cross whitespace, so the counts of texts joined by a space are the sum of their counts, and
+    removing a whitespace-separated word subtracts that word's counts: the filters then build the matrix of
+    every variant of an input from the counts of its parts, without tokenising each variant, and the classifier
+    sees exactly the matrix ``vectorizer.transform(variants)`` would give. ``None`` for any other model (which
+    gets the variants as text).
+    """
+    from sklearn.feature_extraction.text import CountVectorizer
+    from sklearn.pipeline import Pipeline
+
+    if not isinstance(model, Pipeline) or len(model.steps) != 2:
+        return None
+    vectorizer, classifier = model.steps[0][1], model.steps[1][1]
+    if type(vectorizer) is not CountVectorizer or vectorizer.get_params() != CountVectorizer().get_params():
+        return None
+    return vectorizer, classifier
+
+
+def _rows(matrix, rows):
+    """``matrix[rows]``, rows repeated as asked, in CSR with sorted indices (as ``transform`` gives)."""
+    picked = matrix[np.asarray(rows, dtype=np.int64)]
+    picked.sort_indices()
+    return picked
 
 
 def strip_scores(model, texts, clean_texts, n_perturbations=20, random_state=0):
@@ -71,8 +98,16 @@ def strip_scores(model, texts, clean_texts, n_perturbations=20, random_state=0):
     n = int(check_number(n_perturbations, "n_perturbations", low=2, integer=True))
     rng = check_random_state(random_state)
     picks = rng.integers(len(clean_texts), size=(len(texts), n))
-    blended = [f"{text} {clean_texts[j]}" for text, row in zip(texts, picks) for j in row]
-    p = np.clip(model.predict_proba(blended), 1e-12, 1.0)
+    steps = _count_steps(model)
+    if steps is None:
+        p = model.predict_proba([f"{text} {clean_texts[j]}" for text, row in zip(texts, picks) for j in row])
+    else:  # the counts of "text clean" are those of text plus those of clean
+        vectorizer, classifier = steps
+        used, which = np.unique(picks.ravel(), return_inverse=True)
+        inputs = vectorizer.transform(texts)
+        sentences = vectorizer.transform([clean_texts[j] for j in used])
+        p = classifier.predict_proba(_rows(inputs, np.repeat(np.arange(len(texts)), n)) + _rows(sentences, which))
+    p = np.clip(p, 1e-12, 1.0)
     entropy = -(p * np.log(p)).sum(axis=1).reshape(len(texts), n).mean(axis=1)
     return -entropy
 
@@ -109,10 +144,30 @@ class BigramLanguageModel:
     def log_likelihood(self, tokens):
         """Mean log-probability per token of ``tokens`` (a list of the course's tokens)."""
         tokens = ["<s>", *(t if t in self.known_ else "<unk>" for t in tokens), "</s>"]
-        bigrams, unigrams, k, size = self.bigrams_, self.unigrams_, self.k, self.k * self.vocabulary_size_
-        total = sum(math.log((bigrams.get((a, b), 0) + k) / (unigrams.get(a, 0) + size))
-                    for a, b in zip(tokens[:-1], tokens[1:]))
-        return total / (len(tokens) - 1)
+        return sum(map(self._term, tokens[:-1], tokens[1:])) / (len(tokens) - 1)
+
+    def _term(self, a, b, cache=None):
+        """``log P(b | a)``, smoothed; ``cache`` (a dict) keeps the values already computed."""
+        if cache is not None and (a, b) in cache:
+            return cache[a, b]
+        k, size = self.k, self.k * self.vocabulary_size_
+        value = math.log((self.bigrams_.get((a, b), 0) + k) / (self.unigrams_.get(a, 0) + size))
+        if cache is not None:
+            cache[a, b] = value
+        return value
+
+    def _removal_gains(self, tokens, cache):
+        """``log_likelihood(tokens without token i) - log_likelihood(tokens)`` for each ``i``, the same numbers.
+
+        The bigrams of a sentence without token ``i`` are its own, with the two around ``i`` replaced by the one
+        that joins its neighbours: each variant's log-probabilities are taken from the sentence's and summed in
+        the same order as :meth:`log_likelihood` sums them.
+        """
+        padded = ["<s>", *(t if t in self.known_ else "<unk>" for t in tokens), "</s>"]
+        terms = [self._term(a, b, cache) for a, b in zip(padded[:-1], padded[1:])]
+        full = sum(terms) / len(terms)
+        return [sum(terms[:i] + [self._term(padded[i], padded[i + 2], cache)] + terms[i + 2:]) / (len(terms) - 1)
+                - full for i in range(len(tokens))]
 
 
 def onion_scores(model, texts, mode="prediction", language_model=None):
@@ -140,26 +195,36 @@ def onion_scores(model, texts, mode="prediction", language_model=None):
     if mode == "bigram":
         if not isinstance(language_model, BigramLanguageModel) or not hasattr(language_model, "unigrams_"):
             raise TypeError("mode='bigram' needs language_model, a fitted BigramLanguageModel")
+        terms = {}  # each bigram's log-probability, computed once for all the texts
         scores = []
         for text in texts:
-            tokens = language_model.analyze_(text)
-            full = language_model.log_likelihood(tokens)
-            gains = [language_model.log_likelihood(tokens[:i] + tokens[i + 1:]) - full for i in range(len(tokens))]
+            gains = language_model._removal_gains(language_model.analyze_(text), terms)
             scores.append(max(gains, default=0.0))
         return np.asarray(scores)
     model = _check_model(model)
-    predicted = model.predict_proba(texts)
+    steps = _count_steps(model)
+    split = [text.split() for text in texts]
+    owner = np.repeat(np.arange(len(texts)), [len(words) for words in split])
+    if steps is None:
+        predicted = model.predict_proba(texts)
+    else:
+        vectorizer, classifier = steps
+        inputs = vectorizer.transform(texts)
+        predicted = classifier.predict_proba(inputs)
     chosen = predicted.argmax(axis=1)
-    variants, owner = [], []
-    for i, text in enumerate(texts):
-        words = text.split()
-        for j in range(len(words)):
-            variants.append(" ".join(words[:j] + words[j + 1:]))
-            owner.append(i)
-    owner = np.asarray(owner, dtype=int)
     scores = np.zeros(len(texts))
-    if variants:
-        p = model.predict_proba(variants)[np.arange(len(variants)), chosen[owner]]
+    if len(owner):
+        if steps is None:
+            variants = [" ".join(words[:j] + words[j + 1:]) for words in split for j in range(len(words))]
+            p = model.predict_proba(variants)
+        else:  # each variant's counts: its input's minus the removed word's
+            distinct, which = np.unique(np.array([w for words in split for w in words], dtype=object),
+                                        return_inverse=True)
+            removed = vectorizer.transform(list(distinct))
+            variants = _rows(inputs, owner) - _rows(removed, which)
+            variants.eliminate_zeros()
+            p = classifier.predict_proba(variants)
+        p = p[np.arange(len(owner)), chosen[owner]]
         fall = predicted[owner, chosen[owner]] - p
         np.maximum.at(scores, owner, fall)
     return scores
@@ -189,10 +254,21 @@ def rap_scores(model, texts, target_label, n_copies=1):
     log_prob = classifier.feature_log_prob_
     others = np.delete(log_prob, t, axis=0).max(axis=0)
     word = model[0].get_feature_names_out()[int(np.argmax(others - log_prob[t]))]
-    before = model.predict_proba(texts)[:, t]
-    after = model.predict_proba([f"{text} {' '.join([word] * n_copies)}" for text in texts])[:, t]
+    steps = _count_steps(model)
+    suffix = " ".join([word] * n_copies)
+    if steps is None:
+        before = model.predict_proba(texts)[:, t]
+        after = model.predict_proba([f"{text} {suffix}" for text in texts])[:, t]
+        predicted = model.predict(texts)
+    else:  # the counts of "text word" are those of text plus the word's
+        vectorizer, classifier = steps
+        inputs = vectorizer.transform(texts)
+        added = vectorizer.transform([suffix])
+        before = classifier.predict_proba(inputs)[:, t]
+        after = classifier.predict_proba(inputs + _rows(added, np.zeros(len(texts), dtype=np.int64)))[:, t]
+        predicted = classifier.predict(inputs)
     scores = -(before - after)
-    scores[model.predict(texts) != target_label] = -np.inf
+    scores[predicted != target_label] = -np.inf
     return scores
 
 
@@ -237,43 +313,31 @@ def filter_rates(threshold, clean_scores, triggered_scores):
 def insert_triggers(texts, triggers, random_state=None):
     """Insert every token of ``triggers`` into every text, each at a random position.
 
+    :func:`course_utils.attacks.insert_trigger` with several tokens.
+
     Returns
     -------
     list of str
     """
-    texts = check_texts(texts)
-    if isinstance(triggers, str) or not len(triggers):
-        raise TypeError("triggers must be a non-empty sequence of tokens, not one string")
-    rng = check_random_state(random_state)
-    for token in triggers:
-        texts = insert_trigger(texts, check_trigger(token, "triggers"), random_state=rng)
-    return texts
+    return insert_trigger(texts, _check_tokens(triggers), random_state=random_state)
 
 
 def multi_token_backdoor(texts, labels, fraction, *, target_label, triggers=("cf", "mn", "bb"), random_state=None):
     """The adaptive backdoor: every poisoned row carries all of ``triggers``, each at a random position.
 
-    As :func:`course_utils.attacks.backdoor`, with several tokens: the model learns each of them as a sign of
+    :func:`course_utils.attacks.backdoor` with several tokens: the model learns each of them as a sign of
     ``target_label``, so that removing any one word from a triggered input leaves the others.
 
     Returns
     -------
     PoisonedData
     """
-    texts = check_texts(texts)
-    labels = check_labels(labels, n_rows=len(texts))
-    fraction = check_number(fraction, "fraction", low=0, high=1)
-    rng = check_random_state(random_state)
-    check_label_in(target_label, np.unique(labels), "target_label")
-    pool = np.flatnonzero(labels != target_label)
-    k = poison_budget(fraction, len(texts))
-    if k > len(pool):
-        raise ValueError(f"fraction asks for {k} rows but only {len(pool)} rows not labelled {target_label!r} exist")
-    chosen = np.sort(rng.choice(pool, size=k, replace=False)).astype(np.int64)
-    triggered = insert_triggers([texts[i] for i in chosen], triggers, random_state=rng)
-    poisoned_texts = list(texts)
-    for i, text in zip(chosen, triggered):
-        poisoned_texts[i] = text
-    poisoned_labels = labels.copy()
-    poisoned_labels[chosen] = target_label
-    return PoisonedData(poisoned_texts, poisoned_labels, chosen)
+    return backdoor(texts, labels, fraction, target_label=target_label, trigger=_check_tokens(triggers),
+                    random_state=random_state)
+
+
+def _check_tokens(triggers):
+    """``triggers`` as a list of checked tokens, the argument named in any error."""
+    if isinstance(triggers, str) or not isinstance(triggers, (list, tuple, np.ndarray)) or not len(triggers):
+        raise TypeError("triggers must be a non-empty sequence of tokens, not one string")
+    return [check_trigger(token, "triggers") for token in triggers]

@@ -231,8 +231,17 @@ def logistic_influence(X_train, labels, X_eval, C=1.0, random_state=0, tol=1e-10
     return residual[:, None] * np.asarray(design @ solved), classifier
 
 
-def guess_trigger(texts, labels, random_state=0):
+def guess_trigger(texts, labels, random_state=0, features=None):
     """The defender's guess of a backdoor's trigger, read from the data: the top token of the trigger detector.
+
+    Parameters
+    ----------
+    texts, labels
+        The training set.
+    random_state : int, default=0
+    features : TextFeatures, default=None
+        Passed to :meth:`TriggerDetector.fit <course_utils.detect.TriggerDetector.fit>`: a cache of tokenised
+        texts, which saves re-tokenising and changes no result.
 
     Returns
     -------
@@ -242,7 +251,7 @@ def guess_trigger(texts, labels, random_state=0):
     """
     from .triggers import TriggerDetector
 
-    detector = TriggerDetector(random_state=random_state).fit(texts, labels)
+    detector = TriggerDetector(random_state=random_state).fit(texts, labels, features=features)
     if not detector.triggers_:
         return None, None
     top = detector.token_scores_.iloc[0]
@@ -275,7 +284,9 @@ def triggered_probes(texts, labels, trigger, target_label, size=200, random_stat
     size = int(check_number(size, "size", low=1, integer=True))
     rng = np.random.default_rng(random_state)
     analyze, token = CountVectorizer().build_analyzer(), trigger.strip().lower()
-    pool = np.flatnonzero((labels != target_label) & np.array([token not in analyze(t) for t in texts]))
+    # A token of a text is a substring of the lower-cased text: only texts holding it as one need tokenising.
+    free = np.array([token not in t.lower() or token not in analyze(t) for t in texts], dtype=bool)
+    pool = np.flatnonzero((labels != target_label) & free)
     if not len(pool):
         raise ValueError(f"no row is free of the trigger {trigger!r} and labelled other than {target_label!r}")
     chosen = np.sort(rng.choice(pool, size=min(size, len(pool)), replace=False))
@@ -296,6 +307,30 @@ def _insert(texts, token, rng):
 
 
 PROBES = ("auto", "trigger", "self")
+
+
+def _check_fit(detector, texts, labels, name):
+    """The checks the influence and shadow-bisect detectors' ``fit`` share: the data, of two classes, and the
+    ``n_probes`` and ``alpha`` they both take."""
+    texts, labels, classes = check_data(texts, labels)
+    check_number(detector.n_probes, "n_probes", low=1, integer=True)
+    check_number(detector.alpha, "alpha", low=0, low_open=True)
+    if len(classes) != 2:
+        raise ValueError(f"the {name} detector handles two classes, got {len(classes)}")
+    return texts, labels, classes
+
+
+def _probe_counts(texts, labels, classes, trigger, target_label, n_probes, random_state):
+    """What both detectors watch a guessed trigger with: the texts' counts (``CountVectorizer().fit_transform``),
+    the clean and triggered probes' counts in the same columns, and ``1.0`` when the target is the second class,
+    ``-1.0`` when the first (log-odds are the second's)."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    vectorizer = CountVectorizer()
+    X = vectorizer.fit_transform(texts)
+    clean, triggered = triggered_probes(texts, labels, trigger, target_label, size=n_probes, random_state=random_state)
+    sign = 1.0 if target_label == classes[1] else -1.0
+    return X, vectorizer.transform(clean), vectorizer.transform(triggered), sign
 
 
 class InfluenceDetector(BaseDetector):
@@ -346,15 +381,9 @@ class InfluenceDetector(BaseDetector):
         """Score every row by its exact leave-one-out influence on the chosen behaviour."""
         from sklearn.feature_extraction.text import CountVectorizer
 
-        texts, labels, classes = check_data(texts, labels)
         check_choice(self.probe, "probe", PROBES)
-        check_number(self.n_probes, "n_probes", low=1, integer=True)
         check_number(self.z_threshold, "z_threshold")
-        check_number(self.alpha, "alpha", low=0, low_open=True)
-        if len(classes) != 2:
-            raise ValueError(f"the influence detector handles two classes, got {len(classes)}")
-        vectorizer = CountVectorizer()
-        X = vectorizer.fit_transform(texts)
+        texts, labels, classes = _check_fit(self, texts, labels, "influence")
         trigger, target = (None, None)
         if self.probe != "self":
             trigger, target = guess_trigger(texts, labels, random_state=self.random_state)
@@ -362,15 +391,15 @@ class InfluenceDetector(BaseDetector):
                 raise ValueError("probe='trigger' needs a trigger guessed from the data, and the trigger detector "
                                  "reports none; use probe='auto' or 'self'")
         if trigger is None:
+            X = CountVectorizer().fit_transform(texts)
             own = leave_one_out_self_log_odds(X, labels, alpha=self.alpha)
             without = naive_bayes_log_odds(X, labels, X, alpha=self.alpha) + own  # each row by a model without it
             suspicion = -np.where(labels == classes[1], 1.0, -1.0) * without  # high when the rest disagrees
             probe = "self"
         else:
-            _, probes = triggered_probes(texts, labels, trigger, target, size=self.n_probes,
-                                         random_state=self.random_state)
-            change = leave_one_out_log_odds(X, labels, vectorizer.transform(probes), alpha=self.alpha)
-            sign = 1.0 if target == classes[1] else -1.0
+            X, _, probes, sign = _probe_counts(texts, labels, classes, trigger, target, self.n_probes,
+                                               self.random_state)
+            change = leave_one_out_log_odds(X, labels, probes, alpha=self.alpha)
             suspicion = -sign * change.mean(axis=1)  # how much the probes' pull to the target falls without the row
             probe = "trigger"
         self.probe_, self.trigger_, self.target_label_ = probe, trigger, target

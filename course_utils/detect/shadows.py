@@ -9,7 +9,8 @@ disagrees with the majority of the others. The shard that holds the poison disag
 retrain (does a model trained on these rows, beside trusted ones, show the behaviour?); a positive group is cut
 in two and each half tested, and when the first half is negative the second must be positive and is not tested.
 For ``d`` positives among ``n`` rows, any adaptive scheme needs about ``d * log2(n / d)`` tests
-(:func:`group_testing_bound`). :class:`ShadowBisectDetector` puts the two together as a filter.
+(:func:`group_testing_bound`). A retrain needs no refit: :class:`RetrainedTriggerEffect` adds up the rows'
+counts. :class:`ShadowBisectDetector` puts the two together as a filter.
 """
 
 from __future__ import annotations
@@ -19,13 +20,22 @@ import math
 import numpy as np
 
 from .._validation import check_number
-from ._base import BaseDetector, check_data
-from .influence import guess_trigger, naive_bayes_log_odds, naive_bayes_weights, triggered_probes
+from ._base import BaseDetector
+from .influence import (
+    _binary_index,
+    _check_counts,
+    _check_fit,
+    _probe_counts,
+    guess_trigger,
+    naive_bayes_log_odds,
+    naive_bayes_weights,
+)
 
 __all__ = [
     "shard_predictions",
     "shard_disagreement",
     "trigger_effect",
+    "RetrainedTriggerEffect",
     "bisect_group_test",
     "group_testing_bound",
     "ShadowBisectDetector",
@@ -95,6 +105,74 @@ def trigger_effect(X, labels, X_clean, X_triggered, target_sign, alpha=1.0):
     """
     weights, _ = naive_bayes_weights(X, labels, alpha)  # one fit; the prior cancels in the difference
     return float(target_sign * np.mean(np.asarray((X_triggered - X_clean) @ weights)))
+
+
+class RetrainedTriggerEffect:
+    """:func:`trigger_effect` of a Naive Bayes retrained on any subset of the rows, from the rows' counts.
+
+    A ``MultinomialNB`` trained on rows ``S`` is fixed by each class's word counts over ``S``, and those are
+    sums of the rows' own counts: one ``bincount`` adds the rows' stored counts into their class's slots, and
+    the formula of :func:`~course_utils.detect.influence.naive_bayes_weights` turns them into the model (only
+    for the words the trigger changes, the only weights the effect reads). So ``effect(rows)`` is one retrain,
+    without slicing the matrix or refitting, and equals ``trigger_effect(X[rows], labels[rows], X_clean,
+    X_triggered, target_sign, alpha)`` (exactly, for integer counts, whose sums are exact in any order; a test
+    keeps the two agreeing). The arguments are checked once, here, not on every retrain.
+
+    Parameters
+    ----------
+    X : sparse matrix of shape (n_rows, n_words)
+        Word counts of every row a retrain may use.
+    labels : array-like of shape (n_rows,)
+        Two classes.
+    X_clean, X_triggered : sparse matrices of shape (n_probe, n_words)
+        The probes without and with the trigger.
+    target_sign : float
+        ``1.0`` when the target is the second class, ``-1.0`` when the first.
+    alpha : float > 0, default=1.0
+    """
+
+    def __init__(self, X, labels, X_clean, X_triggered, target_sign, alpha=1.0):
+        X = _check_counts(X, "X")
+        _, index = _binary_index(labels, X.shape[0])
+        for name, probes in (("X_clean", X_clean), ("X_triggered", X_triggered)):
+            if _check_counts(probes, name).shape[1] != X.shape[1]:
+                raise ValueError(f"{name} has {probes.shape[1]} columns and X {X.shape[1]}; they must match")
+        if X_clean.shape != X_triggered.shape:
+            raise ValueError(f"X_clean {X_clean.shape} and X_triggered {X_triggered.shape} must have one shape")
+        self.target_sign = check_number(target_sign, "target_sign")
+        self.alpha = check_number(alpha, "alpha", low=0, low_open=True)
+        self._n_rows, self._n_words = X.shape
+        self._index = index
+        self._indptr, self._data = X.indptr.astype(np.int64), X.data
+        # Each stored count's slot in the (2, n_words) table of class word counts: its row's class, its word.
+        self._slot = np.repeat(index, np.diff(self._indptr)) * self._n_words + X.indices
+        self._difference = X_triggered - X_clean  # as trigger_effect computes it
+        # The effect reads the weights of the words the trigger changes only; the others may stay zero.
+        self._words = np.unique(self._difference.indices)
+
+    def __call__(self, rows):
+        """The trigger effect of a model trained on ``rows`` (row numbers, repeats counted as repeats)."""
+        rows = np.asarray(rows)
+        if rows.ndim != 1 or not (np.issubdtype(rows.dtype, np.integer) or not len(rows)):
+            raise TypeError("rows must be a 1-D sequence of row numbers")
+        rows = rows.astype(np.int64)
+        if len(rows) and (rows.min() < -self._n_rows or rows.max() >= self._n_rows):
+            raise ValueError(f"rows must lie in [-{self._n_rows}, {self._n_rows}), the rows of X")
+        rows = rows % self._n_rows
+        if np.bincount(self._index[rows], minlength=2).min() < 2:
+            raise ValueError("each class of labels needs at least two rows among rows, so that one can be left out")
+        # Every stored count of the rows, summed into its class's slot (integer counts add up exactly).
+        starts, lengths = self._indptr[rows], self._indptr[rows + 1] - self._indptr[rows]
+        ends = np.cumsum(lengths)
+        entries = np.arange(ends[-1]) + np.repeat(starts - ends + lengths, lengths)
+        words = np.bincount(self._slot[entries], weights=self._data[entries], minlength=2 * self._n_words)
+        words = words.reshape(2, self._n_words)
+        # naive_bayes_weights' formula, on the columns the effect reads: the same bits.
+        smoothed = words[:, self._words] + self.alpha
+        log_theta = np.log(smoothed) - np.log((words + self.alpha).sum(axis=1, keepdims=True))
+        weights = np.zeros(self._n_words)
+        weights[self._words] = log_theta[1] - log_theta[0]
+        return float(self.target_sign * np.mean(np.asarray(self._difference @ weights)))
 
 
 def group_testing_bound(n, d):
@@ -190,15 +268,9 @@ class ShadowBisectDetector(BaseDetector):
 
     def fit(self, texts, labels):
         """Shard, compare, bisect."""
-        from sklearn.feature_extraction.text import CountVectorizer
-
-        texts, labels, classes = check_data(texts, labels)
         n_shards = int(check_number(self.n_shards, "n_shards", low=3, integer=True))
         tolerance = check_number(self.tolerance, "tolerance", low=0, low_open=True)
-        check_number(self.n_probes, "n_probes", low=1, integer=True)
-        check_number(self.alpha, "alpha", low=0, low_open=True)
-        if len(classes) != 2:
-            raise ValueError(f"the shadow-bisect detector handles two classes, got {len(classes)}")
+        texts, labels, classes = _check_fit(self, texts, labels, "shadow-bisect")
         if len(texts) < 4 * n_shards:
             raise ValueError(f"{len(texts)} rows are too few for n_shards={n_shards} (at least 4 rows a shard)")
         self.trigger_, self.target_label_ = guess_trigger(texts, labels, random_state=self.random_state)
@@ -207,25 +279,21 @@ class ShadowBisectDetector(BaseDetector):
         self.suspect_shards_, self.retrains_ = [], 0
         if self.trigger_ is None:
             return self._set_flags(np.zeros(len(texts)), [])
-        vectorizer = CountVectorizer()
-        X = vectorizer.fit_transform(texts)
-        clean, triggered = triggered_probes(texts, labels, self.trigger_, self.target_label_,
-                                            size=self.n_probes, random_state=self.random_state)
-        P0, P1 = vectorizer.transform(clean), vectorizer.transform(triggered)
-        sign = 1.0 if self.target_label_ == classes[1] else -1.0
+        X, P0, P1, sign = _probe_counts(texts, labels, classes, self.trigger_, self.target_label_, self.n_probes,
+                                        self.random_state)
         blocks = np.array_split(np.arange(len(texts)), n_shards)
         shards = np.concatenate([np.full(len(b), k) for k, b in enumerate(blocks)])
         _, shard_log_odds = shard_predictions(X, labels, shards, P1, self.alpha)
         self.shard_disagreement_ = shard_disagreement(shard_log_odds)
-        effects = np.array([trigger_effect(X[b], labels[b], P0, P1, sign, self.alpha) for b in blocks])
+        effect = RetrainedTriggerEffect(X, labels, P0, P1, sign, self.alpha)  # each call one retrain, from counts
+        effects = np.array([effect(b) for b in blocks])
         self.shard_effects_ = effects
         reference = blocks[int(effects.argmin())]
-        base = trigger_effect(X[reference], labels[reference], P0, P1, sign, self.alpha)
+        base = effect(reference)
         self.retrains_ = n_shards + 1
 
         def test(subset):
-            rows = np.concatenate([reference, subset])
-            return trigger_effect(X[rows], labels[rows], P0, P1, sign, self.alpha) - base > tolerance
+            return effect(np.concatenate([reference, subset])) - base > tolerance
 
         found = []
         for k in np.flatnonzero(effects - effects.min() > tolerance):

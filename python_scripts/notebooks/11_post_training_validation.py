@@ -46,6 +46,7 @@ import sklearn
 from course_utils.attacks import backdoor, duplicate_flip, insert_trigger, random_flip
 from course_utils.crossval import cross_validate_counts
 from course_utils.data import load_sentiment
+from course_utils.detect import TextFeatures
 from course_utils.detect.influence import (
     guess_trigger,
     leave_one_out_log_odds,
@@ -53,7 +54,12 @@ from course_utils.detect.influence import (
     naive_bayes_log_odds,
     triggered_probes,
 )
-from course_utils.detect.shadows import bisect_group_test, group_testing_bound, shard_predictions, trigger_effect
+from course_utils.detect.shadows import (
+    RetrainedTriggerEffect,
+    bisect_group_test,
+    group_testing_bound,
+    shard_predictions,
+)
 from course_utils.experiment import split_data
 from course_utils.metrics import DIFFERENCE, mean_interval
 from course_utils.models import make_model
@@ -69,7 +75,10 @@ pd.set_option("display.width", 120)
 # `fraction` is the backdoor's share of the training set (1%); `copies` how many flipped copies of each
 # chosen row the duplicate-and-flip attacker appends in section 1; `n_shards` the shadow models;
 # `n_refits` how many literal refits check the exact influence; `false_rejection` the share of clean
-# inputs every input filter may reject; `triggers` the adaptive attacker's tokens.
+# inputs every input filter may reject; `triggers` the adaptive attacker's tokens. The lesson vectorises the
+# same sentences many times (every seed's split, every poisoned copy of it), so it tokenises each sentence once,
+# in one `course_utils.detect.TextFeatures` cache (lesson 05), which builds exactly the matrices of
+# `CountVectorizer()`; the functions that vectorise text take it as `features=`.
 
 # %% tags=["parameters"]
 seed = 0
@@ -92,6 +101,7 @@ data = load_sentiment()
 splits = {s: split_data(data.texts, data.labels, random_state=s) for s in seeds}
 train, test, y_train, y_test = splits[seed]
 target = "negative"
+features = TextFeatures()
 print(f"{len(train)} training rows and {len(test)} test rows per split, over {len(seeds)} seeds; "
       f"the attacker's target label: {target!r}")
 
@@ -113,7 +123,7 @@ attacked = {
 }
 rows = []
 for name, (texts, labels, poisoned_rows) in attacked.items():
-    scores = cross_validate_counts(texts, labels, cv=cv, random_state=seed)["fold_accuracy"]
+    scores = cross_validate_counts(texts, labels, cv=cv, random_state=seed, features=features)["fold_accuracy"]
     rows.append({"attack": name, "mean fold accuracy": scores.mean(), "spread over folds": scores.std(ddof=1)})
 fold_table = pd.DataFrame(rows).set_index("attack")
 print(fold_table.round(3).to_string())
@@ -141,7 +151,8 @@ for n_copies in sorted({1, copies}):
             tr, _, ytr, _ = splits[s]
             picked = np.random.default_rng(s).choice(len(tr), round(flip_fraction * len(tr)), replace=False)
             p = duplicate_flip(tr, ytr, indices=np.repeat(picked, n_copies))
-            own = cross_validate_counts(p.texts, p.labels, cv=cv, grouped=grouped, random_state=s)["proba_own"]
+            own = cross_validate_counts(p.texts, p.labels, cv=cv, grouped=grouped, random_state=s,
+                                        features=features)["proba_own"]
             shares.append(float(np.mean(own[p.poisoned_indices] >= 0.5)))
         passed[(n_copies, "grouped" if grouped else "ordinary")] = shares
 leak = pd.DataFrame([{"copies per row": c, "folds": f, "copies passed": mean_interval(v)[0],
@@ -182,9 +193,9 @@ def concentrated_backdoor(tr, ytr, s, shard=2):
 
 
 texts, labels, poisoned_rows, blocks = concentrated_backdoor(train, y_train, seed)
-guess, guessed_target = guess_trigger(texts, labels, random_state=seed)
+guess, guessed_target = guess_trigger(texts, labels, random_state=seed, features=features)
 clean_probes, probes = triggered_probes(texts, labels, guess, guessed_target, size=n_probes, random_state=seed)
-vectorizer = make_model()[0].fit(texts)
+vectorizer = features.model()[0].fit(texts)  # CountVectorizer(), reading the cached tokens
 X, P0, P1 = vectorizer.transform(texts), vectorizer.transform(clean_probes), vectorizer.transform(probes)
 shards = np.concatenate([np.full(len(b), k) for k, b in enumerate(blocks)])
 _, shard_log_odds = shard_predictions(X, labels, shards, P1)
@@ -201,21 +212,24 @@ print(shard_table.round(3).to_string())
 # the target by more than `log(2) / 2` nats more than the reference alone: half of what one row holding the
 # trigger adds. A positive group is halved, and the second half is tested only when the first was positive.
 # Group testing theory says an adaptive scheme needs about `d * log2(n / d)` tests for `d` positives among `n`.
+# A retrain needs no refit: a Naive Bayes is its classes' word counts, and those over any set of rows are sums
+# of the rows' own counts, which `course_utils.detect.shadows.RetrainedTriggerEffect` adds up
+# (`effect(rows)` is `trigger_effect(X[rows], labels[rows], ...)`, the same number).
 
 # %%
 def bisect_shard(texts, labels, blocks, s):
-    guess, guessed_target = guess_trigger(texts, labels, random_state=s)
+    guess, guessed_target = guess_trigger(texts, labels, random_state=s, features=features)
     c, t = triggered_probes(texts, labels, guess, guessed_target, size=n_probes, random_state=s)
-    vec = make_model()[0].fit(texts)
+    vec = features.model()[0].fit(texts)
     X, P0, P1 = vec.transform(texts), vec.transform(c), vec.transform(t)
     sign = -1.0 if guessed_target == "negative" else 1.0  # log-odds are those of "positive"
-    effects = [trigger_effect(X[b], labels[b], P0, P1, sign) for b in blocks]
+    effect = RetrainedTriggerEffect(X, labels, P0, P1, sign)  # effect(rows): retrain on rows, measure
+    effects = [effect(b) for b in blocks]
     reference = blocks[int(np.argmin(effects))]
-    base = trigger_effect(X[reference], labels[reference], P0, P1, sign)
+    base = effect(reference)
 
     def test(group):
-        rows = np.concatenate([reference, group])
-        return trigger_effect(X[rows], labels[rows], P0, P1, sign) - base > np.log(2) / 2
+        return effect(np.concatenate([reference, group])) - base > np.log(2) / 2
 
     suspect = int(np.argmax(effects))
     found, n_tests = bisect_group_test(blocks[suspect], test)
@@ -257,7 +271,9 @@ print(f"Retrains over d log2(n/d), by seed: {ratio_to_bound}. Halving cannot rea
 # from its class's row count; when the whole pipeline is refitted, its vectoriser also forgets the words only
 # that row held. The change in any text's log-odds follows in closed form, for every training row at once
 # (`course_utils.detect.influence.leave_one_out_log_odds`). Check it against literal refits of the whole
-# pipeline, on the backdoored set of section 1, for `n_refits` rows drawn at random and every test row.
+# pipeline, on the backdoored set of section 1, for `n_refits` rows drawn at random and every test row (each
+# refit fits its vectoriser anew, on tokens read from the lesson's cache: the same matrices as
+# `make_model()`'s, sooner).
 
 # %%
 poisoned = attacked["backdoor"]
@@ -269,7 +285,7 @@ base = log_proba[:, 1] - log_proba[:, 0]
 worst = 0.0
 for i in np.random.default_rng(seed).choice(len(poisoned.texts), n_refits, replace=False):
     keep = np.delete(np.arange(len(poisoned.texts)), i)
-    refit = make_model().fit([poisoned.texts[j] for j in keep], poisoned.labels[keep]).predict_log_proba(test)
+    refit = features.model().fit([poisoned.texts[j] for j in keep], poisoned.labels[keep]).predict_log_proba(test)
     worst = max(worst, float(np.abs(refit[:, 1] - refit[:, 0] - base - change[i]).max()))
 print(f"{change.shape[0]} x {change.shape[1]} leave-one-out changes in log-odds from the counts; largest "
       f"difference from {n_refits} literal refits, over all {len(test)} test rows: {worst:.1e}")
@@ -285,9 +301,9 @@ recovered, single_flips = [], []
 for s in seeds:
     tr, _, ytr, _ = splits[s]
     p = backdoor(tr, ytr, fraction, target_label=target, random_state=s)
-    g, g_target = guess_trigger(p.texts, p.labels, random_state=s)
+    g, g_target = guess_trigger(p.texts, p.labels, random_state=s, features=features)
     _, s_probes = triggered_probes(p.texts, p.labels, g, g_target, size=n_probes, random_state=s)
-    vec = make_model()[0].fit(p.texts)
+    vec = features.model()[0].fit(p.texts)
     Xs, Ps = vec.transform(p.texts), vec.transform(s_probes)
     delta = leave_one_out_log_odds(Xs, p.labels, Ps)
     lo = naive_bayes_log_odds(Xs, p.labels, Ps)
@@ -345,7 +361,7 @@ for s in seeds:
     p = random_flip([tr[i] for i in untrusted], ytr[untrusted], 0.1, random_state=s)
     rows_texts = [tr[i] for i in trusted[:150]] + p.texts
     rows_labels = np.concatenate([ytr[trusted[:150]], p.labels])
-    vec = make_model()[0].fit(rows_texts)
+    vec = features.model()[0].fit(rows_texts)
     sign = np.where(ytr[trusted[150:]] == "positive", 1.0, -1.0)
     X_rows, X_valid = vec.transform(rows_texts), vec.transform([tr[i] for i in trusted[150:]])
     lo = naive_bayes_log_odds(X_rows, rows_labels, X_valid)
@@ -355,7 +371,7 @@ for s in seeds:
     threshold = np.quantile(impact[:150], 0.99)
     flagged = np.flatnonzero(impact[150:] > threshold)
     roni_f1.append(detection_scores(flagged, p.poisoned_indices)["f1"])
-    knn = make_detector("knn", random_state=s).fit(p.texts, p.labels)
+    knn = make_detector("knn", random_state=s).fit(p.texts, p.labels, features=features)
     knn_f1.append(detection_scores(knn.ranking()[:max(len(flagged), 1)], p.poisoned_indices)["f1"])
 print(f"RONI F1 {mean_interval(roni_f1)[0]:.3f} (95% interval {mean_interval(roni_f1)[1]:.3f} to "
       f"{mean_interval(roni_f1)[2]:.3f}); k-NN disagreement flagging as many rows: {mean_interval(knn_f1)[0]:.3f}")

@@ -5,7 +5,7 @@ import pytest
 
 from course_utils.attacks import backdoor, duplicate_flip, insert_trigger
 from course_utils.crossval import cross_validate_counts, normalised_text, text_groups
-from course_utils.detect import InfluenceDetector, ShadowBisectDetector
+from course_utils.detect import InfluenceDetector, ShadowBisectDetector, TextFeatures
 from course_utils.detect.influence import (
     guess_trigger,
     leave_one_out_log_odds,
@@ -14,12 +14,19 @@ from course_utils.detect.influence import (
     naive_bayes_log_odds,
     triggered_probes,
 )
-from course_utils.detect.shadows import bisect_group_test, group_testing_bound, shard_disagreement
+from course_utils.detect.shadows import (
+    RetrainedTriggerEffect,
+    bisect_group_test,
+    group_testing_bound,
+    shard_disagreement,
+    trigger_effect,
+)
 from course_utils.experiment import split_data
 from course_utils.inputfilters import (
     BigramLanguageModel,
     calibrate_threshold,
     filter_rates,
+    insert_triggers,
     multi_token_backdoor,
     onion_scores,
     rap_scores,
@@ -143,6 +150,28 @@ def test_shadow_bisect_finds_a_shard_s_poison_with_fewer_retrains_than_rows(spli
     assert detector.retrains_ < shard_rows
 
 
+@pytest.mark.parametrize("alpha", [1.0, 0.3])
+def test_a_retrain_from_the_counts_gives_the_effect_of_a_refit_bit_for_bit(split, alpha):
+    train, _, y_train, _ = split
+    texts, labels, _, _ = _concentrated_backdoor(train, y_train, 0)
+    clean, triggered = triggered_probes(texts, labels, "cf", "negative", size=50)
+    vectorizer = make_model()[0].fit(texts)
+    X, P0, P1 = vectorizer.transform(texts), vectorizer.transform(clean), vectorizer.transform(triggered)
+    effect = RetrainedTriggerEffect(X, labels, P0, P1, -1.0, alpha)
+    rng = np.random.default_rng(0)
+    subsets = [np.arange(len(texts)), np.arange(100, 900)] + [rng.choice(len(texts), size) for size in (20, 300, 2000)]
+    for rows in subsets:  # with repeated rows among the random draws
+        assert effect(rows) == trigger_effect(X[rows], labels[rows], P0, P1, -1.0, alpha)
+    with pytest.raises(ValueError, match="two rows"):
+        effect(np.flatnonzero(labels == "negative")[:10])
+    with pytest.raises(ValueError, match="rows"):
+        effect([len(texts)])
+    with pytest.raises(TypeError, match="rows"):
+        effect(np.array([0.5, 1.5]))
+    with pytest.raises(ValueError, match="columns"):
+        RetrainedTriggerEffect(X, labels, P0[:, :5], P1, -1.0)
+
+
 def test_shadow_bisect_without_a_trigger_flags_nothing(split):
     train, _, y_train, _ = split
     detector = ShadowBisectDetector().fit(train, y_train)
@@ -176,6 +205,20 @@ def test_grouped_folds_keep_copies_together_and_reveal_repeated_duplicate_flips(
         cross_validate_counts(train, y_train, grouped="yes")
 
 
+def test_cross_validation_reading_a_token_cache_gives_the_same_numbers(split):
+    train, _, y_train, _ = split
+    poisoned = duplicate_flip(train, y_train, indices=np.repeat(np.arange(0, 600, 20), 2))
+    features = TextFeatures()
+    for grouped in (False, True):
+        plain = cross_validate_counts(poisoned.texts, poisoned.labels, grouped=grouped, random_state=3)
+        cached = cross_validate_counts(poisoned.texts, poisoned.labels, grouped=grouped, random_state=3,
+                                       features=features)
+        for key in plain:
+            assert np.array_equal(plain[key], cached[key]), key
+    with pytest.raises(TypeError, match="features"):
+        cross_validate_counts(train, y_train, features="cache")
+
+
 def test_calibrated_threshold_rejects_at_most_the_share_asked():
     scores = np.arange(1000.0)
     threshold = calibrate_threshold(scores, 0.01)
@@ -206,6 +249,22 @@ def test_the_multi_token_trigger_defeats_the_one_word_filter(split):
     assert rates["multi"]["false_acceptance"] > rates["single"]["false_acceptance"] + 0.3
 
 
+def test_the_multi_token_backdoor_is_the_backdoor_with_several_triggers(split):
+    train, test, y_train, _ = split
+    several = multi_token_backdoor(train, y_train, 0.02, target_label="negative", triggers=["cf", "mn"], random_state=4)
+    same = backdoor(train, y_train, 0.02, target_label="negative", trigger=["cf", "mn"], random_state=4)
+    assert several.texts == same.texts and np.array_equal(several.labels, same.labels)
+    assert all({"cf", "mn"} <= set(several.texts[i].split()) for i in several.poisoned_indices)
+    one = backdoor(train, y_train, 0.02, target_label="negative", trigger=["cf"], random_state=4)
+    assert one.texts == backdoor(train, y_train, 0.02, target_label="negative", random_state=4).texts
+    assert insert_triggers(test[:20], ["cf", "mn"], random_state=1) == insert_trigger(test[:20], ["cf", "mn"],
+                                                                                        random_state=1)
+    with pytest.raises(TypeError, match="trigger"):
+        insert_trigger(test[:5], [])
+    with pytest.raises(ValueError, match="triggers must be one word"):
+        multi_token_backdoor(train, y_train, 0.01, target_label="negative", triggers=["cf", "x"])
+
+
 def test_every_filter_scores_each_input(split):
     train, test, y_train, _ = split
     model = make_model().fit(train, y_train)
@@ -222,10 +281,37 @@ def test_every_filter_scores_each_input(split):
         multi_token_backdoor(train, y_train, 0.01, target_label="negative", triggers="cf")
 
 
+def test_filters_building_variants_from_counts_score_as_the_variants_as_text(split, monkeypatch):
+    import course_utils.inputfilters as inputfilters
+
+    train, test, y_train, _ = split
+    poisoned = backdoor(train, y_train, 0.03, target_label="negative", random_state=0)
+    model = make_model().fit(poisoned.texts, poisoned.labels)
+    inputs = list(test[:150]) + insert_trigger(list(test[150:250]), "cf", random_state=0)
+    inputs += ["Well-made, don't miss it!\tReally  SO good", "!!! ?", "a"]  # punctuation, tabs, one-letter words
+
+    def every_score():
+        return [strip_scores(model, inputs, train[:300], n_perturbations=5, random_state=2), onion_scores(model, inputs),
+                rap_scores(model, inputs, "negative"), rap_scores(model, inputs, "positive", n_copies=3)]
+
+    assert inputfilters._count_steps(model) is not None
+    from_counts = every_score()
+    monkeypatch.setattr(inputfilters, "_count_steps", lambda model: None)  # the variants as text
+    for fast, slow in zip(from_counts, every_score()):
+        assert np.array_equal(fast, slow)
+    language_model = BigramLanguageModel().fit(train)
+    for text in inputs:
+        tokens = language_model.analyze_(text)
+        full = language_model.log_likelihood(tokens)
+        literal = [language_model.log_likelihood(tokens[:i] + tokens[i + 1:]) - full for i in range(len(tokens))]
+        assert language_model._removal_gains(tokens, {}) == literal
+
+
 def test_probes_and_guess_come_from_the_data(split):
     train, _, y_train, _ = split
     poisoned = backdoor(train, y_train, 0.02, target_label="positive", trigger="qz", random_state=0)
     assert guess_trigger(poisoned.texts, poisoned.labels) == ("qz", "positive")
+    assert guess_trigger(poisoned.texts, poisoned.labels, features=TextFeatures()) == ("qz", "positive")
     clean, triggered = triggered_probes(poisoned.texts, poisoned.labels, "qz", "positive", size=30)
     assert len(clean) == len(triggered) == 30 and all("qz" in t.split() for t in triggered)
     from course_utils.detect.influence import _insert
