@@ -38,6 +38,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .._validation import check_choice, check_number, rows_for_share
 from ..detect import out_of_fold_matrix_probabilities
 from ..models import MODELS, make_classifier
+from ._counts import fit_checked_naive_bayes
 
 __all__ = [
     "out_of_fold_losses",
@@ -154,8 +155,14 @@ class _OutOfFoldBase(ClassifierMixin, BaseEstimator):
         self.oof_losses_, self.oof_probabilities_ = losses, probabilities
         return X, index, losses
 
-    def _refit(self, X, index, **fit_params):
-        self.estimator_ = make_classifier(self.model, random_state=self.random_state).fit(X, index, **fit_params)
+    def _refit(self, X, index, sample_weight=None):
+        if self.model == "count-nb":
+            # MultinomialNB() on the rows fit has already checked, without checking and binarising them again
+            # (the same fitted attributes as its fit).
+            self.estimator_ = fit_checked_naive_bayes(X, index, 1.0, sample_weight)
+        else:
+            fit_params = {} if sample_weight is None else {"sample_weight": sample_weight}
+            self.estimator_ = make_classifier(self.model, random_state=self.random_state).fit(X, index, **fit_params)
         return self
 
     def predict_proba(self, X):
