@@ -21,9 +21,10 @@ builds exactly the vectorisers' matrices), and a label-only attack reuses the
 clean set's matrices; a cache given as ``features`` is shared by every split,
 and by every grid (and :func:`course_utils.evaluation.evaluate_detectors`) given
 the same one, so that each text is tokenised once. Each row equals what
-:func:`course_utils.experiment.run_experiment` gives for the same setting (``defense_params={"alpha": ...}`` or ``{"C": ...}``
-with ``defense="none"``, or ``defense=`` the trainer; the L1 rows have no
-``run_experiment`` setting); ``tests/unit/test_regularization.py`` checks it.
+:func:`course_utils.experiment.run_experiment` gives for the same setting
+(``defense_params={"alpha": ...}`` or ``{"C": ...}`` with ``defense="none"``,
+or ``defense=`` the trainer; the L1 rows have no ``run_experiment`` setting);
+``tests/unit/test_regularization.py`` checks it.
 ``n_jobs`` runs the seeds side by side.
 """
 
@@ -116,6 +117,7 @@ class _TestSet:
         self.texts, self.labels, self.trigger, self.seed = test_texts, test_labels, trigger, seed
         self._triggered = {}
         self._matrices = {}
+        self._checked = set()  # kinds of attack (and targets) whose scores went through the metrics' checks
 
     def victims(self, target):
         """The non-target test rows, with the trigger inserted as the shared experiment inserts it."""
@@ -137,22 +139,27 @@ class _TestSet:
         if attack == "backdoor" and target not in triggered:
             triggered[target] = vocabulary.transform(self.victims(target)[1])
         # The metrics' own functions check their arguments on every call, which a grid of a few hundred
-        # fits pays for thousands of times; they are applied once, to the first predictor, and the
-        # rest use the same arithmetic on the arrays they were checked to be.
+        # fits pays for thousands of times; they are applied to the first predictions this test set
+        # scores for each kind of attack and target, and the rest use the same arithmetic on arrays of
+        # the same kind (labels of the same classifiers, the same test labels and victims).
+        kind = ("backdoor", target) if attack == "backdoor" else ("target", source, target) \
+            if source is not None and target is not None else ("none",)
         results = []
-        for k, predict in enumerate(predictors):
+        for predict in predictors:
+            first = kind not in self._checked
             predicted = predict(X_test)
             if attack == "backdoor":
                 mask = self.victims(target)[0]
                 triggered_predicted = predict(triggered[target])
-                success = attack_success_rate(self.labels[mask], triggered_predicted, target) if k == 0 else \
+                success = attack_success_rate(self.labels[mask], triggered_predicted, target) if first else \
                     float(np.mean(triggered_predicted == target))
             elif source is not None and target is not None:
-                success = attack_success_rate(self.labels, predicted, target, source) if k == 0 else \
+                success = attack_success_rate(self.labels, predicted, target, source) if first else \
                     float(np.mean(predicted[self.labels == source] == target))
             else:
                 success = None
-            score = accuracy(self.labels, predicted) if k == 0 else float(np.mean(self.labels == predicted))
+            score = accuracy(self.labels, predicted) if first else float(np.mean(self.labels == predicted))
+            self._checked.add(kind)
             results.append((score, success))
         return results
 
