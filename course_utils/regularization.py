@@ -30,6 +30,7 @@ or ``defense=`` the trainer; the L1 rows have no ``run_experiment`` setting);
 
 from __future__ import annotations
 
+import inspect
 import time
 from functools import lru_cache, partial
 
@@ -355,7 +356,9 @@ def penalty_grid(texts, labels, *, defenses, attacks, fractions, seeds=(0, 1, 2,
         clean training set: its cost where there is no attack),
         ``clean_attack_success_rate``, ``attack_success_rate``,
         ``defended_attack_success_rate`` and ``seconds`` (the trainer's fit on
-        the poisoned set). Equal to :func:`~course_utils.experiment.run_experiment`
+        the poisoned set; an out-of-fold penalty given the probabilities another
+        one computed on the same rows, same model and folds, is not charged for
+        them again). Equal to :func:`~course_utils.experiment.run_experiment`
         with ``defense=`` the trainer.
     """
     import pandas as pd
@@ -373,6 +376,7 @@ def _grid_seed(seed, texts, labels, defenses, attacks, fractions, trigger, test_
     context, sets = _poisoned_sets(texts, labels, attacks, fractions, seed, trigger, test_size, features)
     train_texts, test_texts, train_labels, test_labels = context["split"]
     matrices, test, fitted = context["matrices"], context["test"], {}
+    oof = {}  # (training set, model, cv, random_state) -> the out-of-fold probabilities a penalty computed
 
     def fit(model, make, set_texts, set_labels, key):
         """``(vocabulary, predict, seconds)`` of a classifier behind ``model``'s vectoriser, fitted once per key."""
@@ -384,7 +388,14 @@ def _grid_seed(seed, texts, labels, defenses, attacks, fractions, trigger, test_
                 predict = _fit_logistic(X, set_labels, [("C", ("l2", 1.0))], seed,
                                         context["fitted"].setdefault(set_key, {}))[0]
             else:
-                predict = make().fit(X, set_labels).predict
+                # The out-of-fold penalties (loss filter, reweighting) score the same rows with the same
+                # model and folds: the second is given the first one's probabilities (the same numbers).
+                estimator = make()
+                shared = _out_of_fold_key(estimator, set_key)
+                estimator.fit(X, set_labels, **({"oof_probabilities": oof[shared]} if shared in oof else {}))
+                if shared is not None:
+                    oof.setdefault(shared, estimator.oof_probabilities_)
+                predict = estimator.predict
             fitted[key] = (vocabulary, predict, time.perf_counter() - started)
         return fitted[key]
 
@@ -410,6 +421,19 @@ def _grid_seed(seed, texts, labels, defenses, attacks, fractions, trigger, test_
                          "defended_attack_success_rate": scores["defended"][1],
                          "seconds": runs["defended"][2], "n_poisoned": int(len(poisoned.poisoned_indices))})
     return rows
+
+
+def _out_of_fold_key(estimator, set_key):
+    """What decides the out-of-fold probabilities ``estimator`` computes on a training set, or ``None``.
+
+    An estimator whose ``fit`` takes ``oof_probabilities`` (an out-of-fold penalty of
+    :mod:`course_utils.defenses.penalties`) computes them from its ``model``, ``cv`` and
+    ``random_state`` on the training set's rows: two with the same key compute the same ones.
+    """
+    if "oof_probabilities" not in inspect.signature(estimator.fit).parameters:
+        return None
+    params = estimator.get_params()
+    return set_key, params.get("model"), params.get("cv"), params.get("random_state")
 
 
 def damage(frame, attack):
