@@ -37,8 +37,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._validation import check_choice, check_number, rows_for_share
 from ..detect import out_of_fold_matrix_probabilities
-from ..models import MODELS, make_classifier
-from ._counts import fit_checked_naive_bayes
+from ..models import MODELS, fit_checked_naive_bayes, make_classifier
 
 __all__ = [
     "out_of_fold_losses",
