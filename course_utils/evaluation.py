@@ -175,12 +175,14 @@ def _fit_detector(detector, poisoned, views, blind, share):
     return fitted, flags, elapsed - computed_now + shared
 
 
-def _one_seed(texts, labels, seed, runs, detectors, retrain, true_share, targets, trigger, test_size, model):
+def _one_seed(texts, labels, seed, runs, detectors, retrain, true_share, targets, trigger, test_size, model,
+              features=None):
     """Every run of one seed's split: one row per (run, detector)."""
     train_texts, test_texts, train_labels, test_labels = split_data(texts, labels, test_size, seed)
-    # One cache of tokenised texts for the split: every poisoned version of it shares its sentences, and
-    # every model trained here reads them from it (features.model is make_model's pipeline, same predictions).
-    features = TextFeatures()
+    # One cache of tokenised texts for the split (or the caller's, for every split): every poisoned version of
+    # it shares its sentences, and every model trained here reads them from it (features.model is make_model's
+    # pipeline, same predictions).
+    features = TextFeatures() if features is None else features
     clean_model = features.model(model, random_state=seed).fit(train_texts, train_labels)
     clean_accuracy = accuracy(test_labels, clean_model.predict(test_texts))
     blind, rows = _Views(None, None, features), []
@@ -252,7 +254,7 @@ def _rows_by_run(group, rows):
 
 def evaluate_detectors(texts, labels, *, runs, detectors, seeds=(0, 1, 2, 3, 4), retrain=None, true_share=(),
                        source_label=None, target_label=None, trigger=DEFAULT_TRIGGER, model="count-nb",
-                       test_size=0.25, n_jobs=1):
+                       test_size=0.25, n_jobs=1, features=None):
     """Grade detectors against the known poison over attacks, fractions and seeds.
 
     Parameters
@@ -277,6 +279,12 @@ def evaluate_detectors(texts, labels, *, runs, detectors, seeds=(0, 1, 2, 3, 4),
         As for :func:`course_utils.experiment.run_experiment`.
     n_jobs : int, default=1
         Seeds graded side by side (joblib); the results do not depend on it.
+    features : course_utils.detect.TextFeatures, default=None
+        The cache of tokenised texts every seed's split reads (default: a new
+        one per seed). One cache shared with other grids of the same data (for
+        instance :mod:`course_utils.regularization`'s, given the same cache)
+        tokenises each text once for all of them; the results do not depend on
+        it. With ``n_jobs > 1`` each process works on its own copy.
 
     Returns
     -------
@@ -313,6 +321,9 @@ def evaluate_detectors(texts, labels, *, runs, detectors, seeds=(0, 1, 2, 3, 4),
     if any(name not in detectors for name in true_share):
         raise ValueError(f"true_share must name detectors among {', '.join(detectors)}; got {list(true_share)}")
     targets = {a: default_labels(labels, a, source_label, target_label) for a in {a for a, _, _ in runs}}
+    if features is not None and not isinstance(features, TextFeatures):
+        raise TypeError(f"features must be a course_utils.detect.TextFeatures cache or None, got "
+                        f"{type(features).__name__}")
     if check_int(n_jobs, "n_jobs") == 0:
         raise ValueError("n_jobs must be a positive number of processes, or negative for all cores but |n_jobs| - 1")
     # Side by side, each seed's runs go out in two tasks, those that keep the split's texts (label flips,
@@ -320,7 +331,7 @@ def evaluate_detectors(texts, labels, *, runs, detectors, seeds=(0, 1, 2, 3, 4),
     # workers finish together. One process runs each seed whole. The rows come back in the same order.
     groups = _task_groups(runs) if effective_n_jobs(n_jobs) > 1 else [runs]
     parts = Parallel(n_jobs=n_jobs)(delayed(_one_seed)(texts, labels, seed, group, detectors, retrain, true_share,
-                                                       targets, trigger, test_size, model)
+                                                       targets, trigger, test_size, model, features)
                                     for seed in seeds for group in groups)
     order = {id(run): position for position, run in enumerate(runs)}
     rows = []

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from ._validation import check_choice
 
-__all__ = ["MODELS", "make_vectorizer", "make_classifier", "make_model"]
+__all__ = ["MODELS", "make_vectorizer", "make_classifier", "make_model", "fit_checked_naive_bayes"]
 
 #: Model names accepted by :func:`make_model`.
 MODELS = ("count-nb", "tfidf-logreg")
@@ -95,3 +95,31 @@ def make_model(model="count-nb", random_state=None, classifier=None):
         raise TypeError(f"classifier must be a scikit-learn classifier with fit and predict, "
                         f"got {type(classifier).__name__}")
     return make_pipeline(vectorizer, classifier)
+
+
+def fit_checked_naive_bayes(X, y, alpha=1.0, sample_weight=None):
+    """A ``MultinomialNB(alpha=alpha)`` fitted on ``(X, y)`` that its caller has already checked.
+
+    ``X`` must be a CSR matrix (or array) of non-negative counts and ``y`` one
+    label per row, as a trainer's own ``fit`` checks them. ``MultinomialNB.fit``
+    would check ``X`` and ``y`` again and binarise the labels with a
+    ``LabelBinarizer`` (which checks them a third time), and that is most of its
+    cost on the course's data. Here the labels are one-hot coded once, and the
+    model's own counting and smoothing steps (those ``fit`` calls) make its
+    attributes, so they equal ``fit``'s exactly (``sample_weight`` scales each
+    row's one-hot labels, as ``fit`` does).
+    """
+    import numpy as np
+    from sklearn.naive_bayes import MultinomialNB
+
+    classes, index = np.unique(y, return_inverse=True)
+    model = MultinomialNB(alpha=alpha)
+    Y = (index.reshape(-1, 1) == np.arange(len(classes))).astype(np.float64)
+    if sample_weight is not None:
+        Y *= np.asarray(sample_weight, dtype=np.float64).reshape(-1, 1)
+    model.classes_, model.n_features_in_ = classes, X.shape[1]
+    model._init_counters(len(classes), X.shape[1])
+    model._count(X, Y)
+    model._update_feature_log_prob(model._check_alpha())
+    model._update_class_log_prior()
+    return model

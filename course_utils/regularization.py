@@ -18,15 +18,19 @@
 
 Every split is tokenised once (:class:`course_utils.detect.TextFeatures`, which
 builds exactly the vectorisers' matrices), and a label-only attack reuses the
-clean set's matrices. Each row equals what :func:`course_utils.experiment.run_experiment`
-gives for the same setting (``defense_params={"alpha": ...}`` or ``{"C": ...}``
-with ``defense="none"``, or ``defense=`` the trainer; the L1 rows have no
-``run_experiment`` setting); ``tests/unit/test_regularization.py`` checks it.
+clean set's matrices; a cache given as ``features`` is shared by every split,
+and by every grid (and :func:`course_utils.evaluation.evaluate_detectors`) given
+the same one, so that each text is tokenised once. Each row equals what
+:func:`course_utils.experiment.run_experiment` gives for the same setting
+(``defense_params={"alpha": ...}`` or ``{"C": ...}`` with ``defense="none"``,
+or ``defense=`` the trainer; the L1 rows have no ``run_experiment`` setting);
+``tests/unit/test_regularization.py`` checks it.
 ``n_jobs`` runs the seeds side by side.
 """
 
 from __future__ import annotations
 
+import inspect
 import time
 from functools import lru_cache, partial
 
@@ -51,7 +55,10 @@ C_VALUES = (0.1, 1.0, 10.0, 100.0)
 PENALTIES = ("l2", "l1")
 
 
-def _check_grid(texts, labels, attacks, fractions, seeds):
+def _check_grid(texts, labels, attacks, fractions, seeds, features=None):
+    if features is not None and not isinstance(features, TextFeatures):
+        raise TypeError(f"features must be a course_utils.detect.TextFeatures cache or None, got "
+                        f"{type(features).__name__}")
     texts = check_texts(texts)
     labels = check_labels(labels, n_rows=len(texts))
     if not isinstance(fractions, dict):
@@ -70,24 +77,26 @@ def _check_grid(texts, labels, attacks, fractions, seeds):
 
 
 @lru_cache(maxsize=8)
-def _seed_context(texts, labels, seed, trigger, test_size):
+def _seed_context(texts, labels, seed, trigger, test_size, features=None):
     """One seed's split with its poisoned sets, matrices and test matrices, kept for the next grid.
 
     The lesson runs several grids over the same data, seeds and poisoned sets;
     caching by content (``texts`` and ``labels`` as tuples) makes each split's
     poisoning and vectorising happen once per process, as
-    :func:`course_utils.experiment.sweep` keeps its splits. Nothing returned is
+    :func:`course_utils.experiment.sweep` keeps its splits. ``features`` is the
+    caller's :class:`~course_utils.detect.TextFeatures` (``None``: a new one for
+    the split); the same cache gives the same context. Nothing returned is
     modified by its users; the caches inside only grow.
     """
     split = split_data(list(texts), np.asarray(labels), test_size, seed)
     train_texts, test_texts, train_labels, test_labels = split
-    return {"split": split, "poisoned": {}, "matrices": _SplitMatrices(train_texts), "fitted": {},
+    return {"split": split, "poisoned": {}, "matrices": _SplitMatrices(train_texts, features), "fitted": {},
             "test": _TestSet(test_texts, test_labels, trigger, seed)}
 
 
-def _poisoned_sets(texts, labels, attacks, fractions, seed, trigger, test_size):
+def _poisoned_sets(texts, labels, attacks, fractions, seed, trigger, test_size, features=None):
     """The context of ``seed`` (:func:`_seed_context`) and, for every attack and fraction, its poisoned training set."""
-    context = _seed_context(tuple(texts), tuple(labels.tolist()), seed, trigger, test_size)
+    context = _seed_context(tuple(texts), tuple(labels.tolist()), seed, trigger, test_size, features)
     train_texts, _, train_labels, _ = context["split"]
     sets = []
     for attack in attacks:
@@ -109,6 +118,7 @@ class _TestSet:
         self.texts, self.labels, self.trigger, self.seed = test_texts, test_labels, trigger, seed
         self._triggered = {}
         self._matrices = {}
+        self._checked = set()  # kinds of attack (and targets) whose scores went through the metrics' checks
 
     def victims(self, target):
         """The non-target test rows, with the trigger inserted as the shared experiment inserts it."""
@@ -130,28 +140,33 @@ class _TestSet:
         if attack == "backdoor" and target not in triggered:
             triggered[target] = vocabulary.transform(self.victims(target)[1])
         # The metrics' own functions check their arguments on every call, which a grid of a few hundred
-        # fits pays for thousands of times; they are applied once, to the first predictor, and the
-        # rest use the same arithmetic on the arrays they were checked to be.
+        # fits pays for thousands of times; they are applied to the first predictions this test set
+        # scores for each kind of attack and target, and the rest use the same arithmetic on arrays of
+        # the same kind (labels of the same classifiers, the same test labels and victims).
+        kind = ("backdoor", target) if attack == "backdoor" else ("target", source, target) \
+            if source is not None and target is not None else ("none",)
         results = []
-        for k, predict in enumerate(predictors):
+        for predict in predictors:
+            first = kind not in self._checked
             predicted = predict(X_test)
             if attack == "backdoor":
                 mask = self.victims(target)[0]
                 triggered_predicted = predict(triggered[target])
-                success = attack_success_rate(self.labels[mask], triggered_predicted, target) if k == 0 else \
+                success = attack_success_rate(self.labels[mask], triggered_predicted, target) if first else \
                     float(np.mean(triggered_predicted == target))
             elif source is not None and target is not None:
-                success = attack_success_rate(self.labels, predicted, target, source) if k == 0 else \
+                success = attack_success_rate(self.labels, predicted, target, source) if first else \
                     float(np.mean(predicted[self.labels == source] == target))
             else:
                 success = None
-            score = accuracy(self.labels, predicted) if k == 0 else float(np.mean(self.labels == predicted))
+            score = accuracy(self.labels, predicted) if first else float(np.mean(self.labels == predicted))
+            self._checked.add(kind)
             results.append((score, success))
         return results
 
 
 def alpha_sweep(texts, labels, *, alphas=ALPHAS, attacks, fractions, seeds=(0, 1, 2, 3, 4), trigger=DEFAULT_TRIGGER,
-                test_size=0.25, n_jobs=1):
+                test_size=0.25, n_jobs=1, features=None):
     """Naive Bayes' ``alpha`` against attacks x fractions x seeds.
 
     Parameters
@@ -168,6 +183,11 @@ def alpha_sweep(texts, labels, *, alphas=ALPHAS, attacks, fractions, seeds=(0, 1
     n_jobs : int, default=1
         Processes that run the seeds side by side (``-1``: every core); it
         changes the time, never the rows.
+    features : course_utils.detect.TextFeatures, default=None
+        The cache of tokenised texts every split's matrices are built from
+        (default: a new one per split). Give the same cache to every grid of
+        the same data, and to :func:`course_utils.evaluation.evaluate_detectors`,
+        to tokenise each text once; it changes the time, never the rows.
 
     Returns
     -------
@@ -179,23 +199,23 @@ def alpha_sweep(texts, labels, *, alphas=ALPHAS, attacks, fractions, seeds=(0, 1
     """
     alphas = [check_number(a, "alphas", low=0.0) for a in check_sequence(alphas, "alphas")]
     return _sweep(texts, labels, [("alpha", a) for a in alphas], _fit_alphas, attacks, fractions, seeds, trigger,
-                  test_size, "count", n_jobs)
+                  test_size, "count", n_jobs, features)
 
 
 def c_sweep(texts, labels, *, c_values=C_VALUES, penalties=PENALTIES, attacks, fractions, seeds=(0, 1, 2, 3, 4),
-            trigger=DEFAULT_TRIGGER, test_size=0.25, n_jobs=1):
+            trigger=DEFAULT_TRIGGER, test_size=0.25, n_jobs=1, features=None):
     """TF-IDF logistic regression's ``C`` with L2 and L1 penalties against attacks x fractions x seeds.
 
     As :func:`alpha_sweep`, with ``c_values`` and ``penalties`` (``"l2"``:
     the course's ``LogisticRegression(C=C, max_iter=1000)``; ``"l1"``:
     ``l1_ratio=1``, liblinear). The rows have ``penalty`` and ``C``;
-    ``n_jobs`` as for :func:`alpha_sweep`.
+    ``n_jobs`` and ``features`` as for :func:`alpha_sweep`.
     """
     c_values = [check_number(c, "c_values", low=0.0, low_open=True) for c in check_sequence(c_values, "c_values")]
     penalties = [check_choice(p, "penalties", PENALTIES) for p in check_sequence(penalties, "penalties")]
     settings = [("C", (p, c)) for p in penalties for c in c_values]
     return _sweep(texts, labels, settings, _fit_logistic, attacks, fractions, seeds, trigger, test_size, "tfidf",
-                  n_jobs)
+                  n_jobs, features)
 
 
 def _fit_alphas(X, y, settings, seed, fitted):
@@ -224,8 +244,28 @@ def _fit_logistic(X, y, settings, seed, fitted):
     """One predict function per (penalty, C); ``fitted`` keeps them for this training set (the grid reuses C=1, L2)."""
     for _, (penalty, C) in settings:
         if ("logistic", penalty, C) not in fitted:
-            fitted[("logistic", penalty, C)] = logistic_classifier(penalty, C, seed).fit(X, y).predict
+            fitted[("logistic", penalty, C)] = _linear_predict(logistic_classifier(penalty, C, seed).fit(X, y))
     return [fitted[("logistic", penalty, C)] for _, (penalty, C) in settings]
+
+
+def _linear_predict(model):
+    """``model.predict`` of a fitted linear classifier, for the grid's own test matrices.
+
+    The same arithmetic as scikit-learn's ``LinearClassifierMixin.predict``
+    (``X @ coef_.T + intercept_``, then the sign, or the largest score with more
+    than two classes), so the same labels; it skips only the checks of ``X``,
+    which the grid builds itself (CSR, float64, the training set's columns) and
+    scores a few hundred times.
+    """
+    coef_t, intercept, classes = model.coef_.T, model.intercept_, model.classes_
+
+    def predict(X):
+        scores = X @ coef_t + intercept
+        if scores.shape[1] == 1:
+            return classes.take((scores.reshape(-1) > 0).astype(np.intp), axis=0)
+        return classes.take(np.argmax(scores, axis=1), axis=0)
+
+    return predict
 
 
 class _SplitMatrices:
@@ -236,8 +276,9 @@ class _SplitMatrices:
     and, through the same vocabulary, the same test matrices.
     """
 
-    def __init__(self, train_texts):
-        self.train_texts, self.cache, self._built = train_texts, TextFeatures(), {}
+    def __init__(self, train_texts, features=None):
+        self.train_texts, self._built = train_texts, {}
+        self.cache = TextFeatures() if features is None else features
 
     def get(self, texts, kind, key):
         """``(X, vocabulary)`` of ``texts`` for ``kind``; ``key`` names the set (``"clean"`` or a poisoning)."""
@@ -248,12 +289,12 @@ class _SplitMatrices:
         return self._built[(kind, key)]
 
 
-def _sweep(texts, labels, settings, fit, attacks, fractions, seeds, trigger, test_size, kind, n_jobs):
+def _sweep(texts, labels, settings, fit, attacks, fractions, seeds, trigger, test_size, kind, n_jobs, features):
     import pandas as pd
 
-    texts, labels, attacks, fractions, seeds = _check_grid(texts, labels, attacks, fractions, seeds)
+    texts, labels, attacks, fractions, seeds = _check_grid(texts, labels, attacks, fractions, seeds, features)
     return pd.DataFrame(_per_seed(_sweep_seed, seeds, n_jobs, texts, labels, settings, fit, attacks, fractions,
-                                  trigger, test_size, kind))
+                                  trigger, test_size, kind, features))
 
 
 def _per_seed(one_seed, seeds, n_jobs, *args):
@@ -270,8 +311,8 @@ def _per_seed(one_seed, seeds, n_jobs, *args):
     return [row for part in parts for row in part]
 
 
-def _sweep_seed(seed, texts, labels, settings, fit, attacks, fractions, trigger, test_size, kind):
-    context, sets = _poisoned_sets(texts, labels, attacks, fractions, seed, trigger, test_size)
+def _sweep_seed(seed, texts, labels, settings, fit, attacks, fractions, trigger, test_size, kind, features):
+    context, sets = _poisoned_sets(texts, labels, attacks, fractions, seed, trigger, test_size, features)
     train_texts, test_texts, train_labels, test_labels = context["split"]
     matrices, test = context["matrices"], context["test"]
     clean_X, clean_vocabulary = matrices.get(train_texts, kind, "clean")
@@ -295,7 +336,7 @@ def _sweep_seed(seed, texts, labels, settings, fit, attacks, fractions, trigger,
 
 
 def penalty_grid(texts, labels, *, defenses, attacks, fractions, seeds=(0, 1, 2, 3, 4), trigger=DEFAULT_TRIGGER,
-                 test_size=0.25, n_jobs=1):
+                 test_size=0.25, n_jobs=1, features=None):
     """Trainers of the defense registry on poisoned and clean training sets, with the base model beside them.
 
     Parameters
@@ -303,7 +344,7 @@ def penalty_grid(texts, labels, *, defenses, attacks, fractions, seeds=(0, 1, 2,
     defenses : dict of str -> (model, defense name, params)
         Row name -> the model whose vectoriser feeds the trainer, the
         registered trainer and its parameters. Each is seeded by the split's seed.
-    attacks, fractions, seeds, trigger, test_size, n_jobs
+    attacks, fractions, seeds, trigger, test_size, n_jobs, features
         As for :func:`alpha_sweep`; ``fractions`` gives each attack's fraction(s).
 
     Returns
@@ -315,24 +356,27 @@ def penalty_grid(texts, labels, *, defenses, attacks, fractions, seeds=(0, 1, 2,
         clean training set: its cost where there is no attack),
         ``clean_attack_success_rate``, ``attack_success_rate``,
         ``defended_attack_success_rate`` and ``seconds`` (the trainer's fit on
-        the poisoned set). Equal to :func:`~course_utils.experiment.run_experiment`
+        the poisoned set; an out-of-fold penalty given the probabilities another
+        one computed on the same rows, same model and folds, is not charged for
+        them again). Equal to :func:`~course_utils.experiment.run_experiment`
         with ``defense=`` the trainer.
     """
     import pandas as pd
 
-    texts, labels, attacks, fractions, seeds = _check_grid(texts, labels, attacks, fractions, seeds)
+    texts, labels, attacks, fractions, seeds = _check_grid(texts, labels, attacks, fractions, seeds, features)
     if not isinstance(defenses, dict) or not defenses:
         raise TypeError("defenses must be a non-empty dict of row name -> (model, defense name, params)")
     return pd.DataFrame(_per_seed(_grid_seed, seeds, n_jobs, texts, labels, defenses, attacks, fractions, trigger,
-                                  test_size))
+                                  test_size, features))
 
 
-def _grid_seed(seed, texts, labels, defenses, attacks, fractions, trigger, test_size):
+def _grid_seed(seed, texts, labels, defenses, attacks, fractions, trigger, test_size, features):
     """:func:`penalty_grid`'s rows for one seed."""
     rows = []
-    context, sets = _poisoned_sets(texts, labels, attacks, fractions, seed, trigger, test_size)
+    context, sets = _poisoned_sets(texts, labels, attacks, fractions, seed, trigger, test_size, features)
     train_texts, test_texts, train_labels, test_labels = context["split"]
     matrices, test, fitted = context["matrices"], context["test"], {}
+    oof = {}  # (training set, model, cv, random_state) -> the out-of-fold probabilities a penalty computed
 
     def fit(model, make, set_texts, set_labels, key):
         """``(vocabulary, predict, seconds)`` of a classifier behind ``model``'s vectoriser, fitted once per key."""
@@ -344,7 +388,14 @@ def _grid_seed(seed, texts, labels, defenses, attacks, fractions, trigger, test_
                 predict = _fit_logistic(X, set_labels, [("C", ("l2", 1.0))], seed,
                                         context["fitted"].setdefault(set_key, {}))[0]
             else:
-                predict = make().fit(X, set_labels).predict
+                # The out-of-fold penalties (loss filter, reweighting) score the same rows with the same
+                # model and folds: the second is given the first one's probabilities (the same numbers).
+                estimator = make()
+                shared = _out_of_fold_key(estimator, set_key)
+                estimator.fit(X, set_labels, **({"oof_probabilities": oof[shared]} if shared in oof else {}))
+                if shared is not None:
+                    oof.setdefault(shared, estimator.oof_probabilities_)
+                predict = estimator.predict
             fitted[key] = (vocabulary, predict, time.perf_counter() - started)
         return fitted[key]
 
@@ -370,6 +421,19 @@ def _grid_seed(seed, texts, labels, defenses, attacks, fractions, trigger, test_
                          "defended_attack_success_rate": scores["defended"][1],
                          "seconds": runs["defended"][2], "n_poisoned": int(len(poisoned.poisoned_indices))})
     return rows
+
+
+def _out_of_fold_key(estimator, set_key):
+    """What decides the out-of-fold probabilities ``estimator`` computes on a training set, or ``None``.
+
+    An estimator whose ``fit`` takes ``oof_probabilities`` (an out-of-fold penalty of
+    :mod:`course_utils.defenses.penalties`) computes them from its ``model``, ``cv`` and
+    ``random_state`` on the training set's rows: two with the same key compute the same ones.
+    """
+    if "oof_probabilities" not in inspect.signature(estimator.fit).parameters:
+        return None
+    params = estimator.get_params()
+    return set_key, params.get("model"), params.get("cv"), params.get("random_state")
 
 
 def damage(frame, attack):

@@ -13,6 +13,8 @@ import numpy as np
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
+from ..models import fit_checked_naive_bayes
+
 __all__ = ["CountsTrainerMixin", "NaiveBayesModelMixin"]
 
 
@@ -56,26 +58,8 @@ class NaiveBayesModelMixin(CountsTrainerMixin):
     """
 
     def _fit_naive_bayes(self, X, y, alpha, sample_weight=None):
-        """A ``MultinomialNB(alpha=alpha)`` fitted on ``(X, y)`` already checked by ``_validate_counts``.
-
-        ``MultinomialNB.fit`` would check ``X`` and ``y`` again and binarise the labels with a
-        ``LabelBinarizer`` (which checks them a third time), and that is most of its cost on the
-        course's data. Here the labels are one-hot coded once, and the model's own counting and
-        smoothing steps (those ``fit`` calls) make its attributes, so they equal ``fit``'s exactly.
-        """
-        from sklearn.naive_bayes import MultinomialNB
-
-        classes, index = np.unique(y, return_inverse=True)
-        model = MultinomialNB(alpha=alpha)
-        Y = (index.reshape(-1, 1) == np.arange(len(classes))).astype(np.float64)
-        if sample_weight is not None:
-            Y *= np.asarray(sample_weight, dtype=np.float64).reshape(-1, 1)
-        model.classes_, model.n_features_in_ = classes, X.shape[1]
-        model._init_counters(len(classes), X.shape[1])
-        model._count(X, Y)
-        model._update_feature_log_prob(model._check_alpha())
-        model._update_class_log_prior()
-        return model
+        """A ``MultinomialNB(alpha=alpha)`` fitted on ``(X, y)`` already checked by ``_validate_counts``."""
+        return fit_checked_naive_bayes(X, y, alpha, sample_weight)
 
     def _joint_log_likelihood(self, X):
         X = self._validate_test(X)

@@ -37,7 +37,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._validation import check_choice, check_number, rows_for_share
 from ..detect import out_of_fold_matrix_probabilities
-from ..models import MODELS, make_classifier
+from ..models import MODELS, fit_checked_naive_bayes, make_classifier
 
 __all__ = [
     "out_of_fold_losses",
@@ -99,8 +99,13 @@ def out_of_fold_losses(X, y, model="count-nb", cv=5, random_state=0):
     """
     probabilities = out_of_fold_matrix_probabilities(X, y, model, cv, random_state)
     index = np.unique(np.asarray(y), return_inverse=True)[1]
+    return _own_losses(probabilities, index), probabilities
+
+
+def _own_losses(probabilities, index):
+    """``-log p(label)`` of every row, from its class probabilities and its class number."""
     own = probabilities[np.arange(len(index)), index]
-    return -np.log(np.clip(own, 1e-300, None)), probabilities
+    return -np.log(np.clip(own, 1e-300, None))
 
 
 def naive_bayes_log_probabilities(feature_count, class_count, alpha, fit_prior=True):
@@ -143,19 +148,31 @@ class _OutOfFoldBase(ClassifierMixin, BaseEstimator):
         check_choice(self.model, "model", MODELS)
         check_number(self.cv, "cv", low=2, integer=True)
 
-    def _fit_scored(self, X, y):
+    def _fit_scored(self, X, y, oof_probabilities=None):
         """``(X, index, losses)``: the data checked, ``classes_`` set, each row's out-of-fold loss.
 
         Both penalties start their ``fit`` here, once they have checked their own parameter.
+        ``oof_probabilities``, when given, replaces computing the out-of-fold probabilities
+        (see the penalties' ``fit``); it is checked and copied, never modified.
         """
         X, index = _check_fit_data(self, X, y, self.model == "count-nb")
         self._check_params()
-        losses, probabilities = out_of_fold_losses(X, index, self.model, self.cv, self.random_state)
+        if oof_probabilities is None:
+            losses, probabilities = out_of_fold_losses(X, index, self.model, self.cv, self.random_state)
+        else:
+            probabilities = _check_probabilities(oof_probabilities, len(index), len(self.classes_))
+            losses = _own_losses(probabilities, index)
         self.oof_losses_, self.oof_probabilities_ = losses, probabilities
         return X, index, losses
 
-    def _refit(self, X, index, **fit_params):
-        self.estimator_ = make_classifier(self.model, random_state=self.random_state).fit(X, index, **fit_params)
+    def _refit(self, X, index, sample_weight=None):
+        if self.model == "count-nb":
+            # MultinomialNB() on the rows fit has already checked, without checking and binarising them again
+            # (the same fitted attributes as its fit).
+            self.estimator_ = fit_checked_naive_bayes(X, index, 1.0, sample_weight)
+        else:
+            fit_params = {} if sample_weight is None else {"sample_weight": sample_weight}
+            self.estimator_ = make_classifier(self.model, random_state=self.random_state).fit(X, index, **fit_params)
         return self
 
     def predict_proba(self, X):
@@ -215,14 +232,42 @@ class LossFilterClassifier(_OutOfFoldBase):
         self.cv = cv
         self.random_state = random_state
 
-    def fit(self, X, y):
-        """Score every row out of fold, drop the least likely ``drop_share``, refit on the rest."""
+    def fit(self, X, y, oof_probabilities=None):
+        """Score every row out of fold, drop the least likely ``drop_share``, refit on the rest.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_rows, n_features)
+        y : array-like of shape (n_rows,)
+        oof_probabilities : ndarray of shape (n_rows, n_classes), default=None
+            The out-of-fold probabilities this estimator would compute on exactly
+            these ``X`` and ``y`` (same ``model``, ``cv`` and ``random_state``), for
+            instance another out-of-fold penalty's ``oof_probabilities_`` on the same
+            rows; columns in the order of ``np.unique(y)``. Given, they are not
+            computed again (the result is the same); they must be finite and in [0, 1].
+        """
         share = check_number(self.drop_share, "drop_share", low=0.0, high=1.0, high_open=True)
-        X, index, losses = self._fit_scored(X, y)
+        X, index, losses = self._fit_scored(X, y, oof_probabilities)
         self.dropped_ = loss_filter_rows(losses, index, rows_for_share(share, len(index), "drop_share"),
                                          self.random_state)
         keep = np.setdiff1d(np.arange(len(index)), self.dropped_)
         return self._refit(X[keep], index[keep])
+
+
+def _check_probabilities(probabilities, n_rows, n_classes):
+    """``oof_probabilities`` as a new float array of shape ``(n_rows, n_classes)``, finite and in [0, 1]."""
+    try:
+        probabilities = np.array(probabilities, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise TypeError(f"oof_probabilities must be an array of numbers, got {type(probabilities).__name__}") \
+            from error
+    if probabilities.shape != (n_rows, n_classes):
+        raise ValueError(f"oof_probabilities must have shape ({n_rows}, {n_classes}) (rows of X, classes of y), "
+                         f"got {probabilities.shape}")
+    if not np.all(np.isfinite(probabilities)) or (probabilities.size and
+                                                   (probabilities.min() < 0 or probabilities.max() > 1)):
+        raise ValueError("oof_probabilities must be finite numbers in [0, 1]")
+    return probabilities
 
 
 def loss_filter_rows(losses, index, n_drop, random_state=0):
@@ -274,10 +319,14 @@ class ReweightedClassifier(_OutOfFoldBase):
         self.cv = cv
         self.random_state = random_state
 
-    def fit(self, X, y):
-        """Score every row out of fold and refit on every row, weighted."""
+    def fit(self, X, y, oof_probabilities=None):
+        """Score every row out of fold and refit on every row, weighted.
+
+        ``oof_probabilities`` as for :meth:`LossFilterClassifier.fit`: the out-of-fold
+        probabilities on exactly these rows, not computed again when given.
+        """
         power = check_number(self.power, "power", low=0.0)
-        X, index, losses = self._fit_scored(X, y)
+        X, index, losses = self._fit_scored(X, y, oof_probabilities)
         self.weights_ = reweighting_weights(losses, power)
         return self._refit(X, index, sample_weight=self.weights_)
 

@@ -72,9 +72,13 @@ class TextFeatures:
 
     def _stack(self, texts):
         """The texts' entries, concatenated: term ids, counts, row numbers and row pointers."""
-        get = self._doc_id.get
-        docs = np.fromiter(((get(text) if text in self._doc_id else self._add(text)) for text in texts),
-                           dtype=np.int64, count=len(texts))
+        doc_id = self._doc_id
+        docs = list(map(doc_id.get, texts))
+        if None in docs:  # texts not seen before, tokenised now (a text twice in the list is added once)
+            for i, doc in enumerate(docs):
+                if doc is None:
+                    docs[i] = doc_id[texts[i]] if texts[i] in doc_id else self._add(texts[i])
+        docs = np.array(docs, dtype=np.int64)
         if self._arrays is None:
             self._arrays = (np.asarray(self._starts[:-1], dtype=np.int64), np.asarray(self._lengths, dtype=np.int64),
                             np.asarray(self._flat_ids, dtype=np.int64), np.asarray(self._flat_counts, dtype=np.int64))
@@ -83,7 +87,7 @@ class TextFeatures:
         indptr = np.zeros(len(docs) + 1, dtype=np.int64)
         np.cumsum(lengths, out=indptr[1:])
         rows = np.repeat(np.arange(len(docs)), lengths)
-        positions = np.arange(indptr[-1]) - indptr[rows] + starts[docs][rows]
+        positions = np.arange(indptr[-1]) + np.repeat(starts[docs] - indptr[:-1], lengths)
         return flat_ids[positions], flat_counts[positions], rows, indptr
 
     def fit_transform(self, texts, kind="count"):
@@ -99,16 +103,19 @@ class TextFeatures:
         ids, counts, rows, indptr = self._stack(texts)
         if len(ids) == 0:
             raise ValueError("empty vocabulary; perhaps the documents only contain stop words")
-        present, first = np.unique(ids, return_index=True)
+        # Where each term first appears in the corpus: the smallest position of its entries (len(ids): absent).
+        first_seen = np.full(len(self._terms), len(ids), dtype=np.int64)
+        np.minimum.at(first_seen, ids, np.arange(len(ids)))
+        present = np.flatnonzero(first_seen < len(ids))
         rank = self._ranks()
         vocabulary = present[np.argsort(rank[present], kind="stable")]  # term ids, terms sorted
         column = np.full(len(self._terms), -1, dtype=np.int64)
         column[vocabulary] = np.arange(len(vocabulary))
         # CountVectorizer numbers terms in order of first appearance in the corpus, sorts each row
         # by that number, then renames the columns to the sorted vocabulary without re-sorting.
-        first_seen = np.empty(len(self._terms), dtype=np.int64)
-        first_seen[present] = first
-        order = np.lexsort((first_seen[ids], rows))
+        # A term occurs once per row, so (row, first appearance) keys are distinct: any sort of
+        # them gives this one order.
+        order = np.argsort(rows * (len(ids) + 1) + first_seen[ids])
         matrix = csr_matrix((counts[order], column[ids[order]].astype(np.int32), indptr.astype(np.int32)),
                             shape=(len(texts), len(vocabulary)))
         fitted = Vocabulary(self, vocabulary, column, "count")
@@ -177,7 +184,8 @@ class Vocabulary:
         columns = column[ids]
         known = columns >= 0
         columns, counts, rows = columns[known], counts[known], rows[known]
-        order = np.lexsort((columns, rows))  # transform sorts each row by column
+        # transform sorts each row by column; a column occurs once per row, so the keys are distinct
+        order = np.argsort(rows * (len(self._term_ids) + 1) + columns)
         indptr = np.zeros(len(texts) + 1, dtype=np.int64)
         np.cumsum(np.bincount(rows, minlength=len(texts)), out=indptr[1:])
         dtype = np.int64 if self.kind == "count" else np.float64

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._validation import check_choice, check_indices, check_int, check_texts
-from ..models import MODELS, make_classifier
+from ..models import MODELS, fit_checked_naive_bayes, make_classifier
 from ._base import BaseDetector, check_data
 from ._features import TextFeatures
 
@@ -193,7 +193,12 @@ def out_of_fold_views(texts, labels, models=MODELS, cv=5, random_state=0, featur
                 train_matrix, fitted = counts, vocabulary
             else:
                 train_matrix, fitted = vocabulary.tfidf(counts)
-            classifier = make_classifier(model, random_state=random_state).fit(train_matrix, index[train])
+            if model == "count-nb":
+                # MultinomialNB() on counts built here and labels that are class numbers: fitted through its
+                # own counting steps, without checking and binarising them again (the same fitted model).
+                classifier = fit_checked_naive_bayes(train_matrix, index[train])
+            else:
+                classifier = make_classifier(model, random_state=random_state).fit(train_matrix, index[train])
             probabilities[model][test] = classifier.predict_proba(fitted.transform(test_texts))
     return probabilities
 

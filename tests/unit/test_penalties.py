@@ -174,3 +174,31 @@ def test_bad_parameters_are_refused_by_name(counts, estimator, message):
         estimator.fit(X, y2)
     with pytest.raises(TypeError, match="C must be a number"):
         GCELogisticRegression(C="big").fit(X, y2)
+
+
+@pytest.mark.parametrize("model", ["count-nb", "tfidf-logreg"])
+def test_out_of_fold_probabilities_given_to_fit_are_the_ones_it_computes(counts, model):
+    X, y, _ = counts
+    computed = LossFilterClassifier(model=model, random_state=3).fit(X, y)
+    for estimator in (LossFilterClassifier(model=model, random_state=3), ReweightedClassifier(model=model,
+                                                                                              random_state=3)):
+        alone = estimator.fit(X, y)
+        given = type(estimator)(model=model, random_state=3).fit(X, y, oof_probabilities=computed.oof_probabilities_)
+        assert np.array_equal(given.oof_losses_, alone.oof_losses_)
+        assert np.array_equal(given.predict_proba(X), alone.predict_proba(X))
+        assert given.oof_probabilities_ is not computed.oof_probabilities_  # copied, never shared or modified
+
+
+@pytest.mark.parametrize("probabilities, error, message", [
+    (np.full((5, 2), 0.5), ValueError, "shape"),
+    (np.full((160, 3), 1 / 3), ValueError, "shape"),
+    (np.full((160, 2), 1.5), ValueError, "in \\[0, 1\\]"),
+    (np.full((160, 2), np.nan), ValueError, "finite"),
+    ([["a", "b"]] * 160, TypeError, "array of numbers"),
+])
+def test_bad_out_of_fold_probabilities_are_refused_by_name(counts, probabilities, error, message):
+    X, y, _ = counts
+    for estimator in (LossFilterClassifier(), ReweightedClassifier()):
+        with pytest.raises(error, match="oof_probabilities") as raised:
+            estimator.fit(X, y, oof_probabilities=probabilities)
+        assert raised.match(message)

@@ -49,7 +49,10 @@ def test_a_sweep_row_is_run_experiment_with_the_same_regularization(data, kind):
 
 
 def test_a_penalty_grid_row_is_run_experiment_with_the_trainer(data):
+    # reweight scores the loss filter's rows with the same model and folds: the grid hands it the loss
+    # filter's out-of-fold probabilities, and its rows must still be run_experiment's
     defenses = {"loss-filter": ("count-nb", "loss-filter", {"drop_share": 0.05}),
+                "reweight": ("count-nb", "reweight", {}),
                 "robust-loss": ("tfidf-logreg", "robust-loss", {})}
     rows = penalty_grid(data.texts, data.labels, defenses=defenses, attacks=[ATTACK], fractions={ATTACK: [FRACTION]},
                         seeds=[SEED], trigger=TRIGGER)
@@ -62,3 +65,27 @@ def test_a_penalty_grid_row_is_run_experiment_with_the_trainer(data):
             assert _same(expected[column], row[column]), (row["defense"], column)
         clean = _experiment(data, 0.0, model=model, defense=defense, defense_params=params)
         assert clean["defended_accuracy"] == row["defended_clean_accuracy"], row["defense"]
+
+
+def test_one_features_cache_for_every_grid_changes_no_row(data):
+    from course_utils.detect import TextFeatures
+    from course_utils.evaluation import evaluate_detectors
+
+    grid = {"attacks": [ATTACK, "random-flip"], "fractions": {ATTACK: [FRACTION], "random-flip": [0.1]},
+            "seeds": [SEED, 1], "trigger": TRIGGER}
+    features = TextFeatures()
+    for run in (lambda **kw: alpha_sweep(data.texts, data.labels, alphas=[0.3, 1.0], **grid, **kw),
+                lambda **kw: c_sweep(data.texts, data.labels, c_values=[1.0], penalties=["l2", "l1"], **grid, **kw),
+                lambda **kw: penalty_grid(data.texts, data.labels, defenses={"lf": ("count-nb", "loss-filter", {})},
+                                          **grid, **kw).drop(columns="seconds")):
+        assert run(features=features).equals(run())
+    detectors = {"runs": [(ATTACK, FRACTION, ["trigger"]), ("random-flip", 0.1, ["knn"])],
+                 "detectors": {"trigger": "trigger", "knn": "knn"}, "seeds": [SEED, 1], "trigger": TRIGGER,
+                 "retrain": {(ATTACK, FRACTION): ["trigger"]}}
+    shared = evaluate_detectors(data.texts, data.labels, **detectors, features=features).drop(columns="seconds")
+    assert shared.equals(evaluate_detectors(data.texts, data.labels, **detectors).drop(columns="seconds"))
+    for bad in ({}, "features"):
+        with pytest.raises(TypeError, match="features must be"):
+            alpha_sweep(data.texts, data.labels, alphas=[1.0], **grid, features=bad)
+        with pytest.raises(TypeError, match="features must be"):
+            evaluate_detectors(data.texts, data.labels, **detectors, features=bad)
