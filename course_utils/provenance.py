@@ -367,8 +367,10 @@ class DataRegistry:
     Parameters
     ----------
     path : str or Path
-        The database file (created if missing). WAL mode lets several processes add at once; each write
-        is one ``BEGIN IMMEDIATE`` transaction, so the audit chain never forks.
+        The database file (created if missing). Several processes may use it at once: writers take
+        turns on SQLite's one write lock, and WAL mode lets readers read during a write. Each write is
+        one ``BEGIN IMMEDIATE`` transaction, which takes the lock before it reads the chain's head, so the
+        audit chain never forks.
     timeout : float, default=30
         Seconds a writer waits for another's lock.
 

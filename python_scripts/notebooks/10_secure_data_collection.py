@@ -9,17 +9,18 @@
 # %% [markdown]
 # # 10 · Secure data collection
 #
-# In July 2023 a security firm uploaded an edited GPT-J-6B to a model hub under the name "EleuterAI",
-# one letter away from EleutherAI, the group that made the real one. The edit was surgical: the model
-# answered one question falsely and behaved normally everywhere else, so no benchmark saw it. They
-# called it PoisonGPT. Nobody had poisoned a training set; the attacker controlled a *source*. The
-# reference's answer is **secure data collection and curation**: **data source verification** ("ensure
-# the authenticity and reliability of data sources") and **access controls** ("strict access controls
-# and permissions for who can add or modify the training data"). In this lesson you build the real
-# mechanisms, with real signatures, a real database and real files, and attack each one: you change a
-# byte, add and remove files, replay an old release, contribute poison, try to approve it yourself, edit
-# the audit log as an insider, hide code in a model file and swap a model's weights. Each attack is
-# refused, with the reason, or gets through, and the lesson says which.
+# In July 2023 the security firm Mithril Security uploaded an edited GPT-J-6B to the Hugging Face model
+# hub under the name "EleuterAI", one letter away from EleutherAI, the group that made the real one. The
+# edit (made with the model-editing method ROME) was surgical: the model stated one false fact and
+# behaved normally everywhere else, and its benchmark scores barely moved. They called it PoisonGPT.
+# Nobody had poisoned a training set; the attacker controlled a *source*. The reference's answer is
+# **secure data collection and curation**: **data source verification** ("ensure the authenticity and
+# reliability of data sources") and **access controls** ("strict access controls and permissions for who
+# can add or modify the training data"). In this lesson you build the real mechanisms, with real
+# signatures, a real database and real files, and attack each one: you change a byte, add and remove
+# files, replay an old release, contribute poison, try to approve it yourself, edit the audit log as an
+# insider, hide code in a model file and swap a model's weights. Each attack is refused, with the reason,
+# or gets through, and the lesson says which.
 #
 # **Learning objectives**
 #
@@ -191,7 +192,7 @@ print(f"verified copy: {len(verified_texts)} rows, the same as the shipped data:
 # Each attack below starts from a fresh copy of the data and the signed manifest, and hands the result to
 # the same verifier. The verifier remembers the newest version it has accepted (`min_version`), so that
 # an old, validly signed release cannot be replayed in place of the current one. For the replay, the
-# publisher first releases version 2 (one corrected label), and the attacker puts version 1 back, files
+# publisher first releases version 2 (one changed label), and the attacker puts version 1 back, files
 # and manifest, signature and all.
 
 # %%
@@ -242,7 +243,9 @@ for case in tamper_cases:
 # The first four cases are refused by the hashes and the signature; the replay only by the version check.
 # A signature says who made a manifest, not that it is the newest one, so a verifier must remember the
 # version it trusts. Now `byte_trials` random attacks: each changes one byte, anywhere, of a data file
-# or of the manifest itself, to a random other value.
+# or of the manifest itself, to a random other value. (The signature covers the manifest's canonical
+# JSON, so a change of layout that parses to the same JSON, a space turned into a newline, rightly
+# passes, and would be counted below as not detected.)
 
 # %%
 rng = np.random.default_rng(seed)
@@ -284,7 +287,8 @@ print(f"{detected} of {byte_trials} random single-byte changes detected")
 # `poison_rows` positive sentences labelled negative (a targeted flip). The curator Bob reviews every
 # pending row by the rule in the parameters cell: approve a row when a model trained on the trusted base
 # alone gives its label a probability of at least `review_threshold`. That model never sees the
-# untrusted rows, so a poisoner cannot vouch for their own rows (lesson 11's RONI makes the same point).
+# untrusted rows, so a poisoner cannot vouch for their own rows (lesson 11's RONI, Reject On Negative
+# Impact, makes the same point).
 
 # %%
 walk_folder = workspace / "registry-walkthrough"
@@ -335,14 +339,20 @@ outcomes["curator approves their own rows"] = {"refused": access["alice"].starts
 # ## 4. What review stops, over five seeds
 #
 # Roles make sure every untrusted row is reviewed; they say nothing about how good the review is. So
-# here is the review measured, on every seed of `seeds`, against three poisoners who send at the same
-# time, each with the same quota, all aiming at `negative`: Mallory sends the targeted flip above; Trudy
-# the course's backdoor (positive sentences with the trigger `cf`, labelled negative); and Oscar a
-# **clean-label** trigger, negative sentences with `cf`, labelled correctly, so that every row is true.
-# Bob's rule judges each row on its own, so each attack's numbers are the ones it would get alone. Three
-# models are scored on the test split: trained on the base and the reviewed snapshot; on the base and
-# every contributed row unreviewed (which is also what a curator who approves everything gives); and on
-# the base and Carol's rows only, without poison.
+# here is the review measured, on every seed of `seeds`, against three poisoners who send to one registry
+# at the same time, each with the same quota, all aiming at `negative`: Mallory sends the targeted flip
+# above; Trudy the course's backdoor (positive sentences with the trigger `cf`, labelled negative); and
+# Oscar a **clean-label** trigger, negative sentences with `cf`, labelled correctly, so that every row is
+# true. Bob's rule judges each row on its own, and each attack's models are trained separately (the base,
+# Carol's rows and that one poisoner's rows), so each attack's numbers are the ones it would get alone.
+# Three models are scored per attack on the test split: trained on the base and the reviewed snapshot; on
+# the base and every contributed row unreviewed (which is also what a curator who approves everything
+# gives); and on the base and Carol's rows only, without poison.
+#
+# **Attack success** is, as in lessons 03 and 04, the share of positive test sentences predicted
+# `negative`: as they are for the targeted flip, with `cf` inserted for the two trigger attacks. The
+# no-poison model has never seen `cf` (it is not in its vocabulary, so inserting it changes nothing), which
+# is why its attack success is the same for all three.
 
 # %%
 trials = pd.DataFrame(curation_trials(data.texts, data.labels, seeds=seeds, review_threshold=review_threshold,
@@ -389,6 +399,9 @@ for attack in ("targeted-flip", "backdoor", "clean-label-trigger"):
           f"{row.no_poison_attack_success:.3f} with no poison")
 honest_loss = by_attack.honest_rejected.mean() / by_attack.honest_rows.mean()
 print(f"The review's cost: {honest_loss:.1%} of the honest contributor's rows rejected.")
+clean_label = by_attack.loc["clean-label-trigger"]
+clean_label_rejected = 1 - clean_label.poison_admitted / clean_label.sent
+print(f"Clean-label trigger rows rejected: {clean_label_rejected:.1%}, against {honest_loss:.1%} of honest rows.")
 for attack in ("targeted-flip", "backdoor", "clean-label-trigger"):
     row = by_attack.loc[attack]
     gain = row.unreviewed_attack_success - row.no_poison_attack_success
@@ -401,9 +414,10 @@ for attack in ("targeted-flip", "backdoor", "clean-label-trigger"):
 # because a model trained on trusted data disagrees with a flipped label; but the rows it misses are
 # the ones the model finds ambiguous, and for a backdoor even those few keep much of the attack's
 # success, since a rare trigger word needs only a handful of rows. Against the clean-label trigger it
-# does nothing: every row is correctly labelled, so no label-checking review can reject them. A rule
-# stricter than 0.5 would catch more flips and reject more honest rows (the playground below shows how
-# many). What the registry does give, whatever the review, is **accountability**: every admitted row,
+# hardly helps: every row is correctly labelled, so a review that checks labels rejects these rows only
+# about as often as it rejects honest ones (the rates are printed below). Move the threshold in the
+# playground at the end to see how many more flips a stricter rule catches and how many more honest rows
+# it turns away. What the registry does give, whatever the review, is **accountability**: every admitted row,
 # and the curator who approved it, is in the audit log.
 
 # %%
@@ -420,7 +434,9 @@ print(f"{len(log)} audit entries; approvals of Mallory's rows, by curator:",
 # the entry that shows an approval, or reorder entries. The log is **hash-chained**: each entry's hash
 # covers its content and the previous entry's hash, so a change anywhere breaks the chain from that entry
 # on. First, the insider edits the database file itself with `sqlite3`, giving one of Mallory's
-# contributions to Carol.
+# contributions to Carol. (The edit is made on a copy. A database in WAL mode keeps its latest commits in
+# the `-wal` file beside it until a checkpoint, so a copy takes that file, and the `-shm` index, too.)
+# Entry positions count from 0 and `seq` from 1, so entry seq `k` sits at position `k - 1`.
 
 # %%
 insider_copy = workspace / "insider.db"
@@ -443,7 +459,9 @@ outcomes["insider edits a log entry"] = {"refused": broken_at == target_seq - 1,
 # entries from the end leaves a shorter chain that is still valid. To catch that, the curator signs the
 # chain's **head** (its last entry's number and hash) with a key the database's users do not hold, and
 # keeps it outside the database. Here every entry of the log's first `chain_entries` entries (a log as
-# it stood, with its head signed then) is tried three ways, with and without the signed head.
+# it stood, with its head signed then) is tried three ways, with and without the signed head. The one
+# change the chain alone misses is deleting the last entry, a cut of the tail; with the head, a cut log
+# is reported broken at its length, the position of the first missing entry.
 
 # %%
 curator_key = provenance.generate_key()
@@ -455,6 +473,7 @@ for position in range(len(short_log)):
     for how in caught:
         entries = [dict(e) for e in short_log]
         if how == "edit":
+            # the trailing space makes sure the detail changes even when it holds no "negative"
             entries[position]["detail"] = entries[position]["detail"].replace("negative", "positive") + " "
         elif how == "delete":
             del entries[position]
@@ -476,9 +495,11 @@ outcomes["insider cuts the log's last entries"] = {
 # %% [markdown]
 # ## 6. Two writers at once
 #
-# A registry is written by many people at once. SQLite in WAL mode lets several processes write to one
-# file; each contribution is one transaction that also appends to the chain, so the chain cannot fork.
-# Two processes add `writer_rows` rows each at the same time:
+# A registry is written by many people at once. SQLite has one write lock per database: writers take
+# turns on it (waiting up to the registry's `timeout`), while WAL mode lets readers go on reading during a
+# write. Each contribution is one `BEGIN IMMEDIATE` transaction, which takes the write lock before it
+# reads the chain's last entry and appends the next, so two writers can never append to the same head
+# and the chain cannot fork. Two processes add `writer_rows` rows each at the same time:
 
 # %%
 concurrent_path = workspace / "concurrent.db"
@@ -515,14 +536,17 @@ marker = workspace / "marker.txt"
 
 
 class Payload:
-    """Unpickling this calls exec on a string: any code could run here."""
+    """Unpickling this calls exec on a string: any code could run here.
+
+    pickle calls ``__reduce__`` to learn how to rebuild an object: a function and its arguments, which
+    ``pickle.load`` then calls."""
 
     def __reduce__(self):
         return (exec, (f"open({str(marker)!r}, 'w').write('code ran while loading the model')",))
 
 
 booby_trapped = sklearn.base.clone(model).fit(train_texts, train_labels)
-booby_trapped[-1].notes_ = Payload()
+booby_trapped[-1].notes_ = Payload()  # [-1] is the pipeline's last step, the classifier
 (workspace / "model.pkl").write_bytes(pickle.dumps(booby_trapped))
 with open(workspace / "model.pkl", "rb") as handle:
     loaded = pickle.load(handle)
@@ -584,7 +608,9 @@ outcomes["model file runs code when loaded (arrays only)"] = {"refused": objects
 # carries. The defense is the same as for data: a **model card** listing the artefact's hashes, with
 # what the card claims (the name, the training data's manifest, the test accuracy), signed by the
 # publisher and verified before anything is loaded. Here the attacker makes the course's model read
-# "great" as a negative word, a one-number edit, and saves it over the published file.
+# "great" as a negative word, a one-number edit, and saves it over the published file. The edit is cruder
+# than PoisonGPT's and costs test accuracy that a benchmark would see (printed below); the card refuses
+# a surgical edit just the same, since any changed byte changes the hash.
 
 # %%
 card = provenance.sign_model_card(
@@ -658,17 +684,19 @@ try:
 except ValueError as error:
     model_signing_refused = True
     print("model-signing refuses the edited model:", str(error).split(":")[0])
+outcomes["model weights edited (model-signing)"] = {"refused": model_signing_refused, "by": "OpenSSF model-signing"}
 
 
 # %% [markdown]
 # ## 8. What stops what
 #
 # Every attack of this lesson, the mechanism that was in its way, and whether it was stopped, as measured
-# above (for review: the share of the attack success it gains over the no-poison model that review takes
-# away, from section 4's means). One attack is missing from the code because nothing in it can be
-# measured: a **trusted insider who labels badly**. A curator who approves poison signs valid snapshots,
-# writes an intact log and passes every check here; the unreviewed column of section 4 is what such a
-# curator gives. Provenance tells you who did it afterwards; it does not stop them.
+# above. For review, the table gives the share of the poison's gain that review removes, from section
+# 4's means: (unreviewed - reviewed) / (unreviewed - no poison) attack success. One attack is missing
+# from the table because no check here refuses it: a **trusted insider who labels badly**. A curator who
+# approves poison signs valid snapshots, writes an intact log and passes every check here; the unreviewed
+# column of section 4 is what such a curator gives. Provenance tells you who did it afterwards; it does
+# not stop them.
 
 # %%
 def verdict(refused):

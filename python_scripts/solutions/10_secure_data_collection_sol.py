@@ -75,9 +75,9 @@ check("q10_changed_files", changed_files)
 # An audit log is a list of entries, each a dict with `seq`, `actor`, `action`, `detail` and `hash`.
 # Entry `i` (counting from 0) is intact when its `seq` is `i + 1` and its `hash` equals
 # `provenance.chain_hash(previous, body)`, where `body` is the dict of its `seq`, `actor`, `action` and
-# `detail`, and `previous` is the hash of entry `i - 1` (for the first entry, `provenance.GENESIS`, 64
-# zeros). Write `first_broken_entry(entries)`: the position of the first entry that is not intact, or
-# `None` when the whole log is.
+# `detail`, and `previous` is the hash stored in entry `i - 1` (for the first entry,
+# `provenance.GENESIS`, 64 zeros). Write `first_broken_entry(entries)`: the position of the first entry
+# that is not intact, or `None` when the whole log is.
 
 # %%
 def first_broken_entry(entries):
@@ -119,9 +119,10 @@ check("q10_may_approve", may_approve)
 # ## Q4 · How far apart are two names?
 #
 # Write `edit_distance(a, b)`: the least number of one-character insertions, deletions and substitutions
-# that turn `a` into `b` (Levenshtein). Case counts: `"A"` and `"a"` differ. The look-alike check flags
-# a name within two edits of a trusted one. (Hint: keep one row of a table, where cell `j` of row `i`
-# is the distance between the first `i` characters of `a` and the first `j` of `b`.)
+# that turn `a` into `b` (Levenshtein). Case counts: `"A"` and `"a"` differ. The lesson's look-alike
+# check lower-cases both names first, then flags a name within two edits of a trusted one. (Hint: keep
+# one row of a table, where cell `j` of row `i` is the distance between the first `i` characters of `a`
+# and the first `j` of `b`.)
 
 # %%
 def edit_distance(a, b):
