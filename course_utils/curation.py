@@ -18,6 +18,7 @@ import numpy as np
 
 from ._validation import MAX_SEED, check_choice, check_labels, check_number, check_texts
 from .attacks import DEFAULT_TRIGGER, check_trigger, insert_trigger
+from .detect._features import TextFeatures
 from .experiment import split_data
 from .metrics import accuracy, attack_success_rate
 from .models import make_model
@@ -79,23 +80,28 @@ class _SeedCounts:
     def __init__(self, texts, test_texts, test_labels, trigger, seed):
         victims = [t for t, y in zip(test_texts, test_labels) if y != TARGET]
         triggered = insert_trigger(victims, trigger, random_state=seed)
-        self.vectorizer = make_model()[0]
         every = list(dict.fromkeys(list(texts) + list(test_texts) + triggered))
         self.row_of = {text: i for i, text in enumerate(every)}
-        self.X = self.vectorizer.fit_transform(every).tocsr()
+        # CountVectorizer().fit_transform(every), entry for entry, tokenising each text once
+        self.X = TextFeatures().fit_transform(every, "count")[0].tocsr()
         self.X_test, self.X_triggered = self.rows(test_texts), self.rows(triggered)
         self.test_labels = np.asarray(test_labels)
 
     def rows(self, texts):
         return self.X[[self.row_of[t] for t in texts]]
 
-    def score(self, texts, labels, attacks):
-        """Test accuracy, and each attack's success, of the course's model trained on ``texts``/``labels``."""
+    def fit(self, texts, labels):
+        """The course's model trained on ``texts``/``labels``, as a :class:`_CountModel`."""
         from sklearn.naive_bayes import MultinomialNB
 
         X_train = self.rows(texts)
         columns = np.flatnonzero(np.asarray(X_train.sum(axis=0)).ravel() > 0)
-        classifier = MultinomialNB().fit(X_train[:, columns], np.asarray(labels))
+        return _CountModel(self, MultinomialNB().fit(X_train[:, columns], np.asarray(labels)), columns)
+
+    def score(self, texts, labels, attacks):
+        """Test accuracy, and each attack's success, of the course's model trained on ``texts``/``labels``."""
+        model = self.fit(texts, labels)
+        classifier, columns = model.classifier, model.columns
         predictions = classifier.predict(self.X_test[:, columns])
         result = {"accuracy": accuracy(self.test_labels, predictions)}
         if "targeted-flip" in attacks:
@@ -104,6 +110,18 @@ class _SeedCounts:
             success = float(np.mean(classifier.predict(self.X_triggered[:, columns]) == TARGET))
             result.update({a: success for a in attacks if a != "targeted-flip"})
         return result
+
+
+class _CountModel:
+    """A Naive Bayes model fitted by :meth:`_SeedCounts.fit`: ``predict_proba`` and ``classes_`` for any
+    text the counts hold, as the fitted pipeline would give them."""
+
+    def __init__(self, counts, classifier, columns):
+        self.counts, self.classifier, self.columns = counts, classifier, columns
+        self.classes_ = classifier.classes_
+
+    def predict_proba(self, texts):
+        return self.classifier.predict_proba(self.counts.rows(texts)[:, self.columns])
 
 
 def curation_trial(texts, labels, *, attack="targeted-flip", seed=0, review_threshold=0.5, poison_rows=150,
@@ -188,7 +206,6 @@ def curation_trials(texts, labels, *, attacks=CURATION_ATTACKS, seeds=(0, 1, 2, 
         honest_rows_given = [(train_texts[i], str(train_labels[i])) for i in honest]
         clean_texts = [t for t, _ in base_rows + honest_rows_given]
         clean_labels = np.array([y for _, y in base_rows + honest_rows_given])
-        reviewer = make_model().fit([t for t, _ in base_rows], [y for _, y in base_rows])
         sent_by_attack = {}
         for attack in attacks:
             attack_rng = np.random.default_rng([seed, CURATION_ATTACKS.index(attack)])
@@ -197,6 +214,7 @@ def curation_trials(texts, labels, *, attacks=CURATION_ATTACKS, seeds=(0, 1, 2, 
         counts = _SeedCounts(clean_texts + [t for texts_, _ in sent_by_attack.values() for t in texts_],
                              test_texts, test_labels, trigger, seed)
         no_poison = counts.score(clean_texts, clean_labels, attacks)
+        reviewer = counts.fit([t for t, _ in base_rows], [y for _, y in base_rows])  # trusted rows only
         where = None if folder is None else Path(folder) / f"seed{seed}"
         trial = _registry_trial(honest_rows_given, {POISONERS[a]: list(zip(*sent_by_attack[a])) for a in attacks},
                                 reviewer, review_threshold, poison_quota, where)

@@ -43,6 +43,7 @@
 # %%
 # %matplotlib inline
 
+import copy
 import hashlib
 import json
 import multiprocessing
@@ -71,6 +72,10 @@ sklearn.set_config(display="text")
 pd.set_option("display.width", 120)
 pd.set_option("display.max_colwidth", 70)
 
+workspace = Path(tempfile.mkdtemp(prefix="lesson10-"))  # every file this lesson writes goes here
+data = shared_sentiment()
+outcomes = {}  # attack on the pipeline -> what happened, for the table at the end
+
 # %% [markdown]
 # The lesson's knobs. `seed` is the split of the walk-through and `seeds` those of the measurements.
 # `review_threshold` is the curator's rule, fixed before any result is seen: approve a contributed row
@@ -92,12 +97,6 @@ byte_trials = 100
 writer_rows = 500
 chain_entries = 60
 record_path = ""
-
-# %%
-workspace = Path(tempfile.mkdtemp(prefix="lesson10-"))  # every file this lesson writes goes here
-data = shared_sentiment()
-outcomes = {}  # attack on the pipeline -> what happened, for the table at the end
-print(f"{len(data.texts)} sentences; the lesson writes its files under a temporary folder")
 
 # %% [markdown]
 # ## 1. A manifest for the shipped data
@@ -283,12 +282,17 @@ print(f"{detected} of {byte_trials} random single-byte changes detected")
 # append-only **audit log**.
 #
 # The walk-through: the trusted base is half the training split (data verified as in section 1). Carol
-# contributes `honest_rows` rows, and Mallory, a contributor with a quota of `poison_quota`, tries to send
-# `poison_rows` positive sentences labelled negative (a targeted flip). The curator Bob reviews every
-# pending row by the rule in the parameters cell: approve a row when a model trained on the trusted base
-# alone gives its label a probability of at least `review_threshold`. That model never sees the
+# contributes `honest_rows` rows, and Mallory, a contributor with a quota of `poison_quota`, tries to
+# send `poison_rows` positive sentences labelled negative (a targeted flip). The curator Bob reviews
+# every pending row by the rule in the parameters cell: approve a row when a model trained on the trusted
+# base alone gives its label a probability of at least `review_threshold`. That model never sees the
 # untrusted rows, so a poisoner cannot vouch for their own rows (lesson 11's RONI, Reject On Negative
 # Impact, makes the same point).
+#
+# After the walk-through, the rules are tried through the Python API itself rather than a user interface
+# that might hide a button. Mallory sends one more row and approves it herself; Carol, another
+# contributor, approves it for her; the curator Alice adds a row of her own and approves it; a reader
+# tries to contribute.
 
 # %%
 walk_folder = workspace / "registry-walkthrough"
@@ -305,12 +309,6 @@ print(f"The snapshot ({walk['snapshot_rows']} approved rows) verified against it
       f"and the audit log is intact: {walk['log_intact']}")
 outcomes["contributor exceeds their quota"] = {"refused": walk["refused_by_quota"] > 0, "by": "quota"}
 
-# %% [markdown]
-# Now the rules, tried through the Python API itself rather than a user interface that might hide a
-# button. Mallory sends one more row and approves it herself; Carol, another contributor, approves it
-# for her; the curator Alice adds a row of her own and approves it; a reader tries to contribute.
-
-# %%
 registry.add_user("dave", "reader", quota=0, by="alice")
 extra = registry.contribute("mallory", "This phone is wonderful, I love it.", "negative")
 own = registry.contribute("alice", "A superb film.", "negative")
@@ -351,8 +349,8 @@ outcomes["curator approves their own rows"] = {"refused": access["alice"].starts
 #
 # **Attack success** is, as in lessons 03 and 04, the share of positive test sentences predicted
 # `negative`: as they are for the targeted flip, with `cf` inserted for the two trigger attacks. The
-# no-poison model has never seen `cf` (it is not in its vocabulary, so inserting it changes nothing), which
-# is why its attack success is the same for all three.
+# no-poison model has never seen `cf` (it is not in its vocabulary, so inserting it changes nothing),
+# which is why its attack success is the same for all three.
 
 # %%
 trials = pd.DataFrame(curation_trials(data.texts, data.labels, seeds=seeds, review_threshold=review_threshold,
@@ -375,7 +373,6 @@ review_table = pd.DataFrame({attack: {
 print(f"{len(seeds)} seeds, 95% intervals:")
 print(review_table.to_string())
 
-# %%
 means = trials.groupby("attack", sort=False)[["no_poison_attack_success", "reviewed_attack_success",
                                               "unreviewed_attack_success"]].mean()
 figure, ax = plt.subplots(figsize=(8, 3.6))
@@ -417,8 +414,8 @@ for attack in ("targeted-flip", "backdoor", "clean-label-trigger"):
 # hardly helps: every row is correctly labelled, so a review that checks labels rejects these rows only
 # about as often as it rejects honest ones (the rates are printed below). Move the threshold in the
 # playground at the end to see how many more flips a stricter rule catches and how many more honest rows
-# it turns away. What the registry does give, whatever the review, is **accountability**: every admitted row,
-# and the curator who approved it, is in the audit log.
+# it turns away. What the registry does give, whatever the review, is **accountability**: every admitted
+# row, and the curator who approved it, is in the audit log.
 
 # %%
 log = registry.audit_log()
@@ -496,10 +493,10 @@ outcomes["insider cuts the log's last entries"] = {
 # ## 6. Two writers at once
 #
 # A registry is written by many people at once. SQLite has one write lock per database: writers take
-# turns on it (waiting up to the registry's `timeout`), while WAL mode lets readers go on reading during a
-# write. Each contribution is one `BEGIN IMMEDIATE` transaction, which takes the write lock before it
-# reads the chain's last entry and appends the next, so two writers can never append to the same head
-# and the chain cannot fork. Two processes add `writer_rows` rows each at the same time:
+# turns on it (waiting up to the registry's `timeout`), while WAL mode lets readers go on reading during
+# a write. Each contribution is one `BEGIN IMMEDIATE` transaction, which takes the write lock before it
+# reads the chain's last entry and appends the next, so two writers can never append to the same head and
+# the chain cannot fork. Two processes add `writer_rows` rows each at the same time:
 
 # %%
 concurrent_path = workspace / "concurrent.db"
@@ -515,15 +512,15 @@ with context.Pool(2) as pool:
     added = [job.get(timeout=300) for job in jobs]
 with provenance.DataRegistry(concurrent_path) as shared:
     concurrent_rows, concurrent_intact = len(shared.rows()), shared.verify_log() is None
-# How the two writers' entries interleave depends on the operating system's scheduling, so it is not printed.
+# How the two writers' entries interleave depends on the operating system's scheduling, so it is not
+# printed.
 print(f"added {added}; the registry holds {concurrent_rows} rows, chain intact: {concurrent_intact}")
 
 # %% [markdown]
 # The registry uses only standard SQL with `?` placeholders, so the same code runs on PostgreSQL with a
 # different connection (`psycopg.connect`, `%s` placeholders, `LOCK TABLE audit` in place of
 # `BEGIN IMMEDIATE`); `course_utils/provenance.py` says where. The course itself needs no server.
-
-# %% [markdown]
+#
 # ## 7. The model supply chain
 #
 # PoisonGPT attacked the model, not the data. A model file is code if its format lets it be: Python's
@@ -545,7 +542,7 @@ class Payload:
         return (exec, (f"open({str(marker)!r}, 'w').write('code ran while loading the model')",))
 
 
-booby_trapped = sklearn.base.clone(model).fit(train_texts, train_labels)
+booby_trapped = copy.deepcopy(model)  # the same fitted model
 booby_trapped[-1].notes_ = Payload()  # [-1] is the pipeline's last step, the classifier
 (workspace / "model.pkl").write_bytes(pickle.dumps(booby_trapped))
 with open(workspace / "model.pkl", "rb") as handle:
@@ -558,14 +555,18 @@ outcomes["model file runs code when loaded (pickle)"] = {"refused": not ran, "by
 
 # %% [markdown]
 # `skops` stores a model as data and, on loading, builds only types it trusts by default (scikit-learn's,
-# NumPy's, the standard library's plain containers). The course's model loads; the same model with the
+# NumPy's, the standard library's plain containers). The course's model loads; its classifier with the
 # payload is refused before anything is built.
+#
+# Then the plainest format, which cannot carry code at all: the model's numbers as NumPy arrays (`.npz`,
+# read with `allow_pickle=False`) and its settings and vocabulary as JSON. An array of Python objects,
+# the only way to smuggle a payload into it, is refused on loading.
 
 # %%
 import skops.io as sio
 
 sio.dump(model, workspace / "model.skops")
-sio.dump(booby_trapped, workspace / "trapped.skops")
+sio.dump(booby_trapped[-1], workspace / "trapped.skops")  # the classifier step, payload and all
 marker.unlink()
 clean_untrusted = sio.get_untrusted_types(file=workspace / "model.skops")
 trapped_untrusted = sio.get_untrusted_types(file=workspace / "trapped.skops")
@@ -582,12 +583,6 @@ print(f"untrusted types: course model {clean_untrusted}, trapped model {trapped_
 outcomes["model file runs code when loaded (skops)"] = {"refused": skops_refused and not marker.exists(),
                                                         "by": "skops' trusted types"}
 
-# %% [markdown]
-# The plainest format cannot carry code at all: the model's numbers as NumPy arrays (`.npz`, read with
-# `allow_pickle=False`) and its settings and vocabulary as JSON. An array of Python objects, the only
-# way to smuggle a payload into it, is refused on loading.
-
-# %%
 model_folder = workspace / "model-arrays"
 provenance.save_model_arrays(model, model_folder)
 from_arrays = provenance.load_model_arrays(model_folder)
@@ -643,6 +638,10 @@ outcomes["model weights edited (PoisonGPT)"] = {"refused": card_refused, "by": "
 # refused. People, though, type names. A **look-alike check** compares a requested name with the names
 # you trust: by edit distance, and by a *skeleton* that maps characters readers confuse (`1` and `l`,
 # Cyrillic `а` and Latin `a`) to one.
+#
+# Last, the ecosystem has its own tool for signing models: OpenSSF's `model-signing` signs every file of
+# a model folder and verifies them. It works offline with a local elliptic-curve key. Here it signs the
+# published model (the original file restored first) and refuses the edited one.
 
 # %%
 trusted_names = ["EleutherAI", "OpenAI", "mistralai", "meta-llama", "google", "course"]
@@ -656,12 +655,6 @@ print(pd.DataFrame(lookalike_rows).to_string(index=False))
 poisongpt_flagged = bool(provenance.lookalike_names("EleuterAI", trusted_names))
 outcomes["look-alike publisher name (EleuterAI)"] = {"refused": poisongpt_flagged, "by": "look-alike check"}
 
-# %% [markdown]
-# The ecosystem has its own tool for this: OpenSSF's `model-signing` signs every file of a model folder
-# and verifies them. It works offline with a local elliptic-curve key. Here it signs the published model
-# (the original file restored first) and refuses the edited one.
-
-# %%
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from model_signing import signing, verifying

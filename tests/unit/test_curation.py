@@ -116,3 +116,13 @@ def test_review_explorer_updates_only_on_release():
     controls = {c._kwarg: c for c in interface.kwargs_widgets if type(c).__name__ != "fixed"}
     assert sorted(controls) == ["attack", "review_threshold"]
     assert controls["review_threshold"].continuous_update is False
+
+
+def test_the_reviewer_from_counts_gives_the_pipelines_probabilities(sentiment):
+    train, test, y_train, y_test = split_data(sentiment.texts, sentiment.labels, random_state=4)
+    counts = _SeedCounts(train, test, y_test, "cf", 4)
+    model = counts.fit(train[:900], y_train[:900])
+    pipeline = make_model().fit(train[:900], y_train[:900])
+    assert list(model.classes_) == list(pipeline.classes_)
+    np.testing.assert_allclose(model.predict_proba(train[900:]), pipeline.predict_proba(train[900:]), rtol=0,
+                               atol=1e-12)
