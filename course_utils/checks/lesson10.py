@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import tempfile
-from pathlib import Path
 
 from ..provenance import GENESIS, chain_hash, edit_distance, verify_chain
 from . import Wrong, fresh_rng, question, show
@@ -14,81 +12,68 @@ from ._reference import run_learner, run_learner_may_return_none
 EXERCISE = "10_secure_data_collection"
 
 
-def _folder_case(root, rng, case):
-    """A folder, a manifest's files mapping, what was done and the names that no longer match."""
-    folder = root / case
-    (folder / "sub").mkdir(parents=True)
+def _folder_case(rng, case):
+    """A folder's contents (name -> bytes), a manifest's files mapping, and the names that no longer match."""
     names = ["a.txt", "b.txt", "sub/c.txt", "d.bin"]
-    for name in names:
-        (folder / name).write_bytes(bytes(rng.integers(0, 256, size=int(rng.integers(20, 60)), dtype="uint8")))
-    files = {name: {"sha256": hashlib.sha256((folder / name).read_bytes()).hexdigest(),
-                    "size": (folder / name).stat().st_size} for name in names}
+    contents = {name: bytes(rng.integers(0, 256, size=int(rng.integers(20, 60)), dtype="uint8")) for name in names}
+    files = {name: {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)} for name, data in contents.items()}
     changed = []
     if case == "byte":  # same size, one byte different
         name = names[int(rng.integers(len(names)))]
-        content = bytearray((folder / name).read_bytes())
-        content[int(rng.integers(len(content)))] ^= 1
-        (folder / name).write_bytes(bytes(content))
+        data = bytearray(contents[name])
+        data[int(rng.integers(len(data)))] ^= 1
+        contents[name] = bytes(data)
         changed = [name]
     elif case == "grown":
-        (folder / "b.txt").write_bytes((folder / "b.txt").read_bytes() + b"\n")
+        contents["b.txt"] += b"\n"
         changed = ["b.txt"]
     elif case == "added":
-        (folder / "sub" / "extra.txt").write_text("poison\t0\n")
+        contents["sub/extra.txt"] = b"poison\t0\n"
         changed = ["sub/extra.txt"]
     elif case == "removed":
-        (folder / "a.txt").unlink()
+        del contents["a.txt"]
         changed = ["a.txt"]
     elif case == "several":
-        (folder / "d.bin").unlink()
-        (folder / "new.txt").write_text("x")
-        content = bytearray((folder / "sub/c.txt").read_bytes())
-        content[0] ^= 0xFF
-        (folder / "sub/c.txt").write_bytes(bytes(content))
+        del contents["d.bin"]
+        contents["new.txt"] = b"x"
+        contents["sub/c.txt"] = bytes([contents["sub/c.txt"][0] ^ 0xFF]) + contents["sub/c.txt"][1:]
         changed = ["d.bin", "new.txt", "sub/c.txt"]
-    return folder, files, sorted(changed)
+    return contents, files, sorted(changed)
 
 
 @question("q10_changed_files", exercise=EXERCISE, answer_name="changed_files",
-          prompt="changed_files(folder, files) names the files that are missing, added or changed")
+          prompt="changed_files(contents, files) names the files that are missing, added or changed")
 def _changed_files(answer):
     rng = fresh_rng(31)
-    with tempfile.TemporaryDirectory() as scratch:
-        for case in ("intact", "byte", "grown", "added", "removed", "several"):
-            folder, files, expected = _folder_case(Path(scratch), rng, case)
-            before = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
-            result = run_learner(answer, folder, {name: dict(entry) for name, entry in files.items()})
-            after = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
-            if after != before:
-                raise Wrong("changed_files changed the folder; a verifier only reads.")
-            if isinstance(result, (str, bytes)) or not hasattr(result, "__iter__"):
-                raise Wrong("changed_files should return a list of file names (strings), sorted.")
-            got = [str(name) for name in result]
-            where = {"intact": "On an untouched folder", "byte": "After one byte was changed (same size)",
-                     "grown": "After one file grew by a byte", "added": "After a file was added in a subfolder",
-                     "removed": "After a file was removed",
-                     "several": "After a removal, an addition and a change"}[case]
-            if sorted(got) == expected and got != expected:
-                raise Wrong(f"{where} you found the right names, {show(sorted(got))}, but not in sorted order.")
-            if got == expected:
-                continue
-            missing, extra = set(expected) - set(got), set(got) - set(expected)
-            present = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
-            if missing & (set(files) - present):
-                raise Wrong(f"{where} you return {show(got)}: a file listed in the manifest but missing from the "
-                            "folder must be reported too.")
-            if missing & (present - set(files)):
-                raise Wrong(f"{where} you return {show(got)}: a file in the folder but not in the manifest is "
-                            "added and must be reported (look at every file under the folder, subfolders too, "
-                            "named with '/').")
-            if case == "byte" and missing:
-                raise Wrong(f"{where} you return {show(got)}: compare the SHA-256 as well as the size, since a "
-                            "changed byte keeps the size.")
-            if extra and case == "intact":
-                raise Wrong(f"On an untouched folder you report {show(got)}; nothing changed. Compare each file's "
-                            "SHA-256 hex digest and size with its entry.")
-            raise Wrong(f"{where} the names should be {show(expected)}; you return {show(got)}.")
-    return "Finds changed bytes, changed sizes, added and removed files, in subfolders too, without writing."
+    for case in ("intact", "byte", "grown", "added", "removed", "several"):
+        contents, files, expected = _folder_case(rng, case)
+        result = run_learner(answer, dict(contents), {name: dict(entry) for name, entry in files.items()})
+        if isinstance(result, (str, bytes)) or not hasattr(result, "__iter__"):
+            raise Wrong("changed_files should return a list of file names (strings), sorted.")
+        got = [str(name) for name in result]
+        where = {"intact": "On an untouched folder", "byte": "After one byte was changed (same size)",
+                 "grown": "After one file grew by a byte", "added": "After a file was added",
+                 "removed": "After a file was removed",
+                 "several": "After a removal, an addition and a change"}[case]
+        if sorted(got) == expected and got != expected:
+            raise Wrong(f"{where} you found the right names, {show(sorted(got))}, but not in sorted order.")
+        if got == expected:
+            continue
+        missing, extra = set(expected) - set(got), set(got) - set(expected)
+        if missing & (set(files) - set(contents)):
+            raise Wrong(f"{where} you return {show(got)}: a file listed in the manifest but missing from the "
+                        "folder must be reported too.")
+        if missing & (set(contents) - set(files)):
+            raise Wrong(f"{where} you return {show(got)}: a file in the folder but not in the manifest is "
+                        "added and must be reported.")
+        if case == "byte" and missing:
+            raise Wrong(f"{where} you return {show(got)}: compare the SHA-256 as well as the size, since a "
+                        "changed byte keeps the size.")
+        if extra and case == "intact":
+            raise Wrong(f"On an untouched folder you report {show(got)}; nothing changed. Compare each file's "
+                        "SHA-256 hex digest and size with its entry.")
+        raise Wrong(f"{where} the names should be {show(expected)}; you return {show(got)}.")
+    return "Finds changed bytes, changed sizes, added and removed files, without changing what it is given."
 
 
 def _log(rng, n):

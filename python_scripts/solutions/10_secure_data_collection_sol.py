@@ -46,21 +46,22 @@ from course_utils.data import SENTIMENT_DIR
 # %% [markdown]
 # ## Q1 · What no longer matches the manifest?
 #
-# Write `changed_files(folder, files)`. `folder` is a `pathlib.Path`; `files` is a manifest's `files`
-# mapping: file name (relative to the folder, with `/` between folders) to a dict with `sha256` (hex) and
-# `size` (bytes). Return the sorted list of names that do not match: listed but missing, present but not
-# listed, or present with another size or SHA-256. `provenance.create_manifest` and `manifest_problems`
-# do this in the lesson; write it yourself with `hashlib`.
+# Write `changed_files(contents, files)`. `contents` is a folder as read from disk: a dict from each
+# file's name (relative to the folder, with `/` between folders) to its bytes, as
+# `{p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}` gives
+# it. `files` is a manifest's `files` mapping: file name to a dict with `sha256` (hex) and `size`
+# (bytes). Return the sorted list of names that do not match: listed but missing, present but not
+# listed, or present with another size or SHA-256. `provenance.manifest_problems` does this in the
+# lesson; write it yourself with `hashlib`.
 
 # %%
-def changed_files(folder, files):
+def changed_files(contents, files):
     """Sorted names of the files that are missing, added or changed."""
     # BEGIN SOLUTION
-    present = {p.relative_to(folder).as_posix(): p for p in folder.rglob("*") if p.is_file()}
-    changed = set(files) ^ set(present)
-    for name in set(files) & set(present):
-        content = present[name].read_bytes()
-        if len(content) != files[name]["size"] or hashlib.sha256(content).hexdigest() != files[name]["sha256"]:
+    changed = set(files) ^ set(contents)
+    for name in set(files) & set(contents):
+        data = contents[name]
+        if len(data) != files[name]["size"] or hashlib.sha256(data).hexdigest() != files[name]["sha256"]:
             changed.add(name)
     return sorted(changed)
     # END SOLUTION
@@ -156,7 +157,8 @@ with tempfile.TemporaryDirectory() as scratch:
     content = bytearray((folder / "imdb_labelled.txt").read_bytes())
     content[content.index(b"\t1\n") + 1] = ord("0")  # one positive review relabelled negative
     (folder / "imdb_labelled.txt").write_bytes(bytes(content))
-    found = changed_files(folder, files)
+    contents = {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    found = changed_files(contents, files)
     print("changed:", found if found is not None else "(write changed_files, Q1, first)")
 
     with provenance.DataRegistry(Path(scratch) / "registry.db") as registry:

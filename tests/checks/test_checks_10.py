@@ -11,62 +11,57 @@ from tests.checks.conftest import table_tests
 EXERCISE = "10_secure_data_collection"
 
 
-def _present(folder):
-    return {p.relative_to(folder).as_posix(): p for p in folder.rglob("*") if p.is_file()}
-
-
-def changed_files(folder, files):
-    present = _present(folder)
-    changed = set(files) ^ set(present)
-    for name in set(files) & set(present):
-        content = present[name].read_bytes()
-        if len(content) != files[name]["size"] or hashlib.sha256(content).hexdigest() != files[name]["sha256"]:
+def changed_files(contents, files):
+    changed = set(files) ^ set(contents)
+    for name in set(files) & set(contents):
+        data = contents[name]
+        if len(data) != files[name]["size"] or hashlib.sha256(data).hexdigest() != files[name]["sha256"]:
             changed.add(name)
     return sorted(changed)
 
 
-def changed_by_course(folder, files):  # the course's own verifier, names read off its messages
-    signed = provenance.sign_manifest({"version": 1, "created": "", "files": files}, _KEY)
-    names = {line.split(":", 1)[0] for line in provenance.manifest_problems(folder, signed, _KEY.public_key())}
-    return sorted(names)
+def changed_by_course(contents, files):  # the course's own verifier on the folder written out
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as scratch:
+        for name, data in contents.items():
+            (Path(scratch) / name).parent.mkdir(parents=True, exist_ok=True)
+            (Path(scratch) / name).write_bytes(data)
+        signed = provenance.sign_manifest({"version": 1, "created": "", "files": files}, _KEY)
+        problems = provenance.manifest_problems(scratch, signed, _KEY.public_key())
+    return sorted({line.split(":", 1)[0] for line in problems})
 
 
-def changed_by_manifest(folder, files):
-    fresh = provenance.create_manifest(folder, version=1)["files"]
-    return sorted(n for n in set(files) | set(fresh) if (files.get(n) or {}).get("sha256") !=
-                  (fresh.get(n) or {}).get("sha256"))
+def changed_by_digest_table(contents, files):
+    now = {name: (hashlib.sha256(data).hexdigest(), len(data)) for name, data in contents.items()}
+    listed = {name: (entry["sha256"], entry["size"]) for name, entry in files.items()}
+    return sorted(n for n in set(now) | set(listed) if now.get(n) != listed.get(n))
 
 
-def sizes_only(folder, files):
-    present = _present(folder)
-    return sorted((set(files) ^ set(present)) |
-                  {n for n in set(files) & set(present) if present[n].stat().st_size != files[n]["size"]})
+def sizes_only(contents, files):
+    return sorted((set(files) ^ set(contents)) |
+                  {n for n in set(files) & set(contents) if len(contents[n]) != files[n]["size"]})
 
 
-def listed_only(folder, files):
-    present = _present(folder)
-    return sorted(n for n in files if n not in present or
-                  hashlib.sha256(present[n].read_bytes()).hexdigest() != files[n]["sha256"])
+def listed_only(contents, files):
+    return sorted(n for n in files if n not in contents or
+                  hashlib.sha256(contents[n]).hexdigest() != files[n]["sha256"])
 
 
-def top_level_only(folder, files):
-    present = {p.name: p for p in folder.iterdir() if p.is_file()}
-    changed = {n for n in files if "/" not in n} ^ set(present)
-    for name in set(files) & set(present):
-        if hashlib.sha256(present[name].read_bytes()).hexdigest() != files[name]["sha256"]:
-            changed.add(name)
-    return sorted(changed)
+def present_only(contents, files):
+    return sorted(n for n in contents if n not in files or
+                  hashlib.sha256(contents[n]).hexdigest() != files[n]["sha256"])
 
 
-def unsorted(folder, files):
-    return sorted(changed_files(folder, files), reverse=True)
+def unsorted(contents, files):
+    return sorted(changed_files(contents, files), reverse=True)
 
 
-def deleting(folder, files):
-    result = changed_files(folder, files)
+def deleting(contents, files):
+    result = changed_files(contents, files)
     for name in result:
-        if (folder / name).exists():
-            (folder / name).unlink()
+        contents.pop(name, None)
     return result
 
 
@@ -168,7 +163,7 @@ def case_blind(a, b):
 _KEY = provenance.generate_key()
 
 WRONG = {
-    "q10_changed_files": [sizes_only, listed_only, top_level_only, unsorted, deleting, lambda f, m: "a.txt"],
+    "q10_changed_files": [sizes_only, listed_only, present_only, unsorted, deleting, lambda c, m: "a.txt"],
     "q10_first_broken_entry": [one_based, no_previous, minus_one, lambda e: 0, lambda e: True],
     "q10_may_approve": [curator_only, no_four_eyes, contributors_too, lambda *a: True, lambda *a: "yes"],
     "q10_edit_distance": [hamming, length_difference, case_blind, lambda a, b: 1.0, lambda a, b: 0],
@@ -177,9 +172,9 @@ WRONG = {
 HINTS = [
     ("q10_changed_files", sizes_only, "SHA-256 as well as the size", None),
     ("q10_changed_files", listed_only, "not in the manifest is added", None),
-    ("q10_changed_files", top_level_only, "subfolders too", None),
+    ("q10_changed_files", present_only, "missing from the folder must be reported", None),
     ("q10_changed_files", unsorted, "not in sorted order", None),
-    ("q10_changed_files", deleting, "a verifier only reads", None),
+    ("q10_changed_files", deleting, "changed its input", None),
     ("q10_first_broken_entry", one_based, "count positions from 0", None),
     ("q10_first_broken_entry", no_previous, "every entry holds", None),
     ("q10_first_broken_entry", minus_one, "return None", None),
@@ -192,7 +187,7 @@ HINTS = [
 ]
 
 LESSON_WAYS = {
-    "q10_changed_files": [changed_files, changed_by_course, changed_by_manifest],
+    "q10_changed_files": [changed_files, changed_by_course, changed_by_digest_table],
     "q10_first_broken_entry": [first_broken, hash_only, provenance.verify_chain],
     "q10_may_approve": [approve_rule, approve_as_table],
     "q10_edit_distance": [levenshtein, levenshtein_recursive, provenance.edit_distance],
