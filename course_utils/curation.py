@@ -24,7 +24,8 @@ from .metrics import accuracy, attack_success_rate
 from .models import make_model
 from .provenance import DataRegistry, QuotaError, generate_key, verify_manifest
 
-__all__ = ["CURATION_ATTACKS", "POISONERS", "poisoning_rows", "review_rows", "curation_trial", "curation_trials"]
+__all__ = ["CURATION_ATTACKS", "POISONERS", "SUMMARY_ROWS", "poisoning_rows", "review_rows", "curation_trial",
+           "curation_trials", "summarize_trials"]
 
 #: What the poisoning contributor sends (the target is always ``negative``):
 #: ``targeted-flip``: positive sentences labelled negative; ``backdoor``: positive sentences with the trigger,
@@ -292,3 +293,37 @@ def _registry_trial(honest_rows, attack_rows, reviewer, threshold, poison_quota,
     for row, line in zip(approved_rows, snapshot):  # both in row-id order
         approved[row.contributor].append(line)
     return {"sent": sent, "approved": approved, "snapshot_rows": len(snapshot), "log_intact": log_intact}
+
+
+#: What :func:`summarize_trials` reports, in order: its row name and how it is computed.
+SUMMARY_ROWS = ("poison rows admitted (of sent)", "honest rows rejected", "attack success, reviewed",
+                "attack success, unreviewed", "attack success, no poison", "accuracy, reviewed", "accuracy, no poison")
+
+
+def summarize_trials(trials):
+    """One column per attack of :func:`curation_trials`' results: the mean poison rows admitted and honest rows
+    rejected, and each model's attack success and accuracy as ``mean [low, high]`` (95% intervals over the
+    seeds, :func:`~course_utils.metrics.mean_interval`). ``trials`` is the list of dicts or its DataFrame."""
+    import pandas as pd
+
+    from .metrics import mean_interval
+
+    frame = pd.DataFrame(trials)
+    needed = {"attack", "sent", "poison_admitted", "honest_rows", "honest_rejected", "reviewed_attack_success",
+              "unreviewed_attack_success", "no_poison_attack_success", "reviewed_accuracy", "no_poison_accuracy"}
+    if frame.empty or not needed <= set(frame.columns):
+        raise ValueError(f"trials must be curation_trials' results (with {sorted(needed)})")
+
+    def interval(values):
+        mean, low, high = mean_interval(list(values))
+        return f"{mean:.3f} [{low:.3f}, {high:.3f}]"
+
+    columns = {}
+    for attack, group in frame.groupby("attack", sort=False):
+        columns[attack] = dict(zip(SUMMARY_ROWS, (
+            f"{group.poison_admitted.mean():.1f} of {group.sent.mean():.0f}",
+            f"{group.honest_rejected.mean():.1f} of {group.honest_rows.mean():.0f}",
+            interval(group.reviewed_attack_success), interval(group.unreviewed_attack_success),
+            interval(group.no_poison_attack_success), interval(group.reviewed_accuracy),
+            interval(group.no_poison_accuracy))))
+    return pd.DataFrame(columns)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["HOUSE_STYLE", "ATTACK_COLORS", "EXTRA_COLORS", "attack_colors", "use_house_style", "plot_sweep"]
+__all__ = ["HOUSE_STYLE", "ATTACK_COLORS", "EXTRA_COLORS", "attack_colors", "use_house_style", "plot_sweep",
+           "plot_review"]
 
 #: Matplotlib settings of the course's figures.
 HOUSE_STYLE = {
@@ -123,4 +124,32 @@ def plot_sweep(summary, metric="poisoned_accuracy", *, ax=None, title=None, ylab
     ax.set_xlabel("poison fraction (share of the training set)")
     ax.set_ylabel(ylabel or pretty)
     ax.legend()
+    return ax
+
+
+def plot_review(trials, review_threshold, *, ax=None):
+    """Bars of the mean attack success with no poison, after review and unreviewed, per attack (lesson 10).
+
+    ``trials`` is :func:`course_utils.curation.curation_trials`' results (a list of dicts or its DataFrame).
+    Returns the axes."""
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    frame = pd.DataFrame(trials)
+    columns = [("no_poison_attack_success", "no poison"), ("reviewed_attack_success", "reviewed"),
+               ("unreviewed_attack_success", "unreviewed")]
+    if frame.empty or not {"attack", "seed", *(c for c, _ in columns)} <= set(frame.columns):
+        raise ValueError("trials must be curation_trials' results")
+    means = frame.groupby("attack", sort=False)[[c for c, _ in columns]].mean()
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 3.6))
+    width = 0.27
+    for k, (column, name) in enumerate(columns):
+        ax.bar(np.arange(len(means)) + (k - 1) * width, means[column], width, label=name)
+    ax.set_xticks(np.arange(len(means)), means.index)
+    ax.set_ylabel("attack success rate")
+    ax.set_ylim(0, 1)
+    ax.set_title(f"What a curator's review stops (threshold {review_threshold}, "
+                 f"mean of {frame.seed.nunique()} seeds)")
+    ax.legend(loc="upper left")
     return ax

@@ -59,13 +59,13 @@ import pandas as pd
 import sklearn
 
 from course_utils import provenance
-from course_utils.curation import curation_trial, curation_trials
+from course_utils.curation import curation_trial, curation_trials, summarize_trials
 from course_utils.data import SENTIMENT_DIR, SENTIMENT_MANIFEST, shared_sentiment
 from course_utils.experiment import split_data
-from course_utils.metrics import accuracy, mean_interval
+from course_utils.metrics import accuracy
 from course_utils.models import make_model
 from course_utils.notebook import record_results
-from course_utils.plotting import use_house_style
+from course_utils.plotting import plot_review, use_house_style
 
 use_house_style()
 sklearn.set_config(display="text")
@@ -356,36 +356,9 @@ outcomes["curator approves their own rows"] = {"refused": access["alice"].starts
 trials = pd.DataFrame(curation_trials(data.texts, data.labels, seeds=seeds, review_threshold=review_threshold,
                                       poison_rows=poison_rows, poison_quota=poison_quota, honest_rows=honest_rows))
 
-
-def interval(values):
-    mean, low, high = mean_interval(list(values))
-    return f"{mean:.3f} [{low:.3f}, {high:.3f}]"
-
-
-review_table = pd.DataFrame({attack: {
-    "poison rows admitted (of sent)": f"{g.poison_admitted.mean():.1f} of {g.sent.mean():.0f}",
-    "honest rows rejected": f"{g.honest_rejected.mean():.1f} of {g.honest_rows.mean():.0f}",
-    "attack success, reviewed": interval(g.reviewed_attack_success),
-    "attack success, unreviewed": interval(g.unreviewed_attack_success),
-    "attack success, no poison": interval(g.no_poison_attack_success),
-    "accuracy, reviewed": interval(g.reviewed_accuracy),
-    "accuracy, no poison": interval(g.no_poison_accuracy)} for attack, g in trials.groupby("attack", sort=False)})
 print(f"{len(seeds)} seeds, 95% intervals:")
-print(review_table.to_string())
-
-means = trials.groupby("attack", sort=False)[["no_poison_attack_success", "reviewed_attack_success",
-                                              "unreviewed_attack_success"]].mean()
-figure, ax = plt.subplots(figsize=(8, 3.6))
-width = 0.27
-for k, (column, name) in enumerate([("no_poison_attack_success", "no poison"),
-                                    ("reviewed_attack_success", "reviewed"),
-                                    ("unreviewed_attack_success", "unreviewed")]):
-    ax.bar(np.arange(len(means)) + (k - 1) * width, means[column], width, label=name)
-ax.set_xticks(np.arange(len(means)), means.index)
-ax.set_ylabel("attack success rate")
-ax.set_ylim(0, 1)
-ax.set_title(f"What a curator's review stops (threshold {review_threshold}, mean of {len(seeds)} seeds)")
-ax.legend(loc="upper left")
+print(summarize_trials(trials).to_string())
+plot_review(trials, review_threshold)
 plt.show()
 
 by_attack = trials.groupby("attack").mean(numeric_only=True)

@@ -126,3 +126,21 @@ def test_the_reviewer_from_counts_gives_the_pipelines_probabilities(sentiment):
     assert list(model.classes_) == list(pipeline.classes_)
     np.testing.assert_allclose(model.predict_proba(train[900:]), pipeline.predict_proba(train[900:]), rtol=0,
                                atol=1e-12)
+
+
+def test_summarize_trials_and_plot_review(sentiment):
+    from course_utils.curation import SUMMARY_ROWS, summarize_trials
+    from course_utils.plotting import plot_review
+
+    trials = curation_trials(sentiment.texts, sentiment.labels, seeds=(0, 1))
+    table = summarize_trials(trials)
+    assert list(table.columns) == list(CURATION_ATTACKS) and list(table.index) == list(SUMMARY_ROWS)
+    flips = [t for t in trials if t["attack"] == "targeted-flip"]
+    mean = np.mean([t["poison_admitted"] for t in flips])
+    assert table.loc["poison rows admitted (of sent)", "targeted-flip"] == f"{mean:.1f} of 100"
+    ax = plot_review(trials, 0.5)
+    assert len(ax.patches) == 3 * len(CURATION_ATTACKS) and "mean of 2 seeds" in ax.get_title()
+    with pytest.raises(ValueError, match="curation_trials"):
+        summarize_trials([{"attack": "x"}])
+    with pytest.raises(ValueError, match="curation_trials"):
+        plot_review([], 0.5)
