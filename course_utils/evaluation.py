@@ -33,6 +33,7 @@ from typing import NamedTuple
 import numpy as np
 from sklearn.base import clone
 
+from ._parallel import run_tasks
 from ._validation import check_fraction, check_int, check_labels, check_texts
 from .attacks import ATTACKS, DEFAULT_TRIGGER, apply_attack, measure_attack_success
 from .detect import (
@@ -278,7 +279,8 @@ def evaluate_detectors(texts, labels, *, runs, detectors, seeds=(0, 1, 2, 3, 4),
     source_label, target_label, trigger, model, test_size
         As for :func:`course_utils.experiment.run_experiment`.
     n_jobs : int, default=1
-        Seeds graded side by side (joblib); the results do not depend on it.
+        Seeds graded side by side in worker processes (forked where the
+        platform forks, see ``course_utils._parallel``); the results do not depend on it.
     features : course_utils.detect.TextFeatures, default=None
         The cache of tokenised texts every seed's split reads (default: a new
         one per seed). One cache shared with other grids of the same data (for
@@ -300,7 +302,7 @@ def evaluate_detectors(texts, labels, *, runs, detectors, seeds=(0, 1, 2, 3, 4),
         ``poisoned_rows_removed``. ``attrs["seconds"]`` holds the wall time.
     """
     import pandas as pd
-    from joblib import Parallel, delayed, effective_n_jobs
+    from joblib import effective_n_jobs
 
     started = time.perf_counter()
     texts = check_texts(texts)
@@ -330,9 +332,8 @@ def evaluate_detectors(texts, labels, *, runs, detectors, seeds=(0, 1, 2, 3, 4),
     # which share its neighbour search and Isolation Forest) and the rest: about equal halves, so that
     # workers finish together. One process runs each seed whole. The rows come back in the same order.
     groups = _task_groups(runs) if effective_n_jobs(n_jobs) > 1 else [runs]
-    parts = Parallel(n_jobs=n_jobs)(delayed(_one_seed)(texts, labels, seed, group, detectors, retrain, true_share,
-                                                       targets, trigger, test_size, model, features)
-                                    for seed in seeds for group in groups)
+    parts = run_tasks(_one_seed, [(texts, labels, seed, group, detectors, retrain, true_share, targets, trigger,
+                                   test_size, model, features) for seed in seeds for group in groups], n_jobs)
     order = {id(run): position for position, run in enumerate(runs)}
     rows = []
     for k in range(len(seeds)):

@@ -36,6 +36,7 @@ from functools import lru_cache, partial
 
 import numpy as np
 
+from ._parallel import run_tasks
 from ._validation import check_choice, check_fraction, check_labels, check_number, check_sequence, check_texts
 from .attacks import ATTACKS, DEFAULT_TRIGGER, apply_attack, insert_trigger
 from .defenses import make_defense
@@ -303,11 +304,7 @@ def _per_seed(one_seed, seeds, n_jobs, *args):
     Each seed's work reads only its own split, so running seeds in parallel
     changes the time, never the rows (as :func:`course_utils.evaluation.evaluate_detectors`).
     """
-    from joblib import Parallel, delayed
-
-    if check_number(n_jobs, "n_jobs", integer=True) == 0:
-        raise ValueError("n_jobs must be a positive number of processes, or negative for all cores but |n_jobs| - 1")
-    parts = Parallel(n_jobs=n_jobs)(delayed(one_seed)(seed, *args) for seed in seeds)
+    parts = run_tasks(one_seed, [(seed, *args) for seed in seeds], n_jobs)
     return [row for part in parts for row in part]
 
 

@@ -23,6 +23,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from ._parallel import check_n_jobs, run_tasks
 from ._validation import check_choice, check_fraction, check_number, check_sequence
 from .attacks import ATTACKS, DEFAULT_TRIGGER, apply_attack
 from .data import shared_sentiment
@@ -251,8 +252,8 @@ def dp_grid(designs, epsilons, *, seeds=(0, 1, 2, 3, 4), attacks=(("none", 0.0),
     seeds = [check_number(s, "seeds", low=0, integer=True) for s in check_sequence(seeds, "seeds")]
     noise_draws = check_number(noise_draws, "noise_draws", low=1, integer=True)
     attacks = [(check_choice(a, "attack", tuple(ATTACKS)), check_fraction(f)) for a, f in attacks]
-    _check_n_jobs(n_jobs)
-    parts = _run_tasks(_dp_rows, [(seed, designs, epsilons, attacks, noise_draws, trigger, test_size)
+    check_n_jobs(n_jobs)
+    parts = run_tasks(_dp_rows, [(seed, designs, epsilons, attacks, noise_draws, trigger, test_size)
                                   for seed in seeds], n_jobs, lambda: _prepare(seeds, test_size, trigger))
     return pd.DataFrame([row for part in parts for row in part])
 
@@ -308,10 +309,10 @@ def choose_dp_design(candidates, epsilon=1.0, *, seeds=(0, 1, 2, 3, 4), validati
     epsilon = check_number(epsilon, "epsilon", low=0.0, low_open=True)
     validation_size = check_number(validation_size, "validation_size", low=0.0, high=1.0, low_open=True,
                                    high_open=True)
-    _check_n_jobs(n_jobs)
+    check_n_jobs(n_jobs)
     scores = {name: [] for name in candidates}
     tasks = [(seed, candidates, epsilon, validation_size, noise_draws) for seed in seeds]
-    for part in _run_tasks(_choice_scores, tasks, n_jobs, lambda: _prepare(seeds)):
+    for part in run_tasks(_choice_scores, tasks, n_jobs, lambda: _prepare(seeds)):
         for name, values in part.items():
             scores[name].extend(values)
     table = pd.DataFrame([{"design": name, **candidates[name], "mean": float(np.mean(v)),
@@ -394,39 +395,6 @@ def _prepare(seeds, test_size=0.25, trigger=DEFAULT_TRIGGER, texts=False):
         _text_features().fit_transform(list(shared_sentiment().texts))
 
 
-def _check_n_jobs(n_jobs):
-    if check_number(n_jobs, "n_jobs", integer=True) == 0:
-        raise ValueError("n_jobs must be a positive number of processes, or negative for all cores but |n_jobs| - 1")
-
-
-def _run_tasks(function, tasks, n_jobs, prepare=None):
-    """``[function(*task) for task in tasks]``, in up to ``n_jobs`` worker processes when more than one.
-
-    The workers are a ``multiprocessing.Pool`` started the platform's default way:
-    forked on Linux, where a worker is ready in milliseconds with everything the
-    notebook has already imported and computed, spawned elsewhere. joblib's
-    default (loky) spawns fresh interpreters that import scikit-learn again: on two
-    cores that took about as long as the work it shared out. joblib's own
-    ``multiprocessing`` backend forks too, but its kernel sometimes took two
-    seconds longer to shut down afterwards. ``prepare()``, when given, fills this
-    process's caches before it forks, so that the workers inherit them instead of
-    each computing them again (and the caches are there for later calls). Results
-    come back in the order of ``tasks``.
-    """
-    import multiprocessing
-
-    from joblib import effective_n_jobs
-
-    processes = min(effective_n_jobs(n_jobs), len(tasks))
-    if processes <= 1:
-        return [function(*task) for task in tasks]
-    context = multiprocessing.get_context()
-    if prepare is not None and context.get_start_method() == "fork":
-        prepare()
-    with context.Pool(processes) as pool:
-        return pool.starmap(function, tasks, chunksize=1)
-
-
 def robust_grid(trainers, attacks, *, seeds=(0, 1, 2, 3, 4), trigger=DEFAULT_TRIGGER, test_size=0.25, n_jobs=1):
     """Every trainer against every attack and on the clean training set, over seeds (the shipped data).
 
@@ -463,14 +431,14 @@ def robust_grid(trainers, attacks, *, seeds=(0, 1, 2, 3, 4), trigger=DEFAULT_TRI
     attacks = {check_choice(attack, "attacks", tuple(ATTACKS)): check_fraction(fraction)
                for attack, fraction in attacks.items()}
     seeds = [check_number(s, "seeds", low=0, integer=True) for s in check_sequence(seeds, "seeds")]
-    _check_n_jobs(n_jobs)
+    check_n_jobs(n_jobs)
     # One task per seed and model: a seed's logistic-regression fits take several times its Naive
     # Bayes fits, and smaller tasks keep both cores busy to the end.
     families = {}
     for name, (model, estimator) in trainers.items():
         families.setdefault(model, {})[name] = (model, estimator)
     tasks = [(seed, family, attacks, trigger, test_size) for seed in seeds for family in families.values()]
-    parts = _run_tasks(_robust_rows, tasks, n_jobs, lambda: _prepare(seeds, test_size, trigger, texts=True))
+    parts = run_tasks(_robust_rows, tasks, n_jobs, lambda: _prepare(seeds, test_size, trigger, texts=True))
     rank = {name: i for i, name in enumerate(trainers)}
     rows = sorted((row for part in parts for row in part), key=lambda row: (seeds.index(row["seed"]),
                                                                              rank[row["trainer"]]))
