@@ -32,7 +32,8 @@ from .experiment import _insert_empty_column, default_labels, split_data
 from .models import make_vectorizer
 
 __all__ = ["MAX_BUCKETS", "NAIVE_DESIGN", "hashed_vectorizer", "fold_buckets", "hashed_split", "poisoned_features",
-           "dp_grid", "choose_dp_design", "robust_grid", "steps_between"]
+           "dp_grid", "dp_fit_seconds", "choose_dp_design", "robust_grid",
+           "steps_between"]
 
 #: The most buckets a hashed design may use; every smaller power of two folds from it.
 MAX_BUCKETS = 2 ** 16
@@ -285,6 +286,42 @@ def _choice_scores(seed, candidates, epsilon, validation_size, noise_draws):
             log_prob, log_prior = _release(counts, members.sum(axis=1), rng, epsilon, design)
             scores[name].append(_share_equal(_predict(V, classes, log_prob, log_prior), val_labels))
     return scores
+
+
+def dp_fit_seconds(designs, epsilon=1.0, *, seeds=(0, 1, 2, 3, 4), test_size=0.25):
+    """Seconds :class:`DPMultinomialNB` takes to fit each design on each seed's clean training rows, averaged.
+
+    The rows are those every clean fit of :func:`robust_grid` is timed on (the
+    fitted vocabulary's counts, or the hashed counts folded into the design's
+    buckets), so the figures divide by ``MultinomialNB``'s from that grid.
+
+    Returns
+    -------
+    dict
+        Design name -> mean seconds of one fit.
+    """
+    from .defenses.robust import DPMultinomialNB
+
+    if not isinstance(designs, dict) or not designs:
+        raise ValueError("designs must be a non-empty dict of name -> design")
+    for name, design in designs.items():
+        _check_design(name, design)
+    epsilon = check_number(epsilon, "epsilon", low=0.0, low_open=True)
+    seeds = [check_number(s, "seeds", low=0, integer=True) for s in check_sequence(seeds, "seeds")]
+    seconds = {}
+    for name, design in designs.items():
+        times = []
+        for seed in seeds:
+            split = hashed_split(seed, test_size)
+            clean = poisoned_features(split, "none", 0.0, design["vocabulary"])
+            X = _design_features(split, design, clean)["X"]
+            model = DPMultinomialNB(epsilon=epsilon, max_words=design["max_words"], alpha=design["alpha"],
+                                    random_state=seed)
+            started = time.perf_counter()
+            model.fit(X, clean["y"])
+            times.append(time.perf_counter() - started)
+        seconds[name] = float(np.mean(times))
+    return seconds
 
 
 def choose_dp_design(candidates, epsilon=1.0, *, seeds=(0, 1, 2, 3, 4), validation_size=0.25, noise_draws=1,

@@ -40,7 +40,6 @@
 # %matplotlib inline
 
 import math
-import time
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -60,15 +59,7 @@ from course_utils.defenses.robust import (
 from course_utils.metrics import DIFFERENCE, mean_interval
 from course_utils.notebook import record_results
 from course_utils.plotting import use_house_style
-from course_utils.robustness import (
-    NAIVE_DESIGN,
-    choose_dp_design,
-    dp_grid,
-    fold_buckets,
-    hashed_split,
-    poisoned_features,
-    robust_grid,
-)
+from course_utils.robustness import NAIVE_DESIGN, choose_dp_design, dp_fit_seconds, dp_grid, hashed_split, robust_grid
 
 use_house_style()
 sklearn.set_config(display="text")
@@ -491,17 +482,7 @@ print(costs.round(3).to_string())
 # %%
 # NBVAL_IGNORE_OUTPUT
 fit_seconds = robust.groupby("trainer", sort=False)["clean_seconds"].mean().to_dict()
-for d, design in designs.items():
-    times = []
-    for seed in seeds:
-        seed_split = hashed_split(seed)
-        clean = poisoned_features(seed_split, "none", 0.0, design["vocabulary"])
-        X_clean = clean["X"] if design["vocabulary"] == "fitted" else fold_buckets(clean["X"], design["n_buckets"])
-        dp_model = DPMultinomialNB(epsilon=1.0, max_words=design["max_words"], alpha=design["alpha"], random_state=seed)
-        started = time.perf_counter()
-        dp_model.fit(X_clean, clean["y"])
-        times.append(time.perf_counter() - started)
-    fit_seconds[f"dp-nb {d} (eps 1)"] = float(np.mean(times))
+fit_seconds.update({f"dp-nb {d} (eps 1)": v for d, v in dp_fit_seconds(designs, 1.0, seeds=seeds).items()})
 wide = closing.pivot_table(index="defense", columns="attack", values=["poisoned acc", "attack success"], sort=False)
 closing_table = costs.copy()
 closing_table["fit x NB"] = [fit_seconds[name] / fit_seconds["naive-bayes"] for name in closing_table.index]

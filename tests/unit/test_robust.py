@@ -319,3 +319,15 @@ def test_worker_processes_change_no_number():
 def test_n_jobs_is_checked(call):
     with pytest.raises((ValueError, TypeError), match="n_jobs"):
         call()
+
+
+def test_dp_fit_seconds_times_every_design():
+    from course_utils.robustness import dp_fit_seconds
+
+    designs = {"naive": NAIVE_DESIGN, "d": {"vocabulary": "hashed", "n_buckets": 2 ** 10, "max_words": 3, "alpha": 1.0}}
+    seconds = dp_fit_seconds(designs, seeds=[0])
+    assert list(seconds) == ["naive", "d"] and all(isinstance(v, float) and v > 0 for v in seconds.values())
+    with pytest.raises(ValueError, match="epsilon"):
+        dp_fit_seconds(designs, 0.0)
+    with pytest.raises(ValueError, match="max_words"):
+        dp_fit_seconds({"bad": {**NAIVE_DESIGN, "max_words": 0}})
