@@ -72,6 +72,7 @@ sklearn.set_config(display="text")
 pd.set_option("display.width", 120)
 pd.set_option("display.max_colwidth", 70)
 
+# %%
 workspace = Path(tempfile.mkdtemp(prefix="lesson10-"))  # every file this lesson writes goes here
 data = shared_sentiment()
 outcomes = {}  # attack on the pipeline -> what happened, for the table at the end
@@ -223,6 +224,7 @@ def tamper(case):
     return folder, manifest
 
 
+# %%
 tamper_cases = ["one byte changed", "a file added", "a file removed", "signed by another key",
                 "older release replayed"]
 refusals = {}
@@ -288,11 +290,6 @@ print(f"{detected} of {byte_trials} random single-byte changes detected")
 # base alone gives its label a probability of at least `review_threshold`. That model never sees the
 # untrusted rows, so a poisoner cannot vouch for their own rows (lesson 11's RONI, Reject On Negative
 # Impact, makes the same point).
-#
-# After the walk-through, the rules are tried through the Python API itself rather than a user interface
-# that might hide a button. Mallory sends one more row and approves it herself; Carol, another
-# contributor, approves it for her; the curator Alice adds a row of her own and approves it; a reader
-# tries to contribute.
 
 # %%
 walk_folder = workspace / "registry-walkthrough"
@@ -309,6 +306,13 @@ print(f"The snapshot ({walk['snapshot_rows']} approved rows) verified against it
       f"and the audit log is intact: {walk['log_intact']}")
 outcomes["contributor exceeds their quota"] = {"refused": walk["refused_by_quota"] > 0, "by": "quota"}
 
+# %% [markdown]
+# After the walk-through, the rules are tried through the Python API itself rather than a user interface
+# that might hide a button. Mallory sends one more row and approves it herself; Carol, another
+# contributor, approves it for her; the curator Alice adds a row of her own and approves it; a reader
+# tries to contribute.
+
+# %%
 registry.add_user("dave", "reader", quota=0, by="alice")
 extra = registry.contribute("mallory", "This phone is wonderful, I love it.", "negative")
 own = registry.contribute("alice", "A superb film.", "negative")
@@ -530,10 +534,6 @@ outcomes["model file runs code when loaded (pickle)"] = {"refused": not ran, "by
 # `skops` stores a model as data and, on loading, builds only types it trusts by default (scikit-learn's,
 # NumPy's, the standard library's plain containers). The course's model loads; its classifier with the
 # payload is refused before anything is built.
-#
-# Then the plainest format, which cannot carry code at all: the model's numbers as NumPy arrays (`.npz`,
-# read with `allow_pickle=False`) and its settings and vocabulary as JSON. An array of Python objects,
-# the only way to smuggle a payload into it, is refused on loading.
 
 # %%
 import skops.io as sio
@@ -556,6 +556,12 @@ print(f"untrusted types: course model {clean_untrusted}, trapped model {trapped_
 outcomes["model file runs code when loaded (skops)"] = {"refused": skops_refused and not marker.exists(),
                                                         "by": "skops' trusted types"}
 
+# %% [markdown]
+# Then the plainest format, which cannot carry code at all: the model's numbers as NumPy arrays (`.npz`,
+# read with `allow_pickle=False`) and its settings and vocabulary as JSON. An array of Python objects,
+# the only way to smuggle a payload into it, is refused on loading.
+
+# %%
 model_folder = workspace / "model-arrays"
 provenance.save_model_arrays(model, model_folder)
 from_arrays = provenance.load_model_arrays(model_folder)
@@ -611,10 +617,6 @@ outcomes["model weights edited (PoisonGPT)"] = {"refused": card_refused, "by": "
 # refused. People, though, type names. A **look-alike check** compares a requested name with the names
 # you trust: by edit distance, and by a *skeleton* that maps characters readers confuse (`1` and `l`,
 # Cyrillic `а` and Latin `a`) to one.
-#
-# Last, the ecosystem has its own tool for signing models: OpenSSF's `model-signing` signs every file of
-# a model folder and verifies them. It works offline with a local elliptic-curve key. Here it signs the
-# published model (the original file restored first) and refuses the edited one.
 
 # %%
 trusted_names = ["EleutherAI", "OpenAI", "mistralai", "meta-llama", "google", "course"]
@@ -628,6 +630,12 @@ print(pd.DataFrame(lookalike_rows).to_string(index=False))
 poisongpt_flagged = bool(provenance.lookalike_names("EleuterAI", trusted_names))
 outcomes["look-alike publisher name (EleuterAI)"] = {"refused": poisongpt_flagged, "by": "look-alike check"}
 
+# %% [markdown]
+# Last, the ecosystem has its own tool for signing models: OpenSSF's `model-signing` signs every file of
+# a model folder and verifies them. It works offline with a local elliptic-curve key. Here it signs the
+# published model (the original file restored first) and refuses the edited one.
+
+# %%
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from model_signing import signing, verifying
