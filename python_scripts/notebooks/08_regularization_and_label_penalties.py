@@ -65,9 +65,11 @@ pd.set_option("display.width", 120)
 # that (one fit at `C = 10` took seconds on this data) and the lesson must stay fast. `sweep_fractions` are
 # the fractions of the Naive Bayes sweep; the logistic regression, about fifty times slower to fit, is swept
 # at each attack's `main_fractions` only (the same cut, also fixed in advance), which are the fractions the
-# label penalties and the closing table use. `n_jobs` is how many processes run the seeds side by side; it
-# changes the time, never the numbers. It is 1 here: the grids share each split's poisoned sets and matrices
-# within one process, and new processes must import the course first, so side by side pays only on idle cores.
+# label penalties and the closing table use. `n_jobs` is how many processes run the seeds of each sweep side
+# by side; it changes the time, never the numbers. It is 1 here: the sweeps share each split's poisoned sets,
+# matrices and fits within one process, and what a worker process builds is lost to the next sweep, so on two
+# cores side by side saves nothing. `detector_jobs` does the same for section 3.3's grid of lesson 05's
+# detectors, which shares nothing with the sweeps and so gains from every process it is given.
 # Every grid below is also given one `features` cache (`course_utils.detect.TextFeatures`), so that each sentence
 # is tokenised once for all of them and every seed; like `n_jobs`, it changes the time, never the numbers.
 
@@ -80,7 +82,8 @@ sweep_fractions = {"random-flip": [0.0, 0.1, 0.3], "targeted-flip": [0.0, 0.1, 0
                    "duplicate-flip": [0.0, 0.1, 0.3], "backdoor": [0.0, 0.01, 0.03]}
 main_fractions = {"random-flip": 0.3, "targeted-flip": 0.1, "duplicate-flip": 0.1, "backdoor": 0.01}
 trigger = "cf"
-n_jobs = 1  # processes that run the seeds of every grid side by side (-1: one per core)
+n_jobs = 1  # processes that run the seeds of each sweep side by side (-1: one per core)
+detector_jobs = -1  # processes that grade section 3.3's detector seeds side by side (-1: one per core)
 record_path = ""
 
 # %%
@@ -323,7 +326,7 @@ suited = {"random-flip": "confident", "targeted-flip": "confident", "duplicate-f
           "backdoor": "trigger"}
 l05 = evaluate_detectors(data.texts, data.labels, runs=[(a, main_fractions[a], [suited[a]]) for a in attacks],
                          detectors={name: name for name in set(suited.values())}, seeds=seeds, trigger=trigger,
-                         retrain={(a, main_fractions[a]): [suited[a]] for a in attacks}, n_jobs=n_jobs,
+                         retrain={(a, main_fractions[a]): [suited[a]] for a in attacks}, n_jobs=detector_jobs,
                          features=features)
 l05_flips = l05[l05["attack"] == "random-flip"].set_index("seed")
 inline_by_seed = inline.set_index("seed")  # section 3.1's clean and poisoned accuracies, seed by seed
