@@ -23,7 +23,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ._parallel import check_n_jobs, run_tasks
+from ._parallel import run_tasks
 from ._validation import check_choice, check_fraction, check_number, check_sequence
 from .attacks import ATTACKS, DEFAULT_TRIGGER, apply_attack
 from .data import shared_sentiment
@@ -253,7 +253,6 @@ def dp_grid(designs, epsilons, *, seeds=(0, 1, 2, 3, 4), attacks=(("none", 0.0),
     seeds = [check_number(s, "seeds", low=0, integer=True) for s in check_sequence(seeds, "seeds")]
     noise_draws = check_number(noise_draws, "noise_draws", low=1, integer=True)
     attacks = [(check_choice(a, "attack", tuple(ATTACKS)), check_fraction(f)) for a, f in attacks]
-    check_n_jobs(n_jobs)
     parts = run_tasks(_dp_rows, [(seed, designs, epsilons, attacks, noise_draws, trigger, test_size)
                                   for seed in seeds], n_jobs, lambda: _prepare(seeds, test_size, trigger))
     return pd.DataFrame([row for part in parts for row in part])
@@ -291,9 +290,10 @@ def _choice_scores(seed, candidates, epsilon, validation_size, noise_draws):
 def dp_fit_seconds(designs, epsilon=1.0, *, seeds=(0, 1, 2, 3, 4), test_size=0.25):
     """Seconds :class:`DPMultinomialNB` takes to fit each design on each seed's clean training rows, averaged.
 
-    The rows are those every clean fit of :func:`robust_grid` is timed on (the
-    fitted vocabulary's counts, or the hashed counts folded into the design's
-    buckets), so the figures divide by ``MultinomialNB``'s from that grid.
+    The sentences are those every clean fit of :func:`robust_grid` is timed on,
+    as the design's features (the fitted vocabulary's counts, or the hashed
+    counts folded into its buckets), so the figures divide by the
+    ``clean_seconds`` of that grid's ``MultinomialNB``.
 
     Returns
     -------
@@ -346,7 +346,6 @@ def choose_dp_design(candidates, epsilon=1.0, *, seeds=(0, 1, 2, 3, 4), validati
     epsilon = check_number(epsilon, "epsilon", low=0.0, low_open=True)
     validation_size = check_number(validation_size, "validation_size", low=0.0, high=1.0, low_open=True,
                                    high_open=True)
-    check_n_jobs(n_jobs)
     scores = {name: [] for name in candidates}
     tasks = [(seed, candidates, epsilon, validation_size, noise_draws) for seed in seeds]
     for part in run_tasks(_choice_scores, tasks, n_jobs, lambda: _prepare(seeds)):
@@ -468,7 +467,6 @@ def robust_grid(trainers, attacks, *, seeds=(0, 1, 2, 3, 4), trigger=DEFAULT_TRI
     attacks = {check_choice(attack, "attacks", tuple(ATTACKS)): check_fraction(fraction)
                for attack, fraction in attacks.items()}
     seeds = [check_number(s, "seeds", low=0, integer=True) for s in check_sequence(seeds, "seeds")]
-    check_n_jobs(n_jobs)
     # One task per seed and model: a seed's logistic-regression fits take several times its Naive
     # Bayes fits, and smaller tasks keep both cores busy to the end.
     families = {}
