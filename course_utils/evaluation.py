@@ -33,7 +33,7 @@ from typing import NamedTuple
 import numpy as np
 from sklearn.base import clone
 
-from ._parallel import run_tasks
+from ._parallel import check_n_jobs, run_tasks
 from ._validation import check_fraction, check_int, check_labels, check_texts
 from .attacks import ATTACKS, DEFAULT_TRIGGER, apply_attack, measure_attack_success
 from .detect import (
@@ -326,8 +326,7 @@ def evaluate_detectors(texts, labels, *, runs, detectors, seeds=(0, 1, 2, 3, 4),
     if features is not None and not isinstance(features, TextFeatures):
         raise TypeError(f"features must be a course_utils.detect.TextFeatures cache or None, got "
                         f"{type(features).__name__}")
-    if check_int(n_jobs, "n_jobs") == 0:
-        raise ValueError("n_jobs must be a positive number of processes, or negative for all cores but |n_jobs| - 1")
+    check_n_jobs(n_jobs)
     # Side by side, each seed's runs go out in two tasks, those that keep the split's texts (label flips,
     # which share its neighbour search and Isolation Forest) and the rest: about equal halves, so that
     # workers finish together. One process runs each seed whole. The rows come back in the same order.

@@ -474,7 +474,10 @@ def robust_grid(trainers, attacks, *, seeds=(0, 1, 2, 3, 4), trigger=DEFAULT_TRI
         families.setdefault(model, {})[name] = (model, estimator)
     tasks = [(seed, family, attacks, trigger, test_size) for seed in seeds for family in families.values()]
     parts = run_tasks(_robust_rows, tasks, n_jobs, lambda: _prepare(seeds, test_size, trigger, texts=True))
+    # Back to the serial order: seed by seed (a seed's parts are consecutive), trainers as given.
     rank = {name: i for i, name in enumerate(trainers)}
-    rows = sorted((row for part in parts for row in part), key=lambda row: (seeds.index(row["seed"]),
-                                                                             rank[row["trainer"]]))
+    rows = []
+    for k in range(0, len(parts), len(families)):
+        seed_rows = [row for part in parts[k:k + len(families)] for row in part]
+        rows += sorted(seed_rows, key=lambda row: rank[row["trainer"]])
     return pd.DataFrame(rows)
